@@ -1,0 +1,1 @@
+"""The dialogue engine: session events, beliefs, planning and replies."""

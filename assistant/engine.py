@@ -1,0 +1,514 @@
+"""The dialogue engine: replays a session's events into a state and decides the next step.
+
+Pure: no I/O, no clock, no randomness. The same events and knowledge base always give the same
+state and replies, which is what makes undo, restore-after-restart and "why" cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.beliefs import LEAK, BeliefModel, expected_information_gain
+from assistant.events import (
+    USER_STEPS,
+    Answered,
+    Attached,
+    Event,
+    Finish,
+    Outcome,
+    Probed,
+    Restart,
+    Said,
+    Undo,
+)
+from assistant.replies import (
+    CauseCard,
+    Diagnosis,
+    Evidence,
+    Option,
+    ProbeRequest,
+    Question,
+    Reply,
+    Text,
+)
+from assistant.rules import derive
+from assistant.state import Known, State, Turn
+from assistant.text import Reading, TextReader
+from knowledge.loader import KnowledgeBase
+from knowledge.schema import Question as KbQuestion
+from knowledge.types import UNKNOWN, CauseId, FactId, Value
+
+OUTCOME_QUESTION = "_outcome"
+CLARIFY_QUESTION = "_clarify"
+NONE_OF_THESE = "none"
+
+GREETING = (
+    "Hi, I'm unstuck. Tell me what you see: how the loss or the metric behaves, "
+    "or paste the error you get."
+)
+REPHRASE = (
+    "I could not pick out anything I can use from that. Say what you see in training, "
+    "for example: 'the loss is stuck at 0.69', 'the loss goes to nan after 3 epochs', "
+    "'validation accuracy is 99% but it fails in production', or paste the error message."
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_questions: int = 12
+    """Stop asking after this many questions and report what the evidence says."""
+    settle_at: float = 0.80
+    """Stop when one cause holds this share of the single-fault distribution."""
+    found_at: float = 0.5
+    """Report every cause whose confidence reaches this."""
+    min_gain: float = 0.03
+    """Bits per unit of cost below which a question or probe is not worth asking."""
+
+
+@dataclass(frozen=True)
+class Ranked:
+    id: str
+    title: str
+    confidence: float
+    share: float
+    """This cause's share of the single-fault distribution."""
+
+
+class Engine:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        settings: Settings | None = None,
+        reader: TextReader | None = None,
+    ) -> None:
+        self.kb = kb
+        self.settings = settings or Settings()
+        self.model = BeliefModel(kb)
+        self.reader = reader or TextReader(kb)
+
+    # -- replay -------------------------------------------------------------------------
+
+    def replay(self, events: Sequence[Event]) -> State:
+        state = State()
+        for event in effective(events):
+            replies = self._apply(state, event)
+            state.turns.append(Turn(event=event, replies=replies))
+        return state
+
+    def replies_to_last(self, events: Sequence[Event]) -> list[Reply]:
+        """What the assistant says in answer to the last event of ``events``."""
+        if not events:
+            return [Text(text=GREETING)]
+        last = events[-1]
+        if isinstance(last, Undo):
+            return self._undo_replies(events)
+        state = self.replay(events)
+        return state.turns[-1].replies if state.turns else [Text(text=GREETING)]
+
+    def _undo_replies(self, events: Sequence[Event]) -> list[Reply]:
+        before = effective(events[:-1])
+        after = effective(events)
+        if len(after) == len(before) and _user_steps(before) == 0:
+            return [Text(text="There is nothing to undo yet: you have not said anything.")]
+        state = self.replay(events)
+        replies: list[Reply] = [Text(text="Done: I took back your last step.")]
+        if state.pending is not None:
+            replies.append(state.pending)
+        elif not state.complaint_heard:
+            replies.append(Text(text=GREETING))
+        return replies
+
+    # -- one event ----------------------------------------------------------------------
+
+    def _apply(self, state: State, event: Event) -> list[Reply]:
+        if isinstance(event, Said):
+            return self._said(state, event.text)
+        if isinstance(event, Answered):
+            return self._answered(state, event.question, event.value)
+        if isinstance(event, Probed):
+            result = event.result
+            state.probes_done[result.id] = result.status
+            for fact, value in result.facts.items():
+                if fact in self.kb.facts:
+                    state.facts[fact] = Known(value, f"probe {result.id}", result.finding)
+            return self._next(state)
+        if isinstance(event, Attached):
+            state.target = event.target
+            state.target_keys = frozenset(event.keys)
+            return self._next(state)
+        if isinstance(event, Outcome):
+            return self._outcome(state, event.cause, event.result)
+        if isinstance(event, Finish):
+            state.pending = None
+            return self._diagnose(state, final=True)
+        return []
+
+    def _said(self, state: State, text: str) -> list[Reply]:
+        pending = state.pending
+        if pending is not None and pending.id == OUTCOME_QUESTION:
+            choice = match_choice(text, pending)
+            if choice is not None:
+                return self._answered(state, pending.id, choice)
+        if pending is not None and pending.id != OUTCOME_QUESTION:
+            choice = match_choice(text, pending)
+            if choice is not None:
+                return self._answered(state, pending.id, choice)
+        reading = self.reader.read(text, expecting=pending.fact if pending else None)
+        if reading.empty:
+            if pending is not None:
+                return [Text(text=not_a_choice(text, pending), tone="notice"), pending]
+            return [Text(text=REPHRASE, tone="notice")]
+        state.complaint_heard = True
+        if reading.facts and state.fixed is None:
+            state.finished = False
+        replies: list[Reply] = []
+        noted = self._learn(state, reading.facts, "you said", text)
+        if noted:
+            replies.append(Text(text="Noted: " + "; ".join(noted) + "."))
+        if pending is not None and pending.fact in reading.facts:
+            state.asked.append(pending.id)
+            state.pending = None
+        if reading.unsure and not reading.facts:
+            question = self._clarify(reading)
+            state.pending = question
+            return [*replies, question]
+        return replies + self._next(state)
+
+    def _learn(
+        self, state: State, facts: dict[FactId, Value], source: str, detail: str
+    ) -> list[str]:
+        noted = []
+        for fact, value in facts.items():
+            if fact not in self.kb.facts:
+                continue
+            state.facts[fact] = Known(value, source, detail)
+            noted.append(self.describe(fact, value))
+        return noted
+
+    def _clarify(self, reading: Reading) -> Question:
+        options = [
+            Option(value=f"{fact}={value}", label=self.describe(fact, value))
+            for fact, value in reading.unsure[:4]
+        ]
+        options.append(Option(value=NONE_OF_THESE, label="none of these"))
+        return Question(
+            id=CLARIFY_QUESTION,
+            fact="",
+            text="I am not sure I read that right. Did you mean one of these?",
+            choices=options,
+        )
+
+    def _answered(self, state: State, question_id: str, value: Value) -> list[Reply]:
+        pending = state.pending
+        if pending is None or pending.id != question_id:
+            if question_id in state.asked:
+                return [Text(text=f"The question '{question_id}' is already answered.")]
+            return [Text(text=f"I did not ask the question '{question_id}'.", tone="error")]
+        allowed = [o.value for o in pending.choices]
+        if value not in allowed and value != UNKNOWN:
+            return [Text(text=not_a_choice(value, pending), tone="notice"), pending]
+        state.pending = None
+        state.complaint_heard = True
+        if question_id == OUTCOME_QUESTION:
+            cause = state.diagnosed[0] if state.diagnosed else ""
+            return self._outcome(state, cause, "fixed" if value == "fixed" else "still_stuck")
+        state.asked.append(question_id)
+        if question_id == CLARIFY_QUESTION:
+            if value not in (NONE_OF_THESE, UNKNOWN):
+                fact, _, fact_value = value.partition("=")
+                self._learn(state, {fact: fact_value}, "you said", "")
+                return self._next(state)
+            return [Text(text=REPHRASE, tone="notice")]
+        if value != UNKNOWN:
+            state.facts[pending.fact] = Known(value, "your answer", pending.text)
+        return self._next(state)
+
+    def _outcome(self, state: State, cause: CauseId, result: str) -> list[Reply]:
+        state.pending = None
+        if result == "fixed":
+            state.fixed = cause
+            state.finished = True
+            title = self.kb.causes[cause].title if cause in self.kb.causes else "the fix"
+            return [
+                Text(
+                    text=f"Good to hear that {title.lower()} was it. If training stalls "
+                    "again, tell me what you see and we start over."
+                )
+            ]
+        if cause in self.kb.causes:
+            state.excluded.add(cause)
+        # The user changed their code: earlier measurements no longer describe it.
+        for fact in [f for f, k in state.facts.items() if k.source.startswith("probe ")]:
+            del state.facts[fact]
+        state.probes_done.clear()
+        state.finished = False
+        title = self.kb.causes[cause].title if cause in self.kb.causes else "that"
+        note = Text(text=f"Understood: {title} was not it. Let me look further.")
+        return [note, *self._next(state)]
+
+    # -- planning -----------------------------------------------------------------------
+
+    def facts_with_rules(self, state: State) -> dict[FactId, Known]:
+        facts = dict(state.facts)
+        for fact, (value, rule) in derive(state.fact_values(), self.kb.rules).items():
+            facts[fact] = Known(value, f"rule {rule.id}", rule.because)
+        return facts
+
+    def _next(self, state: State) -> list[Reply]:
+        if state.finished:
+            return []
+        facts = {f: k.value for f, k in self.facts_with_rules(state).items()}
+        excluded = frozenset(state.excluded)
+        p = self.model.distribution(facts, excluded)
+        probe = self._best_probe(state, facts, p)
+        if probe is not None:
+            state.pending = None
+            return [probe]
+        top = int(np.argmax(p[:-1]))
+        settled = p[top] >= self.settings.settle_at
+        out_of_questions = state.questions_asked >= self.settings.max_questions
+        if not settled and not out_of_questions:
+            question = self._best_question(state, facts, p)
+            if question is not None:
+                state.pending = question
+                return [question]
+        return self._diagnose(state, final=False)
+
+    def candidate_questions(self, state: State, facts: dict[FactId, Value]) -> list[KbQuestion]:
+        return [
+            q
+            for q in self.kb.questions.values()
+            if q.id not in state.asked
+            and q.fact not in facts
+            and all(facts.get(f) in values for f, values in q.requires.items())
+        ]
+
+    def _best_question(
+        self, state: State, facts: dict[FactId, Value], p: np.ndarray
+    ) -> Question | None:
+        best: tuple[float, KbQuestion] | None = None
+        for question in self.candidate_questions(state, facts):
+            gain = expected_information_gain(p, self.model.tables[question.fact].likelihood)
+            score = gain / question.cost
+            if score >= self.settings.min_gain and (best is None or score > best[0]):
+                best = (score, question)
+        if best is None:
+            return None
+        question = best[1]
+        return Question(
+            id=question.id,
+            fact=question.fact,
+            text=question.text,
+            choices=[Option(value=c.value, label=c.label) for c in question.choices],
+            hint=question.hint,
+            why=self._why_question(question.fact, p),
+        )
+
+    def _best_probe(
+        self, state: State, facts: dict[FactId, Value], p: np.ndarray
+    ) -> ProbeRequest | None:
+        if state.target is None:
+            return None
+        best: tuple[float, str] | None = None
+        for probe in self.kb.probes.values():
+            if probe.id in state.probes_done:
+                continue
+            if not set(probe.needs) <= state.target_keys:
+                continue
+            gain = sum(
+                expected_information_gain(p, self.model.tables[f].likelihood)
+                for f in probe.yields
+                if f not in facts
+            )
+            if gain >= self.settings.min_gain and (best is None or gain > best[0]):
+                best = (gain, probe.id)
+        if best is None:
+            return None
+        probe = self.kb.probes[best[1]]
+        return ProbeRequest(
+            probes=[probe.id],
+            titles=[probe.title],
+            why=f"It measures {', '.join(self.kb.facts[f].title for f in probe.yields)}.",
+        )
+
+    def _why_question(self, fact: FactId, p: np.ndarray) -> str:
+        order = np.argsort(-p)
+        leaders = [self.model.hypotheses[i] for i in order[:3] if self.model.hypotheses[i] != LEAK]
+        names = ", ".join(self._title(c) for c in leaders)
+        return f"The answer tells apart the leading candidates: {names}."
+
+    # -- results ------------------------------------------------------------------------
+
+    def ranking(self, state: State) -> list[Ranked]:
+        facts = {f: k.value for f, k in self.facts_with_rules(state).items()}
+        excluded = frozenset(state.excluded)
+        confidence = self.model.confidences(facts, excluded)
+        share = self.model.distribution(facts, excluded)
+        order = sorted(range(len(self.model.causes)), key=lambda i: (-confidence[i], i))
+        return [
+            Ranked(
+                id=self.model.causes[i],
+                title=self.kb.causes[self.model.causes[i]].title,
+                confidence=float(confidence[i]),
+                share=float(share[i]),
+            )
+            for i in order
+        ]
+
+    def leak_share(self, state: State) -> float:
+        facts = {f: k.value for f, k in self.facts_with_rules(state).items()}
+        return float(self.model.distribution(facts, frozenset(state.excluded))[-1])
+
+    def found(self, state: State) -> list[CauseId]:
+        return [r.id for r in self.ranking(state) if r.confidence >= self.settings.found_at]
+
+    def card(self, state: State, cause_id: CauseId, confidence: float) -> CauseCard:
+        cause = self.kb.causes[cause_id]
+        index = self.model.causes.index(cause_id)
+        evidence_for: list[Evidence] = []
+        evidence_against: list[Evidence] = []
+        for fact, known in self.facts_with_rules(state).items():
+            ratios = self.model.likelihood_ratios(fact, known.value)
+            if ratios is None:
+                continue
+            weight = float(ratios[index])
+            item = Evidence(
+                fact=fact,
+                value=known.value,
+                text=f"{self.describe(fact, known.value)} ({known.source})",
+                weight=round(weight, 3),
+            )
+            if weight >= 1.5:
+                evidence_for.append(item)
+            elif weight <= 1 / 1.5:
+                evidence_against.append(item)
+        evidence_for.sort(key=lambda e: -e.weight)
+        evidence_against.sort(key=lambda e: e.weight)
+        return CauseCard(
+            id=cause.id,
+            title=cause.title,
+            family=cause.family,
+            confidence=round(confidence, 3),
+            evidence_for=evidence_for,
+            evidence_against=evidence_against,
+            explanation=cause.explanation,
+            fix_steps=cause.fix.steps,
+            snippet=cause.fix.snippet,
+            references=cause.references,
+        )
+
+    def _diagnose(self, state: State, final: bool) -> list[Reply]:
+        ranking = self.ranking(state)
+        found = [r for r in ranking if r.confidence >= self.settings.found_at]
+        settled = bool(found)
+        shown = found or ranking[:3]
+        cards = [self.card(state, r.id, r.confidence) for r in shown]
+        state.diagnosed = [r.id for r in found]
+        if found:
+            names = ", ".join(r.title for r in found)
+            text = f"I believe the cause is: {names}."
+            if found[0].id == "eval.actually_fine":
+                text = "From what I see, your model is learning; the problem may not be real."
+        else:
+            text = (
+                "I cannot pin it down from what I know. These are the most likely causes; "
+                "the evidence for each is below."
+            )
+        replies: list[Reply] = [Diagnosis(found=[r.id for r in found], cards=cards,
+                                          settled=settled, text=text)]
+        if found and found[0].id != "eval.actually_fine":
+            question = Question(
+                id=OUTCOME_QUESTION,
+                fact="",
+                text=f"Try the fix for {found[0].title.lower()} and tell me how it went.",
+                choices=[
+                    Option(value="fixed", label="fixed: it learns now"),
+                    Option(value="still_stuck", label="still stuck"),
+                ],
+            )
+            state.pending = question
+            replies.append(question)
+        else:
+            state.finished = True
+        return replies
+
+    # -- explanations -------------------------------------------------------------------
+
+    def why(self, state: State) -> str:
+        ranking = self.ranking(state)
+        lines = ["Where I stand:"]
+        for ranked in ranking[:5]:
+            lines.append(f"- {ranked.title} ({ranked.id}): {ranked.confidence:.0%}")
+            card = self.card(state, ranked.id, ranked.confidence)
+            for item in card.evidence_for[:3]:
+                lines.append(f"    for: {item.text}")
+            for item in card.evidence_against[:2]:
+                lines.append(f"    against: {item.text}")
+        lines.append(f"- something I do not know about: {self.leak_share(state):.0%}")
+        if state.pending is not None and state.pending.why:
+            lines.append(f"I asked '{state.pending.text}' because: {state.pending.why}")
+        if not state.facts:
+            lines.append("I know nothing about your problem yet, so these are only base rates.")
+        return "\n".join(lines)
+
+    def describe(self, fact: FactId, value: Value) -> str:
+        known = self.kb.facts.get(fact)
+        if known is None:
+            return f"{fact} = {value}"
+        label = known.labels.get(value)
+        return label if label else f"{known.title}: {value}"
+
+    def _title(self, cause: CauseId) -> str:
+        return self.kb.causes[cause].title if cause in self.kb.causes else cause
+
+
+def effective(events: Sequence[Event]) -> list[Event]:
+    """The events that still count once restarts and undos are applied."""
+    kept: list[Event] = []
+    for event in events:
+        if isinstance(event, Restart):
+            kept = [e for e in kept if isinstance(e, Attached)]
+        elif isinstance(event, Undo):
+            for i in range(len(kept) - 1, -1, -1):
+                if isinstance(kept[i], USER_STEPS):
+                    kept = kept[:i] + [e for e in kept[i + 1 :] if isinstance(e, Attached)]
+                    break
+        else:
+            kept.append(event)
+    return kept
+
+
+def _user_steps(events: Sequence[Event]) -> int:
+    return sum(isinstance(e, USER_STEPS) for e in events)
+
+
+_ORDINAL = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+def match_choice(text: str, question: Question) -> str | None:
+    """The choice value ``text`` names: its number, its value or its label."""
+    cleaned = text.strip().lower().rstrip(".!")
+    number = _ORDINAL.match(cleaned)
+    if number:
+        index = int(number.group(1)) - 1
+        return question.choices[index].value if 0 <= index < len(question.choices) else None
+    for option in question.choices:
+        if cleaned in (option.value.lower(), option.label.lower()):
+            return option.value
+    for option in question.choices:
+        if cleaned and option.label.lower().startswith(cleaned) and len(cleaned) >= 3:
+            return option.value
+    return None
+
+
+def not_a_choice(given: str, question: Question) -> str:
+    listed = ", ".join(f"{i}. {o.label}" for i, o in enumerate(question.choices, 1))
+    shown = given.strip() or "(nothing)"
+    return (
+        f"'{shown}' is not one of the answers to \"{question.text}\". "
+        f"Pick one of: {listed}; or say 'skip' if you don't know."
+    )

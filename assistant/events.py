@@ -1,0 +1,81 @@
+"""The events a session is made of. A session is its event log; everything else is replayed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from probes.result import ProbeResult
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Said(_Event):
+    """Free text from the user: the complaint, or an answer in their own words."""
+
+    type: Literal["said"] = "said"
+    text: str
+
+
+class Answered(_Event):
+    """The user picked a choice (or ``unknown``) for a question."""
+
+    type: Literal["answered"] = "answered"
+    question: str
+    value: str
+
+
+class Probed(_Event):
+    """A probe finished; its facts join the evidence."""
+
+    type: Literal["probed"] = "probed"
+    result: ProbeResult
+
+
+class Attached(_Event):
+    """A target (model and data) is connected, so probes can run."""
+
+    type: Literal["attached"] = "attached"
+    target: str
+    keys: list[str] = Field(default_factory=list)
+    """The keys the target provides (``model``, ``loss``...), which decide the probes that apply."""
+
+
+class Outcome(_Event):
+    """What happened after the user tried a fix."""
+
+    type: Literal["outcome"] = "outcome"
+    cause: str
+    result: Literal["fixed", "still_stuck"]
+
+
+class Undo(_Event):
+    """Take back the user's last step."""
+
+    type: Literal["undo"] = "undo"
+
+
+class Restart(_Event):
+    """Forget everything before this event."""
+
+    type: Literal["restart"] = "restart"
+
+
+class Finish(_Event):
+    """The user asks for the diagnosis now."""
+
+    type: Literal["finish"] = "finish"
+
+
+Event = Annotated[
+    Said | Answered | Probed | Attached | Outcome | Undo | Restart | Finish,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+EVENTS_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+
+#: Events that are the user's own steps, which undo takes back.
+USER_STEPS = (Said, Answered, Outcome, Finish)

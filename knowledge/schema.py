@@ -1,0 +1,162 @@
+"""Pydantic models for the knowledge base files.
+
+Each YAML file under ``knowledge/`` is one of these documents. Field docstrings say what a
+knowledge author writes there; the loader (``knowledge.loader``) validates every file and then
+checks that all references between files resolve.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from knowledge.types import CauseId, FactId, Family, ProbeId, QuestionId, Value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Fact(_Strict):
+    """A named observable variable with a closed set of values."""
+
+    id: FactId
+    """Identifier used everywhere else, e.g. ``loss_trend``."""
+    title: str
+    """A short phrase in plain words, e.g. "how the training loss moves"."""
+    values: list[Value] = Field(min_length=2)
+    """Every value the fact may take. ``unknown`` is implicit and must not be listed."""
+    baseline: dict[Value, float] = Field(default_factory=dict)
+    """How often each value shows up when none of the causes that mention this fact is at work.
+    Values left out share what remains equally."""
+    labels: dict[Value, str] = Field(default_factory=dict)
+    """Readable phrases for values, used in explanations ("the loss is flat")."""
+
+    @field_validator("values")
+    @classmethod
+    def _no_unknown(cls, values: list[Value]) -> list[Value]:
+        if "unknown" in values:
+            raise ValueError("'unknown' is implicit; do not list it")
+        if len(set(values)) != len(values):
+            raise ValueError("values must be unique")
+        return values
+
+
+class Choice(_Strict):
+    """One answer offered to the user."""
+
+    value: Value
+    """The fact value this answer sets."""
+    label: str
+    """What the button or numbered choice says."""
+
+
+class Question(_Strict):
+    """A question that asks the user for one fact."""
+
+    id: QuestionId
+    fact: FactId
+    """The fact the answer sets."""
+    text: str
+    """The question as the assistant asks it."""
+    choices: list[Choice] = Field(min_length=2)
+    cost: float = Field(default=1.0, gt=0)
+    """User effort: 1 is a glance at the screen, 3 is running something or digging in code."""
+    requires: dict[FactId, list[Value]] = Field(default_factory=dict)
+    """Ask only when every listed fact has one of the listed values."""
+    hint: str = ""
+    """Where the user can look to find the answer."""
+
+
+class Probe(_Strict):
+    """A runnable check that establishes facts without effort from the user."""
+
+    id: ProbeId
+    title: str
+    cost: float = Field(gt=0)
+    """Typical runtime in seconds on a small model."""
+    needs: list[str] = Field(default_factory=list)
+    """Target keys the probe needs, e.g. ``model``, ``loss``, ``optimizer``, ``train_step``."""
+    yields: list[FactId] = Field(min_length=1)
+    """The facts its result may set."""
+
+
+class Rule(_Strict):
+    """Forward-chaining: when every condition holds, the conclusion facts are set."""
+
+    id: str
+    when: dict[FactId, list[Value]] = Field(min_length=1)
+    then: dict[FactId, Value] = Field(min_length=1)
+    because: str
+    """One sentence saying why the conclusion follows, shown by "why"."""
+
+
+class Fix(_Strict):
+    steps: list[str] = Field(min_length=1)
+    """What to do, in order."""
+    snippet: str = ""
+    """A PyTorch (or pandas) snippet showing the fix, where one helps."""
+
+
+class Cause(_Strict):
+    """A reason why a model does not learn."""
+
+    id: CauseId
+    """Family-prefixed identifier, e.g. ``model.output_activation``."""
+    title: str
+    family: Family
+    prior: float = Field(gt=0, lt=1)
+    """How often this cause is behind a "my model does not learn" complaint, before evidence."""
+    likelihoods: dict[FactId, dict[Value, float]] = Field(default_factory=dict)
+    """P(fact = value | this cause is present). Values left out of a fact share the rest of the
+    probability mass in proportion to that fact's baseline."""
+    explanation: str
+    """Why the cause produces the symptoms, in plain words."""
+    fix: Fix
+    references: list[str] = Field(min_length=1)
+    """Seed article file names, papers or documentation pages."""
+
+    @field_validator("likelihoods")
+    @classmethod
+    def _probabilities(
+        cls, likelihoods: dict[FactId, dict[Value, float]]
+    ) -> dict[FactId, dict[Value, float]]:
+        for fact, table in likelihoods.items():
+            for value, p in table.items():
+                if not 0.0 <= p <= 1.0:
+                    raise ValueError(f"{fact}.{value}: must be in [0, 1], got {p}")
+            total = sum(table.values())
+            if total > 1.0 + 1e-6:
+                raise ValueError(f"{fact}: probabilities add up to {total:.3f}, more than 1")
+        return likelihoods
+
+
+class Phrase(_Strict):
+    """A way users say something that sets a fact."""
+
+    pattern: str
+    """A case-insensitive regular expression searched in the user's text."""
+    sets: dict[FactId, Value] = Field(min_length=1)
+
+
+class FactsFile(_Strict):
+    facts: list[Fact]
+
+
+class QuestionsFile(_Strict):
+    questions: list[Question]
+
+
+class ProbesFile(_Strict):
+    probes: list[Probe]
+
+
+class RulesFile(_Strict):
+    rules: list[Rule]
+
+
+class CausesFile(_Strict):
+    causes: list[Cause]
+
+
+class PhrasesFile(_Strict):
+    phrases: list[Phrase]

@@ -1,0 +1,15 @@
+"""Names shared across the knowledge base and its users."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Family = Literal["data", "model", "train", "eval", "frame"]
+FactId = str
+CauseId = str
+QuestionId = str
+ProbeId = str
+Value = str
+
+#: The value a question takes when the user does not know or skips it.
+UNKNOWN: Value = "unknown"

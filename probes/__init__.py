@@ -1,0 +1,1 @@
+"""Runnable checks on a user's model and data. Probes report facts; they never import the engine."""
