@@ -23,6 +23,7 @@ from assistant.events import (
     Probed,
     Restart,
     Said,
+    Told,
     Undo,
 )
 from assistant.replies import (
@@ -129,6 +130,12 @@ class Engine:
             return self._said(state, event.text)
         if isinstance(event, Answered):
             return self._answered(state, event.question, event.value)
+        if isinstance(event, Told):
+            state.complaint_heard = True
+            self._learn(state, dict(event.facts), "your answers", "")
+            if state.pending is not None and state.pending.fact in event.facts:
+                state.asked.append(state.pending.id)
+            return self._next(state)
         if isinstance(event, Probed):
             result = event.result
             state.probes_done[result.id] = result.status
@@ -418,8 +425,9 @@ class Engine:
                 "I cannot pin it down from what I know. These are the most likely causes; "
                 "the evidence for each is below."
             )
-        replies: list[Reply] = [Diagnosis(found=[r.id for r in found], cards=cards,
-                                          settled=settled, text=text)]
+        replies: list[Reply] = [
+            Diagnosis(found=[r.id for r in found], cards=cards, settled=settled, text=text)
+        ]
         if found and found[0].id != "eval.actually_fine":
             question = Question(
                 id=OUTCOME_QUESTION,

@@ -28,6 +28,13 @@ class Answered(_Event):
     value: str
 
 
+class Told(_Event):
+    """Facts stated outright (an answers file, a form), not typed as words."""
+
+    type: Literal["told"] = "told"
+    facts: dict[str, str] = Field(default_factory=dict)
+
+
 class Probed(_Event):
     """A probe finished; its facts join the evidence."""
 
@@ -71,11 +78,11 @@ class Finish(_Event):
 
 
 Event = Annotated[
-    Said | Answered | Probed | Attached | Outcome | Undo | Restart | Finish,
+    Said | Answered | Told | Probed | Attached | Outcome | Undo | Restart | Finish,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 EVENTS_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 
 #: Events that are the user's own steps, which undo takes back.
-USER_STEPS = (Said, Answered, Outcome, Finish)
+USER_STEPS = (Said, Answered, Told, Outcome, Finish)

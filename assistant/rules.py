@@ -8,9 +8,7 @@ from knowledge.schema import Rule
 from knowledge.types import FactId, Value
 
 
-def derive(
-    facts: Mapping[FactId, Value], rules: list[Rule]
-) -> dict[FactId, tuple[Value, Rule]]:
+def derive(facts: Mapping[FactId, Value], rules: list[Rule]) -> dict[FactId, tuple[Value, Rule]]:
     """Facts the rules add to ``facts`` (never overriding one already known), with their rule."""
     known = dict(facts)
     derived: dict[FactId, tuple[Value, Rule]] = {}

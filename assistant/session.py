@@ -19,6 +19,7 @@ from assistant.events import (
     Probed,
     Restart,
     Said,
+    Told,
     Undo,
 )
 from assistant.replies import Reply, Text
@@ -34,7 +35,9 @@ _COMMANDS: list[tuple[str, re.Pattern[str]]] = [
     ("fixed", re.compile(r"^(fixed|that fixed it|it works( now)?|solved|it learns now)$")),
     (
         "still_stuck",
-        re.compile(r"^(still stuck|that didn'?t help|didn'?t help|did not help|no luck|not fixed)$"),
+        re.compile(
+            r"^(still stuck|that didn'?t help|didn'?t help|did not help|no luck|not fixed)$"
+        ),
     ),
     ("finish", re.compile(r"^(done|diagnose|stop|that'?s all|give me the diagnosis)$")),
 ]
@@ -113,6 +116,9 @@ class Session:
 
     def attach(self, target: str, keys: Iterable[str]) -> list[Reply]:
         return self.add(Attached(target=target, keys=sorted(keys)))
+
+    def tell(self, facts: dict[str, str]) -> list[Reply]:
+        return self.add(Told(facts=facts))
 
     def report(self, result: ProbeResult) -> list[Reply]:
         return self.add(Probed(result=result))

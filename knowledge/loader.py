@@ -7,6 +7,7 @@ refused whole.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -131,13 +132,21 @@ def load(root: Path | None = None) -> KnowledgeBase:
         return entries
 
     facts = _unique(gather("facts", FactsFile, "facts"), "facts", problems, origin)
-    questions = _unique(gather("questions", QuestionsFile, "questions"), "questions", problems, origin)
+    facts_broken = bool(problems)
+    questions = _unique(
+        gather("questions", QuestionsFile, "questions"), "questions", problems, origin
+    )
     probes = _unique(gather("probes", ProbesFile, "probes"), "probes", problems, origin)
     rules_raw = gather("rules", RulesFile, "rules")
     causes = _unique(gather("causes", CausesFile, "causes"), "causes", problems, origin)
     phrases_raw = gather("phrases", PhrasesFile, "phrases")
 
-    _check_references(facts, questions, probes, rules_raw, causes, phrases_raw, origin, problems)
+    if facts_broken:
+        problems.append("references to facts were not checked: fix the facts files first")
+    else:
+        _check_references(
+            facts, questions, probes, rules_raw, causes, phrases_raw, origin, problems
+        )
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(
@@ -207,32 +216,41 @@ def _check_references(
         where = _where(origin, "questions", question.id)
         _check_value(facts, question.fact, None, f"{where}.fact", problems)
         for i, choice in enumerate(question.choices):
-            _check_value(facts, question.fact, choice.value, f"{where}.choices[{i}].value", problems)
-        for fact, values in question.requires.items():
+            _check_value(
+                facts, question.fact, choice.value, f"{where}.choices[{i}].value", problems
+            )
+        for fact_id, values in question.requires.items():
             for value in values:
-                _check_value(facts, fact, value, f"{where}.requires.{fact}", problems)
+                _check_value(facts, fact_id, value, f"{where}.requires.{fact_id}", problems)
     for probe in probes.values():
         where = _where(origin, "probes", probe.id)
-        for i, fact in enumerate(probe.yields):
-            _check_value(facts, fact, None, f"{where}.yields[{i}]", problems)
+        for i, fact_id in enumerate(probe.yields):
+            _check_value(facts, fact_id, None, f"{where}.yields[{i}]", problems)
     for shown, index, rule in rules:
         where = f"{shown}: rules[{index}]"
-        for fact, values in rule.when.items():
+        for fact_id, values in rule.when.items():
             for value in values:
-                _check_value(facts, fact, value, f"{where}.when.{fact}", problems)
-        for fact, value in rule.then.items():
-            _check_value(facts, fact, value, f"{where}.then.{fact}", problems)
+                _check_value(facts, fact_id, value, f"{where}.when.{fact_id}", problems)
+        for fact_id, value in rule.then.items():
+            _check_value(facts, fact_id, value, f"{where}.then.{fact_id}", problems)
     for cause in causes.values():
         where = _where(origin, "causes", cause.id)
         if not cause.id.startswith(f"{cause.family}."):
-            problems.append(f"{where}.id: '{cause.id}' must start with its family '{cause.family}.'")
-        for fact, table in cause.likelihoods.items():
+            problems.append(
+                f"{where}.id: '{cause.id}' must start with its family '{cause.family}.'"
+            )
+        for fact_id, table in cause.likelihoods.items():
             for value in table:
-                _check_value(facts, fact, value, f"{where}.likelihoods.{fact}.{value}", problems)
+                where_value = f"{where}.likelihoods.{fact_id}.{value}"
+                _check_value(facts, fact_id, value, where_value, problems)
     for shown, index, phrase in phrases:
         where = f"{shown}: phrases[{index}]"
-        for fact, value in phrase.sets.items():
-            _check_value(facts, fact, value, f"{where}.sets.{fact}", problems)
+        try:
+            re.compile(phrase.pattern)
+        except re.error as error:
+            problems.append(f"{where}.pattern: not a valid regular expression: {error}")
+        for fact_id, value in phrase.sets.items():
+            _check_value(facts, fact_id, value, f"{where}.sets.{fact_id}", problems)
 
 
 @lru_cache(maxsize=1)

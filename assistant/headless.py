@@ -1,0 +1,184 @@
+"""Run a whole diagnosis without a person: the complaint, answers from a mapping, probes.
+
+Used by ``unstuck diagnose``, the benchmarks and the notebook API. Every question the answers
+do not cover is treated as "don't know".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.engine import OUTCOME_QUESTION, Engine
+from assistant.errors import UsageError
+from assistant.replies import CauseCard, Diagnosis, ProbeRequest, Question, Reply
+from assistant.session import Session
+from knowledge.loader import KnowledgeBase
+from knowledge.types import UNKNOWN
+from probes.result import ProbeResult
+
+#: Runs one probe by id and returns its result (the driver decides how: child process, server).
+ProbeRunner = Callable[[str], ProbeResult]
+
+#: A safety net: no real dialogue needs this many events.
+MAX_EVENTS = 200
+
+
+class Step(BaseModel):
+    kind: Literal["probe", "question", "inference"]
+    id: str
+    result: Any = None
+    text: str = ""
+
+
+class ProbeSummary(BaseModel):
+    id: str
+    status: str
+    facts: dict[str, str]
+    values: dict[str, Any] = Field(default_factory=dict)
+    finding: str
+    seconds: float
+
+
+class CauseSummary(BaseModel):
+    id: str
+    title: str
+    confidence: float
+    evidence: list[str]
+    against: list[str]
+    fix: str
+
+
+class Outcome(BaseModel):
+    """The result of ``unstuck diagnose --json``: the contract in DESIGN.md."""
+
+    found: list[str]
+    causes: list[CauseSummary]
+    steps: list[Step]
+    probes: list[ProbeSummary]
+    questions_asked: int = 0
+
+
+def check_answers(kb: KnowledgeBase, answers: Mapping[str, str]) -> dict[str, str]:
+    """Answers keyed by fact id, checked against the knowledge base.
+
+    Keys may be fact ids or question ids; values must be one of the fact's values or
+    ``unknown``. Raises ``UsageError`` naming every bad entry and what is allowed.
+    """
+    by_fact: dict[str, str] = {}
+    problems: list[str] = []
+    for key, value in answers.items():
+        fact = kb.questions[key].fact if key in kb.questions else key
+        if fact not in kb.facts:
+            problems.append(f"'{key}' is neither a fact nor a question id")
+            continue
+        allowed = kb.facts[fact].values
+        if not isinstance(value, str) or (value not in allowed and value != UNKNOWN):
+            problems.append(
+                f"'{key}': {value!r} is not a value of fact '{fact}' "
+                f"(one of: {', '.join(allowed)}, unknown)"
+            )
+            continue
+        by_fact[fact] = value
+    if problems:
+        valid = ", ".join(sorted(kb.facts))
+        raise UsageError(
+            "the answers name unknown ids or values:\n  "
+            + "\n  ".join(problems)
+            + f"\nValid fact ids: {valid}\n"
+            "Question ids are listed by 'unstuck kb questions'."
+        )
+    return by_fact
+
+
+def run(
+    engine: Engine,
+    *,
+    say: str | None = None,
+    answers: Mapping[str, str] | None = None,
+    target: str | None = None,
+    target_keys: list[str] | None = None,
+    probe_runner: ProbeRunner | None = None,
+) -> tuple[Session, Outcome]:
+    """Hold the dialogue to its end and summarise it."""
+    by_fact = check_answers(engine.kb, answers or {})
+    session = Session(engine)
+    steps: list[Step] = []
+    probes: list[ProbeResult] = []
+    replies: list[Reply] = []
+    if target is not None and probe_runner is not None:
+        replies = session.attach(target, target_keys or [])
+    if say:
+        replies = session.send(say)
+        for fact, known in session.state.facts.items():
+            steps.append(Step(kind="inference", id=fact, result=known.value, text=say))
+    else:
+        replies = session.tell({})
+    while len(session.events) < MAX_EVENTS:
+        request = _last(replies, ProbeRequest)
+        question = _last(replies, Question)
+        if request is not None and probe_runner is not None:
+            for probe_id in request.probes:
+                result = probe_runner(probe_id)
+                probes.append(result)
+                steps.append(
+                    Step(kind="probe", id=probe_id, result=result.status, text=result.finding)
+                )
+                replies = session.report(result)
+            continue
+        if question is not None and question.id != OUTCOME_QUESTION:
+            value = by_fact.get(question.fact, UNKNOWN) if question.fact else UNKNOWN
+            steps.append(Step(kind="question", id=question.id, result=value, text=question.text))
+            replies = session.answer(question.id, value)
+            continue
+        break
+    if _last(replies, Diagnosis) is None:
+        session.finish()
+    return session, summarise(engine, session, probes, steps)
+
+
+def _last(replies: list[Reply], kind: type[Any]) -> Any:
+    for reply in reversed(replies):
+        if isinstance(reply, kind):
+            return reply
+    return None
+
+
+def summarise(
+    engine: Engine, session: Session, probes: list[ProbeResult], steps: list[Step]
+) -> Outcome:
+    state = session.state
+    ranking = engine.ranking(state)
+    found = [r.id for r in ranking if r.confidence >= engine.settings.found_at]
+    causes = [_cause(engine.card(state, r.id, r.confidence)) for r in ranking]
+    return Outcome(
+        found=found,
+        causes=causes,
+        steps=steps,
+        probes=[
+            ProbeSummary(
+                id=p.id,
+                status=p.status,
+                facts=p.facts,
+                values=dict(p.values),
+                finding=p.finding,
+                seconds=round(p.seconds, 3),
+            )
+            for p in probes
+        ],
+        questions_asked=state.questions_asked,
+    )
+
+
+def _cause(card: CauseCard) -> CauseSummary:
+    fix = " ".join(card.fix_steps)
+    return CauseSummary(
+        id=card.id,
+        title=card.title,
+        confidence=card.confidence,
+        evidence=[e.text for e in card.evidence_for],
+        against=[e.text for e in card.evidence_against],
+        fix=fix,
+    )
