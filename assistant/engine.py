@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.beliefs import LEAK, BeliefModel, expected_information_gain
+from assistant.beliefs import LEAK, BeliefModel, entropy, expected_information_gain
 from assistant.events import (
     USER_STEPS,
     Answered,
@@ -90,6 +90,8 @@ class Engine:
         self.settings = settings or Settings()
         self.model = BeliefModel(kb)
         self.reader = reader or TextReader(kb)
+        #: facts that appear among the conditions of some rule
+        self._conditions = {fact for rule in kb.rules for fact in rule.when}
 
     # -- replay -------------------------------------------------------------------------
 
@@ -298,8 +300,9 @@ class Engine:
         self, state: State, facts: dict[FactId, Value], p: np.ndarray
     ) -> Question | None:
         best: tuple[float, KbQuestion] | None = None
+        excluded = frozenset(state.excluded)
         for question in self.candidate_questions(state, facts):
-            gain = expected_information_gain(p, self.model.tables[question.fact].likelihood)
+            gain = self.gain(question.fact, facts, p, excluded)
             score = gain / question.cost
             if score >= self.settings.min_gain and (best is None or score > best[0]):
                 best = (score, question)
@@ -326,11 +329,8 @@ class Engine:
                 continue
             if not set(probe.needs) <= state.target_keys:
                 continue
-            gain = sum(
-                expected_information_gain(p, self.model.tables[f].likelihood)
-                for f in probe.yields
-                if f not in facts
-            )
+            excluded = frozenset(state.excluded)
+            gain = sum(self.gain(f, facts, p, excluded) for f in probe.yields if f not in facts)
             if gain >= self.settings.min_gain and (best is None or gain > best[0]):
                 best = (gain, probe.id)
         if best is None:
@@ -341,6 +341,48 @@ class Engine:
             titles=[probe.title],
             why=f"It measures {', '.join(self.kb.facts[f].title for f in probe.yields)}.",
         )
+
+    def gain(
+        self, fact: FactId, facts: dict[FactId, Value], p: np.ndarray, excluded: frozenset[str]
+    ) -> float:
+        """Expected bits from learning ``fact``, counting what the rules would derive from it.
+
+        A fact with no likelihoods of its own (the task, say) matters through rules; its answer is
+        simulated through them, and it also gets credit for enabling a rule whose other
+        conditions are still open (backward chaining), so the planner asks for it at all.
+        """
+        table = self.model.tables[fact]
+        direct = expected_information_gain(p, table.likelihood)
+        if fact not in self._conditions:
+            return direct
+        predictive = p @ table.likelihood
+        expected_after = 0.0
+        for value, weight in zip(table.values, predictive, strict=True):
+            trial = {**facts, fact: value}
+            trial.update({f: v for f, (v, _) in derive(trial, self.kb.rules).items()})
+            expected_after += float(weight) * entropy(self.model.distribution(trial, excluded))
+        simulated = entropy(p) - expected_after
+        return max(direct, simulated, self._rule_credit(fact, facts, p))
+
+    def _rule_credit(self, fact: FactId, facts: dict[FactId, Value], p: np.ndarray) -> float:
+        credit = 0.0
+        for rule in self.kb.rules:
+            if fact not in rule.when or any(f in facts for f in rule.then):
+                continue
+            open_conditions = 0
+            blocked = False
+            for condition, values in rule.when.items():
+                if condition not in facts:
+                    open_conditions += 1
+                elif facts[condition] not in values:
+                    blocked = True
+            if blocked:
+                continue
+            for conclusion in rule.then:
+                table = self.model.tables[conclusion]
+                gain = expected_information_gain(p, table.likelihood)
+                credit = max(credit, gain / open_conditions)
+        return credit
 
     def _why_question(self, fact: FactId, p: np.ndarray) -> str:
         order = np.argsort(-p)
