@@ -99,9 +99,11 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     return plain_chat(args.target, stdin, out)
 
 
-def plain_chat(target: str | None, stdin: TextIO, out: TextIO) -> int:
+def plain_chat(
+    target: str | None, stdin: TextIO, out: TextIO, with_engine: Engine | None = None
+) -> int:
     """A line-based conversation: one line in, the replies out. Works over a pipe."""
-    session = Session(engine())
+    session = Session(with_engine or engine())
     driver: ProbeDriver | None = None
     prompt = stdin.isatty()
     write(out, _render(session.start()))
