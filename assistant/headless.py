@@ -150,6 +150,9 @@ def summarise(
     engine: Engine, session: Session, probes: list[ProbeResult], steps: list[Step]
 ) -> Outcome:
     state = session.state
+    for fact, known in engine.facts_with_rules(state).items():
+        if known.source.startswith("rule "):
+            steps.append(Step(kind="inference", id=fact, result=known.value, text=known.detail))
     ranking = engine.ranking(state)
     found = [r.id for r in ranking if r.confidence >= engine.settings.found_at]
     causes = [_cause(engine.card(state, r.id, r.confidence)) for r in ranking]

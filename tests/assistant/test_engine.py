@@ -264,3 +264,28 @@ def test_undo_event_never_removes_probe_results(engine: Engine) -> None:
     assert effective(events) == []
     events = [Said(text="loss is nan"), Attached(target="t", keys=[]), Undo()]
     assert effective(events) == [Attached(target="t", keys=[])]
+
+
+def test_headless_run_records_rule_inferences(engine: Engine) -> None:
+    from assistant import headless
+
+    _, outcome = headless.run(
+        engine,
+        say="the loss is flat",
+        answers={"task": "regression", "ask_output_activation": "softmax"},
+    )
+    assert outcome.found == ["model.output_activation"]
+    kinds = [(s.kind, s.id, s.result) for s in outcome.steps]
+    assert kinds[0] == ("inference", "loss_trend", "flat")
+    assert ("question", "ask_task", "regression") in kinds
+    assert kinds[-1] == ("inference", "output_range_mismatch", "yes")
+    assert outcome.steps[-1].text == "A softmax bounds a regression output."
+    assert outcome.questions_asked == 2
+
+
+def test_headless_run_without_words_starts_from_priors(engine: Engine) -> None:
+    from assistant import headless
+
+    _, outcome = headless.run(engine, answers={"loss_trend": "nan", "learning_rate": "high"})
+    assert outcome.found[0] == "train.lr_too_high"
+    assert [s.kind for s in outcome.steps] == ["question"] * len(outcome.steps)
