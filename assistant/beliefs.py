@@ -94,6 +94,13 @@ class BeliefModel:
                 likelihood=np.array(rows, dtype=np.float64),
                 mentioned=np.array([*mentioned, False]),
             )
+        # Every fact's likelihood columns side by side, to score all facts in one pass.
+        self.fact_ids: list[FactId] = list(self.tables)
+        blocks = [self.tables[f].likelihood for f in self.fact_ids]
+        self.stacked: Vector = np.concatenate(blocks, axis=1)
+        self.log_stacked: Vector = np.log(self.stacked)
+        sizes = [block.shape[1] for block in blocks]
+        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
 
     def column(self, fact: FactId, value: Value) -> Vector | None:
         table = self.tables.get(fact)
@@ -130,6 +137,24 @@ class BeliefModel:
         self, facts: Mapping[FactId, Value], excluded: frozenset[CauseId] = frozenset()
     ) -> Vector:
         """Single-fault view: P(h is the main cause | facts), over causes and the leak."""
+        return normalise(self.log_weights(facts, excluded))
+
+    def information_gains(self, p: Vector) -> dict[FactId, float]:
+        """Expected bits each fact's value would remove from ``p``, for all facts at once."""
+        joint = p[:, None] * self.stacked
+        predictive = joint.sum(axis=0)
+        posterior = joint / np.maximum(predictive, 1e-300)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            plogp = np.where(posterior > 0, posterior * np.log2(posterior), 0.0)
+        after = -(predictive * plogp.sum(axis=0))
+        expected_after = np.add.reduceat(after, self.starts)
+        gains = np.maximum(0.0, entropy(p) - expected_after)
+        return dict(zip(self.fact_ids, gains.tolist(), strict=True))
+
+    def log_weights(
+        self, facts: Mapping[FactId, Value], excluded: frozenset[CauseId] = frozenset()
+    ) -> Vector:
+        """Unnormalised log of the single-fault distribution."""
         log_p = np.log(self.weights)
         for fact, value in facts.items():
             column = self.column(fact, value)
@@ -137,9 +162,12 @@ class BeliefModel:
                 log_p = log_p + np.log(column)
         for cause in excluded:
             log_p[self.causes.index(cause)] = -np.inf
-        log_p -= log_p.max()
-        p = np.exp(log_p)
-        return np.asarray(p / p.sum(), dtype=np.float64)
+        return np.asarray(log_p, dtype=np.float64)
+
+
+def normalise(log_p: Vector) -> Vector:
+    shifted = np.exp(log_p - log_p.max())
+    return np.asarray(shifted / shifted.sum(), dtype=np.float64)
 
 
 def entropy(p: Vector) -> float:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.beliefs import LEAK, BeliefModel, entropy, expected_information_gain
+from assistant.beliefs import LEAK, BeliefModel, entropy, normalise
 from assistant.events import (
     USER_STEPS,
     Answered,
@@ -301,8 +301,9 @@ class Engine:
     ) -> Question | None:
         best: tuple[float, KbQuestion] | None = None
         excluded = frozenset(state.excluded)
+        gains = self.model.information_gains(p)
         for question in self.candidate_questions(state, facts):
-            gain = self.gain(question.fact, facts, p, excluded)
+            gain = self.gain(question.fact, facts, p, excluded, gains)
             score = gain / question.cost
             if score >= self.settings.min_gain and (best is None or score > best[0]):
                 best = (score, question)
@@ -324,13 +325,16 @@ class Engine:
         if state.target is None:
             return None
         best: tuple[float, str] | None = None
+        excluded = frozenset(state.excluded)
+        gains = self.model.information_gains(p)
         for probe in self.kb.probes.values():
             if probe.id in state.probes_done:
                 continue
             if not set(probe.needs) <= state.target_keys:
                 continue
-            excluded = frozenset(state.excluded)
-            gain = sum(self.gain(f, facts, p, excluded) for f in probe.yields if f not in facts)
+            gain = sum(
+                self.gain(f, facts, p, excluded, gains) for f in probe.yields if f not in facts
+            )
             if gain >= self.settings.min_gain and (best is None or gain > best[0]):
                 best = (gain, probe.id)
         if best is None:
@@ -343,28 +347,42 @@ class Engine:
         )
 
     def gain(
-        self, fact: FactId, facts: dict[FactId, Value], p: np.ndarray, excluded: frozenset[str]
+        self,
+        fact: FactId,
+        facts: dict[FactId, Value],
+        p: np.ndarray,
+        excluded: frozenset[str],
+        gains: dict[FactId, float],
     ) -> float:
         """Expected bits from learning ``fact``, counting what the rules would derive from it.
 
-        A fact with no likelihoods of its own (the task, say) matters through rules; its answer is
-        simulated through them, and it also gets credit for enabling a rule whose other
-        conditions are still open (backward chaining), so the planner asks for it at all.
+        ``gains`` holds every fact's direct information gain. A fact with no likelihoods of its
+        own (the task, say) matters through rules: its answer is simulated through them, and it
+        also gets credit for enabling a rule whose other conditions are still open (backward
+        chaining), so the planner asks for it at all.
         """
-        table = self.model.tables[fact]
-        direct = expected_information_gain(p, table.likelihood)
+        direct = gains[fact]
         if fact not in self._conditions:
             return direct
+        table = self.model.tables[fact]
+        base = self.model.log_weights(facts, excluded)
         predictive = p @ table.likelihood
         expected_after = 0.0
         for value, weight in zip(table.values, predictive, strict=True):
-            trial = {**facts, fact: value}
-            trial.update({f: v for f, (v, _) in derive(trial, self.kb.rules).items()})
-            expected_after += float(weight) * entropy(self.model.distribution(trial, excluded))
+            log_p = base + np.log(table.likelihood[:, table.index[value]])
+            for derived, (derived_value, _) in derive(
+                {**facts, fact: value}, self.kb.rules
+            ).items():
+                column = self.model.column(derived, derived_value)
+                if column is not None:
+                    log_p = log_p + np.log(column)
+            expected_after += float(weight) * entropy(normalise(log_p))
         simulated = entropy(p) - expected_after
-        return max(direct, simulated, self._rule_credit(fact, facts, p))
+        return max(direct, simulated, self._rule_credit(fact, facts, gains))
 
-    def _rule_credit(self, fact: FactId, facts: dict[FactId, Value], p: np.ndarray) -> float:
+    def _rule_credit(
+        self, fact: FactId, facts: dict[FactId, Value], gains: dict[FactId, float]
+    ) -> float:
         credit = 0.0
         for rule in self.kb.rules:
             if fact not in rule.when or any(f in facts for f in rule.then):
@@ -376,12 +394,9 @@ class Engine:
                     open_conditions += 1
                 elif facts[condition] not in values:
                     blocked = True
-            if blocked:
-                continue
-            for conclusion in rule.then:
-                table = self.model.tables[conclusion]
-                gain = expected_information_gain(p, table.likelihood)
-                credit = max(credit, gain / open_conditions)
+            if not blocked:
+                best = max(gains[conclusion] for conclusion in rule.then)
+                credit = max(credit, best / open_conditions)
         return credit
 
     def _why_question(self, fact: FactId, p: np.ndarray) -> str:
