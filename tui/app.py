@@ -1,0 +1,52 @@
+"""The Textual app: wires a backend and a probe runner into the chat screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from tui.backend import Backend
+from tui.chat import ChatScreen
+from tui.probing import ProbeRunner
+from tui.screens import HelpScreen
+
+
+class UnstuckApp(App[int]):
+    CSS_PATH = "unstuck.tcss"
+    TITLE = "unstuck"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("f1", "help", "Help")]
+
+    def __init__(
+        self,
+        backend: Backend,
+        runner: ProbeRunner | None = None,
+        *,
+        target: str | None = None,
+        ask_target: bool = True,
+        runner_problem: str | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        super().__init__()
+        self.chat = ChatScreen(
+            backend,
+            runner,
+            target=target,
+            ask_target=ask_target,
+            runner_problem=runner_problem,
+            clock=clock,
+        )
+
+    def get_default_screen(self) -> Screen[None]:
+        return self.chat
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def on_unmount(self) -> None:
+        await self.chat.backend.close()

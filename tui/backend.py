@@ -1,0 +1,58 @@
+"""The conversation as the app sees it: a ``Backend`` that holds the session somewhere.
+
+Two implementations: ``LocalBackend`` over an in-process ``assistant.session.Session`` and
+``RemoteBackend`` over the unstuck HTTP service. The app never touches beliefs; it sends what the
+user did and renders the typed replies it gets back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assistant.engine import Ranked
+from assistant.replies import CauseCard, Question, Reply
+from probes.result import ProbeResult
+
+
+class BackendError(Exception):
+    """The backend could not do what was asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the side panels show: the ranked causes and the question waiting for an answer."""
+
+    ranking: list[Ranked] = field(default_factory=list)
+    pending: Question | None = None
+
+
+class Backend(Protocol):
+    """One conversation. Every method returns what the assistant says back."""
+
+    @property
+    def where(self) -> str:
+        """Where the session lives, for the title bar: "in-process" or the server's URL."""
+        ...
+
+    async def start(self) -> list[Reply]: ...
+
+    async def send(self, text: str) -> list[Reply]: ...
+
+    async def choose(self, question: str, value: str) -> list[Reply]: ...
+
+    async def attach(self, target: str, keys: list[str]) -> list[Reply]: ...
+
+    async def report(self, result: ProbeResult) -> list[Reply]: ...
+
+    async def undo(self) -> list[Reply]: ...
+
+    async def restart(self) -> list[Reply]: ...
+
+    async def why(self) -> str: ...
+
+    async def snapshot(self) -> Snapshot: ...
+
+    async def card(self, cause_id: str) -> CauseCard: ...
+
+    async def close(self) -> None: ...

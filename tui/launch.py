@@ -1,0 +1,34 @@
+"""Start the app from the command line: pick the backend and the probe runner."""
+
+from __future__ import annotations
+
+import os
+
+from tui.backend import Backend
+from tui.probing import SubprocessRunner, runner_unavailable
+from tui.remote import API_KEY_ENV
+
+
+def make_backend(server: str | None, api_key: str | None) -> Backend:
+    if server is None:
+        from tui.local import LocalBackend
+
+        return LocalBackend()
+    from tui.remote import RemoteBackend
+
+    return RemoteBackend(server, api_key or os.environ.get(API_KEY_ENV))
+
+
+def run(target: str | None = None, server: str | None = None, api_key: str | None = None) -> int:
+    """Open the chat (``unstuck chat``); returns the exit status."""
+    from tui.app import UnstuckApp
+
+    problem = runner_unavailable()
+    app = UnstuckApp(
+        make_backend(server, api_key),
+        None if problem else SubprocessRunner(),
+        target=target,
+        runner_problem=problem,
+    )
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,132 @@
+"""Running probes from the app: the runner it talks to and the results it makes up itself.
+
+The real runner (``probes.runner``) runs each probe in a child process; tests pass a fake with the
+same two methods. The app calls them from thread workers, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from probes.result import ProbeResult
+
+
+class TargetProblem(Exception):
+    """The target cannot be used; the message names the file and what went wrong."""
+
+
+@dataclass(frozen=True)
+class ProbeProgress:
+    """How far a probe has come: ``fraction`` in [0, 1] and what it is doing now."""
+
+    probe: str
+    fraction: float
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    spec: str
+    keys: list[str]
+    summary: str = ""
+
+
+ProgressCallback = Callable[[ProbeProgress], None]
+
+
+class ProbeRunner(Protocol):
+    def inspect(self, spec: str) -> Target:
+        """Import the target and list its keys; raises ``TargetProblem``."""
+        ...
+
+    def run(
+        self,
+        spec: str,
+        probe_id: str,
+        on_progress: ProgressCallback,
+        cancel: threading.Event,
+    ) -> ProbeResult:
+        """Run one probe to its end (blocking). Failures in user code come back as results."""
+        ...
+
+
+def target_file(spec: str) -> Path:
+    """The file part of ``path/to/file.py`` or ``path/to/file.py:function``."""
+    path, _, function = spec.rpartition(":")
+    if path and function.isidentifier():
+        return Path(path)
+    return Path(spec)
+
+
+def check_target_file(spec: str) -> None:
+    """Raise ``TargetProblem`` when the target's file is missing, before any import is tried."""
+    path = target_file(spec)
+    if not path.exists():
+        raise TargetProblem(f"There is no file at {path}.")
+    if not path.is_file():
+        raise TargetProblem(f"{path} is a folder; expected a Python file such as train.py.")
+
+
+class SubprocessRunner:
+    """The real runner from ``probes.runner``, imported on first use."""
+
+    def inspect(self, spec: str) -> Target:
+        from probes.runner import inspect_target
+
+        from probes.errors import TargetError
+
+        try:
+            info = inspect_target(spec)
+        except TargetError as error:
+            raise TargetProblem(str(error)) from error
+        return Target(spec=spec, keys=list(info.keys), summary=str(info.summary))
+
+    def run(
+        self,
+        spec: str,
+        probe_id: str,
+        on_progress: ProgressCallback,
+        cancel: threading.Event,
+    ) -> ProbeResult:
+        from probes.runner import run_probe
+
+        from probes.progress import Progress
+
+        def forward(progress: Progress) -> None:
+            on_progress(ProbeProgress(progress.probe, progress.fraction, progress.message))
+
+        return run_probe(spec, probe_id, on_progress=forward, cancel=cancel)
+
+
+def runner_unavailable() -> str | None:
+    """Why the real runner cannot be used, or None when it can."""
+    try:
+        import probes.runner  # noqa: F401
+    except ImportError as error:
+        return f"The probe runner is not installed ({error})."
+    return None
+
+
+def cancelled_result(probe_id: str, seconds: float) -> ProbeResult:
+    return ProbeResult(
+        id=probe_id,
+        status="error",
+        finding="You cancelled this check before it finished; it established nothing.",
+        seconds=seconds,
+        error="cancelled",
+    )
+
+
+def crashed_result(probe_id: str, error: BaseException, seconds: float) -> ProbeResult:
+    """The runner itself failed (not the user's code): still a result, so the chat goes on."""
+    return ProbeResult(
+        id=probe_id,
+        status="error",
+        finding=f"The check could not run: {type(error).__name__}: {error}",
+        seconds=seconds,
+        error=f"{type(error).__name__}: {error}",
+    )
