@@ -1,0 +1,157 @@
+"""The versioned JSON API: one router for sessions, one for jobs, one for health."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Form, Path, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from assistant.replies import CauseCard
+from probes.result import ProbeReport
+from server import jobs
+from server.auth import Key, RuntimeDep
+from server.errors import JobNotFound, QueueUnavailable
+from server.openapi import errors
+from server.schemas import (
+    AnswerBody,
+    Created,
+    Health,
+    JobAccepted,
+    JobView,
+    Message,
+    NewSession,
+    Replies,
+    SessionView,
+    WhyText,
+)
+from server.settings import Settings, get_settings
+from server.tables import check_label, read_table, table_format
+
+SessionId = Annotated[str, Path(max_length=100, description="A session id from POST /v1/sessions.")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+sessions = APIRouter(prefix="/v1/sessions", tags=["sessions"])
+job_router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+health = APIRouter(tags=["health"])
+
+
+@sessions.post("", status_code=201, responses=errors())
+def create_session(
+    key: Key, runtime: RuntimeDep, body: Annotated[NewSession | None, Body()] = None
+) -> Created:
+    """Start a conversation, optionally with the user's first words."""
+    session_id, replies = runtime.sessions.create(key, body.message if body else None)
+    return Created(id=session_id, replies=replies)
+
+
+@sessions.post("/{session_id}/messages", responses=errors(404, 409))
+def send_message(key: Key, runtime: RuntimeDep, session_id: SessionId, body: Message) -> Replies:
+    """What the user typed; commands ("why", "undo", "skip", "done") work as in the terminal."""
+    return Replies(replies=runtime.sessions.send(key, session_id, body.text))
+
+
+@sessions.post("/{session_id}/answers", responses=errors(404, 409))
+def answer(key: Key, runtime: RuntimeDep, session_id: SessionId, body: AnswerBody) -> Replies:
+    """A choice for a question the assistant asked (``unknown`` when the user does not know)."""
+    return Replies(replies=runtime.sessions.answer(key, session_id, body.question, body.value))
+
+
+@sessions.post("/{session_id}/undo", responses=errors(404, 409))
+def undo(key: Key, runtime: RuntimeDep, session_id: SessionId) -> Replies:
+    """Take back the user's last step."""
+    return Replies(replies=runtime.sessions.undo(key, session_id))
+
+
+@sessions.post("/{session_id}/restart", responses=errors(404, 409))
+def restart(key: Key, runtime: RuntimeDep, session_id: SessionId) -> Replies:
+    """Forget the conversation so far (a connected target stays)."""
+    return Replies(replies=runtime.sessions.restart(key, session_id))
+
+
+@sessions.get("/{session_id}", responses=errors(404))
+def read_session(key: Key, runtime: RuntimeDep, session_id: SessionId) -> SessionView:
+    """The transcript, the ranking of causes and the question waiting for an answer."""
+    return runtime.sessions.view(key, session_id)
+
+
+@sessions.get("/{session_id}/why", responses=errors(404))
+def why(key: Key, runtime: RuntimeDep, session_id: SessionId) -> WhyText:
+    """Why the assistant ranks the causes as it does, and why it asks what it asks."""
+    return WhyText(text=runtime.sessions.why(key, session_id))
+
+
+@sessions.get("/{session_id}/causes/{cause_id}", responses=errors(404))
+def cause(
+    key: Key,
+    runtime: RuntimeDep,
+    session_id: SessionId,
+    cause_id: Annotated[str, Path(max_length=100)],
+) -> CauseCard:
+    """One cause with its evidence for and against, explanation and fix."""
+    return runtime.sessions.card(key, session_id, cause_id)
+
+
+@sessions.post("/{session_id}/probe-reports", responses=errors(404, 409))
+def probe_report(
+    key: Key, runtime: RuntimeDep, session_id: SessionId, report: ProbeReport
+) -> Replies:
+    """Results of ``unstuck probe TARGET --server URL --session ID`` run on the user's machine."""
+    return Replies(replies=runtime.sessions.report(key, session_id, report))
+
+
+@sessions.post("/{session_id}/tables", status_code=202, responses=errors(404, 415))
+async def upload_table(
+    key: Key,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    session_id: SessionId,
+    file: Annotated[UploadFile, Form(description="The table: CSV (with a header row) or Parquet.")],
+    label: Annotated[str, Form(max_length=200, description="The name of the label column.")],
+) -> JobAccepted:
+    """Check a table on the server: the data probes run as a job, their results join the session."""
+    await run_in_threadpool(runtime.sessions.owned, key, session_id)
+    data = await file.read()
+    filename = file.filename or "table"
+    fmt = table_format(filename, data)
+    frame = await run_in_threadpool(read_table, filename, data, fmt, settings.max_table_cells)
+    check_label(filename, frame, label)
+    job = jobs.new_job(session_id, key.id, filename, fmt, label)
+    await run_in_threadpool(
+        runtime.db.create_job, job, data, jobs.job_item(job, job.status, job.message)
+    )
+    try:
+        await runtime.jobs.submit(job.id)
+    except Exception as exc:
+        message = f"The job queue is unavailable ({type(exc).__name__}: {exc}). Try again later."
+        await run_in_threadpool(
+            runtime.db.update_job,
+            job,
+            "failed",
+            message,
+            "[]",
+            jobs.job_item(job, "failed", message),
+        )
+        raise QueueUnavailable(message) from exc
+    return JobAccepted(job=job.id)
+
+
+@job_router.get("/{job_id}", responses=errors(404))
+def read_job(
+    key: Key, runtime: RuntimeDep, job_id: Annotated[str, Path(max_length=100)]
+) -> JobView:
+    """How a table job is doing: queued, running, done or failed, with each probe's finding."""
+    job = runtime.db.job(job_id)
+    if job is None or job.key_id != key.id:
+        raise JobNotFound(
+            f"There is no job '{job_id}' for this API key. Jobs come from POST "
+            "/v1/sessions/{id}/tables."
+        )
+    return jobs.view(job)
+
+
+@health.get("/healthz", responses={503: errors()[503]})
+def healthz(runtime: RuntimeDep) -> Health:
+    """The service is up and its session store answers."""
+    runtime.db.ping()
+    return Health(status="ok", database=runtime.db.dialect)

@@ -1,0 +1,294 @@
+"""Sessions as event logs in the store, turned into replies by the engine.
+
+A turn runs under a per-session lock (in this process) and commits its events with an
+optimistic sequence check (across processes): if another server process appended to the log
+in the meantime, the turn is replayed on the new log and tried again. Each event is stored,
+with the replies to it, in one transaction before those replies go out.
+
+Replaying a long log costs milliseconds, so each process keeps the sessions it served in an
+LRU cache, keyed by session id and valid for one sequence number: a newer number in the store
+means another process moved the session on, and only the missing events are read.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from assistant.engine import Engine
+from assistant.events import EVENT_ADAPTER, Event
+from assistant.replies import REPLIES_ADAPTER, CauseCard, ProbeRequest, Reply, Text
+from assistant.session import Session
+from probes.result import ProbeReport, ProbeResult
+from server.errors import BadProbeReport, BusySession, CauseNotFound, SessionNotFound
+from server.schemas import RankedCause, SessionView, TranscriptEntry
+from server.storage import Database, EventRecord, KeyRecord, SessionRecord, StreamItem
+
+MAX_ATTEMPTS = 8
+LOCK_STRIPES = 256
+PLACEHOLDER_TARGET = "path/to/your_experiment.py"
+
+Action = Callable[[Session], list[Reply]]
+
+
+class RecordingSession(Session):
+    """A ``Session`` that keeps the replies to each event it adds, for the transcript."""
+
+    def __init__(self, engine: Engine, events: Iterable[Event] = ()) -> None:
+        super().__init__(engine, events)
+        self.recorded: list[list[Reply]] = []
+
+    def add(self, event: Event) -> list[Reply]:
+        replies = super().add(event)
+        self.recorded.append(replies)
+        return replies
+
+
+@dataclass
+class _Cached:
+    seq: int
+    session: RecordingSession
+
+
+class SessionService:
+    def __init__(self, db: Database, engine: Engine, public_url: str, cache_size: int) -> None:
+        self.db = db
+        self.engine = engine
+        self.public_url = public_url.rstrip("/")
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+        self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+
+    # -- the routes' operations ---------------------------------------------------------
+
+    def create(self, key: KeyRecord, message: str | None) -> tuple[str, list[Reply]]:
+        session_id = "s_" + secrets.token_urlsafe(16)
+        session = RecordingSession(self.engine)
+        words = (message or "").strip()
+        replies = session.send(words) if words else session.start()
+        replies = self._with_probe_command(session_id, session, replies)
+        rows = _event_rows(session.events, session.recorded, replies)
+        self.db.create_session(session_id, key.id, rows, _stream_items(session.events, replies))
+        self._remember(session_id, _Cached(len(rows), session))
+        return session_id, replies
+
+    def send(self, key: KeyRecord, session_id: str, text: str) -> list[Reply]:
+        return self.turn(key, session_id, lambda session: session.send(text))
+
+    def answer(self, key: KeyRecord, session_id: str, question: str, value: str) -> list[Reply]:
+        return self.turn(key, session_id, lambda session: session.answer(question, value))
+
+    def undo(self, key: KeyRecord, session_id: str) -> list[Reply]:
+        return self.turn(key, session_id, lambda session: session.undo())
+
+    def restart(self, key: KeyRecord, session_id: str) -> list[Reply]:
+        return self.turn(key, session_id, lambda session: session.restart())
+
+    def report(self, key: KeyRecord, session_id: str, report: ProbeReport) -> list[Reply]:
+        problems = self.report_problems(report.results)
+        if problems:
+            raise BadProbeReport("The probe report does not fit this service: " + problems)
+        return self.turn(key, session_id, lambda session: _report_all(session, report.results))
+
+    def join_results(self, session_id: str, results: Sequence[ProbeResult]) -> list[Reply]:
+        """Results of a job run on the server join the session (no key: the job owns it)."""
+        return self._turn(None, session_id, lambda session: _report_all(session, results))
+
+    def view(self, key: KeyRecord, session_id: str) -> SessionView:
+        record = self._owned(key, session_id)
+        session = self._session_at(record)
+        state = session.state
+        return SessionView(
+            id=session_id,
+            transcript=[
+                TranscriptEntry(
+                    seq=row.seq,
+                    event=json.loads(row.event),
+                    replies=REPLIES_ADAPTER.validate_json(row.replies),
+                )
+                for row in self.db.events(session_id)
+            ],
+            ranking=[
+                RankedCause(id=r.id, title=r.title, confidence=r.confidence, share=r.share)
+                for r in self.engine.ranking(state)
+            ],
+            pending=state.pending,
+        )
+
+    def why(self, key: KeyRecord, session_id: str) -> str:
+        return self._session_at(self._owned(key, session_id)).why().text
+
+    def card(self, key: KeyRecord, session_id: str, cause_id: str) -> CauseCard:
+        session = self._session_at(self._owned(key, session_id))
+        ranked = {r.id: r for r in self.engine.ranking(session.state)}
+        if cause_id not in ranked:
+            raise CauseNotFound(
+                f"There is no cause '{cause_id}'. Cause ids look like "
+                f"'model.output_activation'; GET /v1/sessions/{session_id} lists them "
+                "in its ranking."
+            )
+        return self.engine.card(session.state, cause_id, ranked[cause_id].confidence)
+
+    def owned(self, key: KeyRecord, session_id: str) -> SessionRecord:
+        return self._owned(key, session_id)
+
+    def report_problems(self, results: Sequence[ProbeResult]) -> str:
+        """What in the results the knowledge base does not know, or '' when all is well."""
+        kb = self.engine.kb
+        problems: list[str] = []
+        if not results:
+            problems.append("'results' is empty; a report carries at least one probe result")
+        for index, result in enumerate(results):
+            where = f"results[{index}]"
+            if result.id not in kb.probes:
+                problems.append(
+                    f"{where}.id: unknown probe '{result.id}' (one of: {', '.join(kb.probes)})"
+                )
+            for fact, value in result.facts.items():
+                if fact not in kb.facts:
+                    problems.append(f"{where}.facts: unknown fact '{fact}'")
+                elif value not in kb.facts[fact].values:
+                    allowed = ", ".join(kb.facts[fact].values)
+                    problems.append(
+                        f"{where}.facts.{fact}: '{value}' is not one of its values ({allowed})"
+                    )
+        return "; ".join(problems)
+
+    # -- turns --------------------------------------------------------------------------
+
+    def turn(self, key: KeyRecord, session_id: str, action: Action) -> list[Reply]:
+        return self._turn(key, session_id, action)
+
+    def _turn(self, key: KeyRecord | None, session_id: str, action: Action) -> list[Reply]:
+        with self._lock(session_id):
+            for _ in range(MAX_ATTEMPTS):
+                record = self._record(session_id) if key is None else self._owned(key, session_id)
+                replies = self._attempt(record, self._session_at(record), action)
+                if replies is not None:
+                    return replies
+                self._forget(session_id)
+        raise BusySession(
+            f"Session '{session_id}' kept changing under this request ({MAX_ATTEMPTS} tries). "
+            "Send it again."
+        )
+
+    def _attempt(
+        self, record: SessionRecord, session: RecordingSession, action: Action
+    ) -> list[Reply] | None:
+        before = len(session.events)
+        session.recorded = []
+        try:
+            replies = action(session)
+            replies = self._with_probe_command(record.id, session, replies)
+            new = session.events[before:]
+            rows = _event_rows(new, session.recorded, replies)
+            stored = self.db.commit_turn(record.id, record.seq, rows, _stream_items(new, replies))
+        except BaseException:
+            self._forget(record.id)
+            raise
+        if not stored:
+            return None
+        self._remember(record.id, _Cached(record.seq + len(rows), session))
+        return replies
+
+    def _with_probe_command(
+        self, session_id: str, session: Session, replies: list[Reply]
+    ) -> list[Reply]:
+        """The server cannot reach the user's model: say how to run the probes there."""
+        if not any(isinstance(reply, ProbeRequest) for reply in replies):
+            return replies
+        target = session.state.target or PLACEHOLDER_TARGET
+        command = f"unstuck probe {target} --server {self.public_url} --session {session_id}"
+        return [
+            *replies,
+            Text(
+                text="These checks need your model and data, which live on your machine. "
+                f"Run this there and the results join this conversation:\n{command}"
+            ),
+        ]
+
+    # -- the store and the cache --------------------------------------------------------
+
+    def _record(self, session_id: str) -> SessionRecord:
+        record = self.db.session(session_id)
+        if record is None:
+            raise _not_found(session_id)
+        return record
+
+    def _owned(self, key: KeyRecord, session_id: str) -> SessionRecord:
+        record = self.db.session(session_id)
+        if record is None or record.key_id != key.id:
+            raise _not_found(session_id)
+        return record
+
+    def _session_at(self, record: SessionRecord) -> RecordingSession:
+        """The session replayed up to the record's sequence number, from the cache if fresh."""
+        with self._cache_lock:
+            cached = self._cache.get(record.id)
+        if cached is not None and cached.seq == record.seq:
+            return cached.session
+        if cached is not None and cached.seq < record.seq:
+            rows = self.db.events(record.id, after=cached.seq)
+            events = [*cached.session.events, *_events(rows)]
+        else:
+            events = _events(self.db.events(record.id))
+        session = RecordingSession(self.engine, events)
+        self._remember(record.id, _Cached(len(events), session))
+        return session
+
+    def _remember(self, session_id: str, cached: _Cached) -> None:
+        with self._cache_lock:
+            self._cache[session_id] = cached
+            self._cache.move_to_end(session_id)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    def _forget(self, session_id: str) -> None:
+        with self._cache_lock:
+            self._cache.pop(session_id, None)
+
+    def _lock(self, session_id: str) -> threading.Lock:
+        return self._locks[hash(session_id) % LOCK_STRIPES]
+
+
+def _report_all(session: Session, results: Sequence[ProbeResult]) -> list[Reply]:
+    replies: list[Reply] = []
+    for result in results:
+        replies = session.report(result)
+    return replies
+
+
+def _events(rows: Iterable[EventRecord]) -> list[Event]:
+    return [EVENT_ADAPTER.validate_json(row.event) for row in rows]
+
+
+def _event_rows(
+    events: Sequence[Event], recorded: Sequence[list[Reply]], last: list[Reply]
+) -> list[tuple[str, str]]:
+    """Each event with the replies to it; the turn's final replies go with its last event."""
+    rows = []
+    for index, event in enumerate(events):
+        replies = last if index == len(events) - 1 else recorded[index]
+        rows.append(
+            (EVENT_ADAPTER.dump_json(event).decode(), REPLIES_ADAPTER.dump_json(replies).decode())
+        )
+    return rows
+
+
+def _stream_items(events: Sequence[Event], replies: Sequence[Reply]) -> list[StreamItem]:
+    items = [StreamItem("event", EVENT_ADAPTER.dump_json(event).decode()) for event in events]
+    items += [
+        StreamItem("reply", REPLIES_ADAPTER.dump_json([reply]).decode()[1:-1]) for reply in replies
+    ]
+    return items
+
+
+def _not_found(session_id: str) -> SessionNotFound:
+    return SessionNotFound(
+        f"There is no session '{session_id}' for this API key. Start one with POST /v1/sessions."
+    )

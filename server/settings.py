@@ -1,0 +1,70 @@
+"""The service's settings, read from ``UNSTUCK_*`` environment variables (docs/server.md)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    folder = Path(platformdirs.user_data_dir("unstuck", appauthor=False))
+    return f"sqlite:///{folder / 'sessions.sqlite3'}"
+
+
+class SeedKey(BaseModel):
+    """An API key the service creates at start-up when it does not exist yet."""
+
+    name: str
+    key: str = Field(min_length=16)
+    origins: list[str] = Field(default_factory=list)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="UNSTUCK_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    """``sqlite:///path/file.sqlite3`` (the default, under the user's data directory) or
+    ``postgresql://user:password@host/db``."""
+    redis_url: str | None = None
+    """When set, table jobs go through an arq queue in Redis and an ``arq server.worker.
+    WorkerSettings`` process runs them; otherwise a child process of the server does."""
+    public_url: str = "http://127.0.0.1:8000"
+    """The address users reach the service at, used in the ``unstuck probe`` command we show."""
+    seed_keys: list[SeedKey] = Field(default_factory=list)
+    """API keys to create at start-up, as JSON: ``[{"name", "key", "origins"}]``."""
+    rate_limit: int = 600
+    """Requests allowed per API key in each rate window."""
+    rate_window_s: float = 60.0
+    max_body_bytes: int = 1_048_576
+    """Largest JSON body accepted."""
+    max_upload_bytes: int = 20_971_520
+    """Largest table upload accepted."""
+    max_table_cells: int = 20_000_000
+    """Largest table (rows x columns) accepted, checked before a Parquet file is decoded."""
+    job_wall_s: int = 300
+    """Wall-clock limit of one table job."""
+    job_cpu_s: int = 300
+    """CPU-time limit of one table job."""
+    job_memory_mb: int = 4096
+    """Address-space limit of one table job's process."""
+    job_workers: int = 1
+    """Table jobs run at once by one server process (embedded worker)."""
+    table_probes: list[str] = Field(default_factory=lambda: ["data_checks", "baselines"])
+    """The probes a table upload runs, in order."""
+    probe_registry: str = "probes.registry:PROBES"
+    """Where the probe functions are found, as ``module:name`` (set by the operator only)."""
+    session_cache: int = 2048
+    """Replayed sessions kept in memory per process."""
+    sse_poll_s: float = 0.2
+    """How often an event stream looks for new events."""
+    sse_ping_s: float = 15.0
+    """Comment lines sent on an idle event stream so proxies keep it open."""
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
