@@ -1,0 +1,289 @@
+"""Dialogue-quality benchmark: symptom stories through the engine and through a fixed checklist.
+
+Each story in ``benchmarks/stories.yaml`` is a first complaint, the answers its user would give,
+and the true cause. The engine plans its questions by expected information gain; the checklist
+baseline asks the seed articles' questions in their order. Both get the same question budget and
+rank causes with the same belief model, so the difference is what planning buys.
+
+    .venv/bin/python benchmarks/dialogue.py [--verbose] [--turns N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.engine import Engine, Settings
+from assistant.events import Answered, Event, Said, Told
+from assistant.headless import check_answers, run
+from assistant.replies import Question
+from assistant.rules import derive
+from knowledge.loader import KnowledgeBase, bundled
+from knowledge.types import UNKNOWN, CauseId, FactId, Value
+
+STORIES = Path(__file__).resolve().parent / "stories.yaml"
+MAX_QUESTIONS = 8
+
+#: The fixed-order checklist: the seed articles' questions in the order they raise them.
+#: KNIME's due-diligence list (000_*) first, then 003_*'s data -> architecture -> training
+#: walk-through, 002_*'s one-batch overfit test, and 001_*'s framing and imbalance points.
+CHECKLIST: list[str] = [
+    # 000_8f9042cefbda7e29.txt: purpose, data quality and size, classes, leakage, noisy or
+    # empty attributes, missing values, outliers, normalisation, hyperparameters, metric,
+    # training long enough, overfitting, too good to be true.
+    "ask_problem_clarity",
+    "ask_dataset_size",
+    "ask_class_balance",
+    "ask_split_method",
+    "ask_constant_columns",
+    "ask_missing_values",
+    "ask_outliers",
+    "ask_inputs_normalised",
+    "ask_learning_rate",
+    "ask_metric_follows_loss",
+    "ask_epochs",
+    "ask_train_valid_gap",
+    "ask_too_good",
+    # 003_4f6f6c141195d145.txt: data volume and noise, preprocessing, under/overfitting,
+    # activations, output activation and loss for the task, optimizer, learning rate.
+    "ask_label_noise",
+    "ask_feature_scales",
+    "ask_model_capacity",
+    "ask_regularisation",
+    "ask_hidden_activation",
+    "ask_depth",
+    "ask_output_activation",
+    "ask_task",
+    "ask_loss_function",
+    "ask_optimizer",
+    # 002_c17d1446106da07c.txt: the one-example overfit test.
+    "ask_overfit_one_batch",
+    "ask_shuffling",
+    # 001_6ebc735b15251ba1.txt: accuracy not good enough.
+    "ask_accuracy_level",
+    "ask_loss_trend",
+]
+
+
+class Story(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    say: str
+    """The first complaint, in the user's words."""
+    answers: dict[str, str] = Field(default_factory=dict)
+    """Fact or question id -> the value the user gives when asked."""
+    cause: CauseId
+    """The true cause."""
+
+
+class StoryFile(BaseModel):
+    stories: list[Story]
+
+
+@dataclass(frozen=True)
+class StoryResult:
+    story: str
+    cause: CauseId
+    rank: int
+    """1-based position of the true cause in the final ranking."""
+    questions: int
+    top: CauseId
+    found: tuple[CauseId, ...]
+    """Causes reported as present (confidence at or above the engine's threshold)."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    top1: float
+    top3: float
+    mean_questions: float
+    max_questions: int
+
+
+def load_stories(path: Path = STORIES) -> list[Story]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return StoryFile.model_validate(raw).stories
+
+
+def make_engine(kb: KnowledgeBase | None = None) -> Engine:
+    return Engine(kb or bundled(), Settings(max_questions=MAX_QUESTIONS))
+
+
+def opening(engine: Engine, story: Story) -> str | None:
+    """The complaint when the text reader understands it; None lets the story run on answers."""
+    return None if engine.reader.read(story.say).empty else story.say
+
+
+def run_story(engine: Engine, story: Story) -> StoryResult:
+    """The planned dialogue: the engine picks every question."""
+    _, outcome = run(engine, say=opening(engine, story), answers=story.answers)
+    ranked = [cause.id for cause in outcome.causes]
+    return _result(story, ranked, outcome.questions_asked, tuple(outcome.found))
+
+
+def run_checklist(engine: Engine, story: Story) -> StoryResult:
+    """The baseline: the checklist's questions in order, within the same budget and beliefs."""
+    answers = check_answers(engine.kb, story.answers)
+    said = opening(engine, story)
+    facts = dict(engine.reader.read(said).facts) if said else {}
+    asked = 0
+    for question_id in CHECKLIST:
+        if asked >= MAX_QUESTIONS:
+            break
+        question = engine.kb.questions[question_id]
+        known = {**facts, **_derived(engine, facts)}
+        if question.fact in known:
+            continue
+        if not all(known.get(f) in values for f, values in question.requires.items()):
+            continue
+        asked += 1
+        value = answers.get(question.fact, UNKNOWN)
+        if value != UNKNOWN:
+            facts[question.fact] = value
+    known = {**facts, **_derived(engine, facts)}
+    confidence = engine.model.confidences(known)
+    order = sorted(range(len(engine.model.causes)), key=lambda i: (-confidence[i], i))
+    ranked = [engine.model.causes[i] for i in order]
+    found = tuple(
+        engine.model.causes[i] for i in order if confidence[i] >= engine.settings.found_at
+    )
+    return _result(story, ranked, asked, found)
+
+
+def _derived(engine: Engine, facts: dict[FactId, Value]) -> dict[FactId, Value]:
+    return {fact: value for fact, (value, _) in derive(facts, engine.kb.rules).items()}
+
+
+def _result(
+    story: Story, ranked: list[CauseId], questions: int, found: tuple[CauseId, ...]
+) -> StoryResult:
+    rank = ranked.index(story.cause) + 1 if story.cause in ranked else len(ranked) + 1
+    return StoryResult(
+        story=story.id,
+        cause=story.cause,
+        rank=rank,
+        questions=questions,
+        top=ranked[0] if ranked else "",
+        found=found,
+    )
+
+
+def summarise(results: Sequence[StoryResult]) -> Summary:
+    count = max(len(results), 1)
+    return Summary(
+        top1=sum(r.rank == 1 for r in results) / count,
+        top3=sum(r.rank <= 3 for r in results) / count,
+        mean_questions=sum(r.questions for r in results) / count,
+        max_questions=max((r.questions for r in results), default=0),
+    )
+
+
+def dialogue_logs(engine: Engine, stories: Sequence[Story]) -> list[list[Event]]:
+    """The event log of every planned dialogue, to replay turn by turn."""
+    logs = []
+    for story in stories:
+        session, _ = run(engine, say=opening(engine, story), answers=story.answers)
+        logs.append(list(session.events))
+    return logs
+
+
+def turn_latency(
+    engine: Engine, stories: Sequence[Story], turns: int = 3000
+) -> tuple[float, float]:
+    """p50 and p99 milliseconds of one engine turn: replay the log, update beliefs, plan.
+
+    A turn is what a front end pays per message: ``Engine.replies_to_last`` over the log up to
+    and including that message. Turns cycle through every prefix of every story's dialogue.
+    """
+    prefixes = [log[: i + 1] for log in dialogue_logs(engine, stories) for i in range(len(log))]
+    prefixes = [p for p in prefixes if isinstance(p[-1], (Said, Told, Answered))]
+    timings = []
+    for i in range(turns):
+        events = prefixes[i % len(prefixes)]
+        start = time.perf_counter()
+        engine.replies_to_last(events)
+        timings.append((time.perf_counter() - start) * 1000.0)
+    p50, p99 = np.percentile(timings, [50, 99])
+    return float(p50), float(p99)
+
+
+def step_latency(
+    engine: Engine, stories: Sequence[Story], turns: int = 3000
+) -> tuple[float, float]:
+    """p50 and p99 milliseconds of the core of one turn, without replaying the log.
+
+    Beliefs from the known facts (rules included) and the choice of the next question, over the
+    whole knowledge base: what a turn would cost if the engine kept its state between turns.
+    """
+    states = []
+    for log in dialogue_logs(engine, stories):
+        for i in range(len(log)):
+            state = engine.replay(log[: i + 1])
+            if isinstance(state.pending, Question) or state.pending is None:
+                states.append(state)
+    timings = []
+    for i in range(turns):
+        state = states[i % len(states)]
+        start = time.perf_counter()
+        facts = {f: k.value for f, k in engine.facts_with_rules(state).items()}
+        engine.model.confidences(facts)
+        p = engine.model.distribution(facts)
+        engine.model.information_gains(p)
+        engine.candidate_questions(state, facts)
+        timings.append((time.perf_counter() - start) * 1000.0)
+    p50, p99 = np.percentile(timings, [50, 99])
+    return float(p50), float(p99)
+
+
+def _table(title: str, planned: Sequence[StoryResult], checklist: Sequence[StoryResult]) -> str:
+    lines = [title, f"{'story':32} {'true cause':32} {'rank':>4} {'q':>2}  {'checklist':>9}  top"]
+    for ours, theirs in zip(planned, checklist, strict=True):
+        flag = "" if ours.rank == 1 else "  <- " + ours.top
+        lines.append(
+            f"{ours.story:32} {ours.cause:32} {ours.rank:>4} {ours.questions:>2}  "
+            f"{theirs.rank:>4} ({theirs.questions}){flag}"
+        )
+    return "\n".join(lines)
+
+
+def _line(name: str, summary: Summary) -> str:
+    return (
+        f"{name:22} top-1 {summary.top1:6.1%}  top-3 {summary.top3:6.1%}  "
+        f"questions mean {summary.mean_questions:4.1f}  max {summary.max_questions}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true", help="print a row per story")
+    parser.add_argument("--turns", type=int, default=3000, help="turns to time (default 3000)")
+    args = parser.parse_args(argv)
+    engine = make_engine()
+    stories = load_stories()
+    planned = [run_story(engine, s) for s in stories]
+    checklist = [run_checklist(engine, s) for s in stories]
+    read = sum(opening(engine, s) is not None for s in stories)
+    if args.verbose:
+        print(_table("Per story (rank of the true cause, questions asked)", planned, checklist))
+        print()
+    print(f"{len(stories)} stories, {read} complaints understood by the text reader")
+    print(_line("information gain:", summarise(planned)))
+    print(_line("fixed checklist:", summarise(checklist)))
+    turn50, turn99 = turn_latency(engine, stories, args.turns)
+    step50, step99 = step_latency(engine, stories, args.turns)
+    print(f"turn latency (replay + beliefs + plan): p50 {turn50:.2f} ms  p99 {turn99:.2f} ms")
+    print(f"step latency (beliefs + plan, no replay): p50 {step50:.2f} ms  p99 {step99:.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
