@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Server
+from serverharness import Server
 
 from assistant.engine import GREETING
 from assistant.events import EVENT_ADAPTER, Attached
@@ -65,7 +65,7 @@ def test_answers_undo_restart_and_why_work_as_in_the_terminal(shared_server: Ser
     assert answered.status_code == 200
     assert REPLIES_ADAPTER.validate_python(answered.json()["replies"])
     assert kinds(why) == ["text"] and why[0]["text"].startswith("Where I stand:")
-    assert undone[0] == {"kind": "text", "text": "Done: I took back your last step.", "tone": "info"}
+    assert undone[0]["text"] == "Done: I took back your last step."
     assert after_undo["pending"]["id"] == pending["id"]
     assert [entry["event"]["type"] for entry in after_undo["transcript"]] == [
         "said",
