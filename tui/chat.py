@@ -268,7 +268,6 @@ class ChatScreen(Screen[None]):
 
     def notice(self, text: str) -> None:
         self.add("notice", text)
-        self.app.notify(text, severity="warning", timeout=8)
 
     # -- the target and its probes ------------------------------------------------------
 

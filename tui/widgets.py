@@ -110,8 +110,11 @@ class QuestionPanel(Vertical):
     """The question waiting for an answer and why it is asked, always in view, with buttons."""
 
     def __init__(self) -> None:
-        super().__init__(id="question")
+        super().__init__(id="question", classes="empty")
         self.question: Question | None = None
+
+    def on_mount(self) -> None:
+        self.query_one("#question-text", Static).update(_question_head(None))
 
     def compose(self) -> ComposeResult:
         yield Static("", markup=False, id="question-text")
@@ -166,8 +169,10 @@ class CausePanel(OptionList):
         super().__init__(id="causes")
         self.border_title = "Causes"
         self._previous: dict[str, float] = {}
+        self._title_width = 26
 
     def show_ranking(self, ranking: list[Ranked]) -> None:
+        self._title_width = max(self.scrollable_content_region.width - 1, 12)
         highlighted = self.highlighted_option.id if self.highlighted_option else None
         self.clear_options()
         self.add_options(self._option(ranked) for ranked in ranking)
@@ -177,11 +182,15 @@ class CausePanel(OptionList):
 
     def _option(self, ranked: Ranked) -> Option:
         arrow = trend(self._previous.get(ranked.id), ranked.confidence)
-        prompt = Text(ranked.title, overflow="ellipsis", no_wrap=True)
+        prompt = Text(shorten(ranked.title, self._title_width))
         prompt.append("\n")
         prompt.append(bar(ranked.confidence, self.BAR_WIDTH), "bold")
         prompt.append(f" {percent(ranked.confidence):>4} {arrow}")
         return Option(prompt, id=ranked.id)
+
+
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 class SizeNotice(Static):

@@ -33,6 +33,12 @@ SOFTMAX_FACTS: dict[str, dict[str, str]] = {
         "output_units": "match",
         "task": "regression",
     },
+    "loss_target_check": {
+        "broadcast_mismatch": "no",
+        "loss_task_fit": "fits",
+        "label_format": "ok",
+        "crash": "none",
+    },
     "overfit_one_batch": {"overfit_one_batch": "fail"},
     "short_fit": {
         "loss_trend": "flat",
@@ -159,17 +165,40 @@ AppFactory = Callable[..., UnstuckApp]
 
 @pytest.fixture
 def make_app() -> Iterator[AppFactory]:
+    """An app at a fixed time, with the in-process backend unless told otherwise."""
+
     def make(
         backend: Backend | None = None,
         runner: FakeRunner | None = None,
         target: str | None = None,
+        ask_target: bool = False,
     ) -> UnstuckApp:
         return UnstuckApp(
             backend or LocalBackend(),
             runner,
             target=target,
-            ask_target=False,
+            ask_target=ask_target,
             clock=lambda: FIXED_TIME,
         )
 
     yield make
+
+
+@pytest.fixture
+def fake_runner() -> type[FakeRunner]:
+    return FakeRunner
+
+
+@pytest.fixture
+def scripted_backend() -> type[ScriptedBackend]:
+    return ScriptedBackend
+
+
+@pytest.fixture
+def softmax_target() -> str:
+    return SOFTMAX_TARGET
+
+
+@pytest.fixture
+def broken_target() -> str:
+    return BROKEN_TARGET
