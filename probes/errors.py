@@ -1,0 +1,31 @@
+"""Errors the probe package raises at its edges, and the error result each becomes."""
+
+from __future__ import annotations
+
+from probes.result import ProbeResult
+
+
+class TargetError(Exception):
+    """The target cannot be used; the message names the key, what was found, what was expected."""
+
+
+class ProbeFailure(Exception):
+    """A probe could not go on because the user's code or data failed in a way it can name.
+
+    The message is the finding users read, e.g. which layer raised and on which shapes; the runner
+    turns it into an ``error`` result.
+    """
+
+
+def error_result(probe_id: str, message: str) -> ProbeResult:
+    """The ``error`` result a failure becomes: the message, as a sentence, is the finding."""
+    return ProbeResult(id=probe_id, status="error", finding=sentence(message), error=message)
+
+
+def sentence(message: str) -> str:
+    """The message with a capital first letter and a full stop."""
+    text = message.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -1,0 +1,343 @@
+"""activations: dead ReLU units, saturated sigmoid/tanh, NaN or inf, and linear layers stacked
+with nothing non-linear between them.
+
+Measured with forward hooks at initialisation and again after a few steps with the user's
+optimizer (units often die in the first steps of a too-high learning rate).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from probes.model.common import (
+    Reporter,
+    batches,
+    forward,
+    fresh_model,
+    make_optimizer,
+    sample,
+    standard_step,
+)
+from probes.progress import ProgressFn
+from probes.result import ProbeResult
+from probes.target import Target
+
+PROBE_ID = "activations"
+BATCH = 256
+TRAIN_STEPS = 30
+#: A layer is dead when at least this share of its ReLU units never fire on a batch.
+DEAD_SHARE = 0.7
+#: A sigmoid/tanh is saturated when more than this share of its inputs lie beyond +-5.
+SATURATED_SHARE = 0.5
+SATURATION_LIMIT = 5.0
+DEEP_LAYERS = 10
+
+WEIGHT_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
+RELU = (nn.ReLU, nn.ReLU6)
+SQUASHING = (nn.Sigmoid, nn.Tanh, nn.Hardtanh, nn.Hardsigmoid, nn.Softsign, nn.LogSigmoid)
+OTHER_NONLINEAR = (
+    nn.LeakyReLU,
+    nn.PReLU,
+    nn.RReLU,
+    nn.ELU,
+    nn.SELU,
+    nn.CELU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Softplus,
+    nn.Hardswish,
+)
+PASSIVE = (
+    nn.BatchNorm1d,
+    nn.BatchNorm2d,
+    nn.BatchNorm3d,
+    nn.LayerNorm,
+    nn.GroupNorm,
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.Identity,
+    nn.Flatten,
+    nn.Unflatten,
+)
+RESIDUAL_NAMES = re.compile(r"res|skip|bottleneck|block", re.IGNORECASE)
+
+
+@dataclass
+class Record:
+    """One leaf module's run: its name, module, first input and output."""
+
+    name: str
+    module: nn.Module
+    input: Tensor | None
+    output: Tensor | None
+
+
+@dataclass
+class Findings:
+    dead: dict[str, float]
+    saturated: dict[str, float]
+    nonfinite: list[str]
+
+
+def activations(target: Target, progress: ProgressFn) -> ProbeResult:
+    report = Reporter(PROBE_ID, progress)
+    model, device = fresh_model(target)
+    inputs, _ = sample(target, BATCH, device)
+    report(0.1, "recording activations of the untrained model")
+    records = record(model, inputs)
+    facts = _structure(model, records)
+    phases = {"at initialisation": _findings(records)}
+    if {"loss", "optimizer"} <= target.keys:
+        report(0.4, f"training {TRAIN_STEPS} steps with your optimizer")
+        _train(target, model, device)
+        phases[f"after {TRAIN_STEPS} training steps"] = _findings(record(model, inputs))
+    report(1.0, "done")
+    return _result(facts, phases, records)
+
+
+def record(model: nn.Module, inputs: Tensor) -> list[Record]:
+    """Every leaf module's input and output, in the order they run (eval mode, no grad)."""
+    names = {id(m): name for name, m in model.named_modules()}
+    records: list[Record] = []
+
+    def remember(module: nn.Module, args: tuple[object, ...], output: object) -> None:
+        first = args[0] if args and isinstance(args[0], Tensor) else None
+        records.append(Record(names.get(id(module), "?"), module, _copy(first), _copy(output)))
+
+    leaves = [m for m in model.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(remember) for m in leaves]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            forward(model, inputs)
+    finally:
+        model.train(was_training)
+        for handle in handles:
+            handle.remove()
+    return records
+
+
+def _copy(value: object) -> Tensor | None:
+    return value.detach().clone().float() if isinstance(value, Tensor) else None
+
+
+def _train(target: Target, model: nn.Module, device: torch.device) -> None:
+    optimizer = make_optimizer(target, model)
+    loss = target.loss
+    if loss is None:
+        return
+    model.train()
+    stream = batches(target, target.batch_size, device)
+    for _ in range(TRAIN_STEPS):
+        inputs, targets = next(stream)
+        if not math.isfinite(standard_step(model, optimizer, loss, inputs, targets)):
+            break
+
+
+# --- what the records show --------------------------------------------------------------------
+def _findings(records: list[Record]) -> Findings:
+    dead: dict[str, float] = {}
+    saturated: dict[str, float] = {}
+    nonfinite = [r.name for r in records if r.output is not None and _has_nonfinite(r.output)]
+    for index, rec in enumerate(records):
+        if isinstance(rec.module, RELU) and rec.output is not None:
+            share = _dead_share(rec.output, _unit_dim(records, index))
+            if share >= DEAD_SHARE:
+                dead[rec.name] = share
+        if isinstance(rec.module, SQUASHING) and rec.input is not None:
+            share = float((rec.input.abs() > SATURATION_LIMIT).float().mean())
+            if share > SATURATED_SHARE:
+                saturated[rec.name] = share
+    for name, kind, before, after, functional in _pairs(records):
+        if not functional:
+            continue
+        if kind == "relu":
+            share = _dead_share(after, 1 if after.ndim > 2 else -1)
+            if share >= DEAD_SHARE:
+                dead[name] = share
+        if kind == "sigmoid_tanh":
+            share = float((before.abs() > SATURATION_LIMIT).float().mean())
+            if share > SATURATED_SHARE:
+                saturated[name] = share
+    return Findings(dead, saturated, nonfinite)
+
+
+def _has_nonfinite(tensor: Tensor) -> bool:
+    return not bool(torch.isfinite(tensor).all())
+
+
+def _dead_share(output: Tensor, unit_dim: int) -> float:
+    if output.ndim < 2:
+        return 0.0
+    moved = output.movedim(unit_dim, -1).reshape(-1, output.shape[unit_dim])
+    fires = (moved > 0).any(dim=0)
+    return 1.0 - float(fires.float().mean())
+
+
+def _unit_dim(records: list[Record], index: int) -> int:
+    output = records[index].output
+    if output is None or output.ndim <= 2:
+        return -1
+    earlier = [r.module for r in records[:index] if isinstance(r.module, WEIGHT_LAYERS)]
+    convolution = bool(earlier) and not isinstance(earlier[-1], nn.Linear)
+    return 1 if convolution or output.ndim > 3 else -1
+
+
+def _pairs(records: list[Record]) -> list[tuple[str, str, Tensor, Tensor, bool]]:
+    """Consecutive weight layers: (name of the second, what lies between, before, after, and
+    whether the activation between them is a function call rather than a module)."""
+    layers = [i for i, r in enumerate(records) if isinstance(r.module, WEIGHT_LAYERS)]
+    pairs = []
+    for first, second in itertools.pairwise(layers):
+        before, after = records[first].output, records[second].input
+        if before is None or after is None:
+            continue
+        middle = records[first + 1 : second]
+        kind = _between(middle, before, after)
+        if kind is not None:
+            functional = not any(isinstance(r.module, (*RELU, *SQUASHING)) for r in middle)
+            pairs.append((records[second].name, kind, before, after, functional))
+    return pairs
+
+
+def _between(middle: list[Record], before: Tensor, after: Tensor) -> str | None:
+    for rec in middle:
+        if isinstance(rec.module, RELU):
+            return "relu"
+        if isinstance(rec.module, SQUASHING):
+            return "sigmoid_tanh"
+        if isinstance(rec.module, OTHER_NONLINEAR):
+            return "leaky"
+    if any(not isinstance(rec.module, PASSIVE) for rec in middle):
+        return None
+    if before.numel() != after.numel():
+        return None
+    before = before.reshape(after.shape)
+    return _functional_kind(before, after, normalised=bool(middle))
+
+
+def _functional_kind(before: Tensor, after: Tensor, normalised: bool) -> str:
+    if _close(after, before):
+        return "none"
+    if _close(after, torch.relu(before)):
+        return "relu"
+    if _close(after, torch.sigmoid(before)) or _close(after, torch.tanh(before)):
+        return "sigmoid_tanh"
+    if not normalised:
+        return "leaky"
+    low, high = float(after.min()), float(after.max())
+    if low >= 0 and float((after == 0).float().mean()) > 0.1:
+        return "relu"
+    if low >= -1 and high <= 1:
+        return "sigmoid_tanh"
+    return "leaky" if low > -0.3 else "none"
+
+
+def _close(a: Tensor, b: Tensor) -> bool:
+    return bool(torch.allclose(a, b, rtol=1e-4, atol=1e-5, equal_nan=True))
+
+
+def _structure(model: nn.Module, records: list[Record]) -> dict[str, str]:
+    kinds = [pair[1] for pair in _pairs(records)]
+    facts = {"depth": _depth(model, records)}
+    if kinds:
+        facts["linear_stack"] = "yes" if "none" in kinds else "no"
+        nonlinear = [kind for kind in kinds if kind != "none"]
+        common = Counter(nonlinear).most_common(1)
+        facts["hidden_activation"] = common[0][0] if common else "none"
+    else:
+        facts["linear_stack"] = "no"
+    return facts
+
+
+def _depth(model: nn.Module, records: list[Record]) -> str:
+    layers = sum(isinstance(r.module, WEIGHT_LAYERS) for r in records)
+    residual = any(RESIDUAL_NAMES.search(type(m).__name__) for m in model.modules())
+    return "deep" if layers >= DEEP_LAYERS and not residual else "shallow"
+
+
+# --- the result ---------------------------------------------------------------------------
+def _result(
+    facts: dict[str, str], phases: dict[str, Findings], records: list[Record]
+) -> ProbeResult:
+    facts = dict(facts)
+    dead = {n: s for f in phases.values() for n, s in f.dead.items()}
+    saturated = {n: s for f in phases.values() for n, s in f.saturated.items()}
+    nonfinite = sorted({n for f in phases.values() for n in f.nonfinite})
+    facts["dead_units"] = "many" if dead else "few"
+    facts["saturation"] = "yes" if saturated else "no"
+    facts["nonfinite_values"] = "yes" if nonfinite else "no"
+    problems = _problems(phases, facts)
+    values: dict[str, float | int | str | bool | None] = {
+        "layers": sum(isinstance(r.module, WEIGHT_LAYERS) for r in records),
+        "dead_layers": ", ".join(sorted(dead)) or None,
+        "saturated_layers": ", ".join(sorted(saturated)) or None,
+        "nonfinite_layers": ", ".join(nonfinite) or None,
+    }
+    if problems:
+        return ProbeResult(
+            id=PROBE_ID, status="fail", facts=facts, values=values, finding=" ".join(problems)
+        )
+    status = "warn" if facts["depth"] == "deep" else "pass"
+    hidden = facts.get("hidden_activation")
+    tail = f"; hidden layers use {_HIDDEN_WORDS[hidden]}" if hidden else ""
+    deep = (
+        f" The network is deep ({values['layers']} layers) without residual connections."
+        if status == "warn"
+        else ""
+    )
+    return ProbeResult(
+        id=PROBE_ID,
+        status=status,
+        facts=facts,
+        values=values,
+        finding=f"No dead, saturated or non-finite activations{tail}.{deep}",
+    )
+
+
+_HIDDEN_WORDS = {
+    "relu": "ReLU",
+    "leaky": "a smooth or leaky activation",
+    "sigmoid_tanh": "sigmoid or tanh",
+    "none": "no activation",
+}
+
+
+def _problems(phases: dict[str, Findings], facts: dict[str, str]) -> list[str]:
+    problems = []
+    for when, found in phases.items():
+        if found.nonfinite:
+            problems.append(f"NaN or inf appear {when}, first in layer '{found.nonfinite[0]}'.")
+            break
+    for when, found in phases.items():
+        if found.dead:
+            name, share = max(found.dead.items(), key=lambda item: item[1])
+            problems.append(
+                f"{share:.0%} of the ReLU units after '{name}' never fire {when} "
+                f"({len(found.dead)} layer{'s' if len(found.dead) > 1 else ''} affected)."
+            )
+            break
+    for when, found in phases.items():
+        if found.saturated:
+            name, share = max(found.saturated.items(), key=lambda item: item[1])
+            problems.append(
+                f"{share:.0%} of the inputs to sigmoid/tanh '{name}' lie beyond ±5 {when}, "
+                "where the gradient is almost zero."
+            )
+            break
+    if facts.get("linear_stack") == "yes":
+        problems.append(
+            "Linear layers follow each other with no activation between them, so together "
+            "they are just one linear map: put a ReLU between them."
+        )
+    return problems

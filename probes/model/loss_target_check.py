@@ -1,0 +1,232 @@
+"""loss_target_check: do prediction, target and loss fit together?
+
+Catches shapes that broadcast silently ([N, 1] against [N]), targets of the wrong dtype or
+encoding, losses that do not suit the task, and the error a loss raises, named as a fact.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from probes.errors import ProbeFailure, TargetError
+from probes.model.common import (
+    Reporter,
+    dtype,
+    exception_text,
+    forward,
+    fresh_model,
+    loss_with_warnings,
+    sample,
+    shape,
+    training_loss,
+)
+from probes.progress import ProgressFn
+from probes.result import ProbeResult
+from probes.target import BINARY_LOSSES, CLASSIFICATION_LOSSES, REGRESSION_LOSSES, Target, loss_kind
+
+PROBE_ID = "loss_target_check"
+BATCH = 64
+ELEMENTWISE = (*BINARY_LOSSES, *REGRESSION_LOSSES)
+
+
+def loss_target_check(target: Target, progress: ProgressFn) -> ProbeResult:
+    report = Reporter(PROBE_ID, progress)
+    loss = training_loss(target)
+    model, device = fresh_model(target)
+    try:
+        inputs, targets = sample(target, BATCH, device)
+    except TargetError as error:
+        return _string_labels(str(error))
+    report(0.3, "computing the loss on one batch")
+    try:
+        prediction = forward(model, inputs)
+    except ProbeFailure as failure:
+        return _crashed(str(failure), _crash_kind(str(failure)), "")
+    facts = {
+        "broadcast_mismatch": "yes" if _broadcasts(target, prediction, targets) else "no",
+        "label_format": _label_format(target, prediction, targets),
+        "loss_task_fit": "mismatch" if _task_misfit(target, prediction, targets) else "fits",
+    }
+    try:
+        value, warned = loss_with_warnings(loss, prediction, targets)
+        value.backward()  # type: ignore[no-untyped-call]
+    except (ProbeFailure, RuntimeError) as failure:
+        text = str(failure) if isinstance(failure, ProbeFailure) else exception_text(failure)
+        return _crashed(text, _crash_kind(text), facts["label_format"], facts)
+    if any("target size" in w or "broadcast" in w for w in warned):
+        facts["broadcast_mismatch"] = "yes"
+    facts["crash"] = "none"
+    report(1.0, "done")
+    return _result(target, facts, prediction, targets, float(value.detach()))
+
+
+# --- the checks ----------------------------------------------------------------------------
+def _broadcasts(target: Target, prediction: Tensor, targets: Tensor) -> bool:
+    kind = loss_kind(target.loss)
+    if kind in CLASSIFICATION_LOSSES or prediction.shape == targets.shape:
+        return False
+    if kind not in ELEMENTWISE and kind != "other":
+        return False
+    try:
+        combined = torch.broadcast_shapes(prediction.shape, targets.shape)
+    except RuntimeError:
+        return False
+    return combined != prediction.shape or combined != targets.shape
+
+
+def _label_format(target: Target, prediction: Tensor, targets: Tensor) -> str:
+    kind = loss_kind(target.loss)
+    if target.task not in ("binary", "multiclass"):
+        return "ok"
+    if _one_hot(targets) and not (kind == "cross_entropy" and targets.is_floating_point()):
+        return "one_hot"
+    if targets.ndim > 1 and targets.shape[-1] > 1:
+        return "ok"
+    values = targets.reshape(-1).double()
+    units = prediction.shape[1] if prediction.ndim > 1 else 1
+    if kind in CLASSIFICATION_LOSSES and targets.is_floating_point():
+        return "float_classes"
+    starts_at_one = values.numel() > 0 and float(values.min()) == 1
+    if kind in CLASSIFICATION_LOSSES and units > 1 and starts_at_one:
+        return "one_based" if float(values.max()) == units else "ok"
+    return "ok"
+
+
+def _one_hot(targets: Tensor) -> bool:
+    if targets.ndim != 2 or targets.shape[1] < 2:
+        return False
+    values = targets.double()
+    zero_one = bool(((values == 0) | (values == 1)).all())
+    return zero_one and bool((values.sum(dim=1) == 1).all())
+
+
+def _task_misfit(target: Target, prediction: Tensor, targets: Tensor) -> bool:
+    kind = loss_kind(target.loss)
+    task = target.task
+    if kind == "nll" and not _log_probabilities(prediction):
+        return True
+    if task in ("binary", "multiclass") and kind in REGRESSION_LOSSES:
+        return True
+    if task == "multiclass" and kind in BINARY_LOSSES and not _one_hot(targets):
+        return True
+    return task == "regression" and kind in (*CLASSIFICATION_LOSSES, *BINARY_LOSSES)
+
+
+def _log_probabilities(prediction: Tensor) -> bool:
+    if prediction.ndim < 2:
+        return False
+    with torch.no_grad():
+        sums = prediction.detach().exp().sum(dim=1)
+    return bool(torch.allclose(sums, torch.ones_like(sums), atol=1e-3))
+
+
+def _crash_kind(text: str) -> str:
+    lowered = text.lower()
+    if "out of bounds" in lowered or ("index" in lowered and "range" in lowered):
+        return "index_out_of_bounds"
+    if "out of memory" in lowered:
+        return "out_of_memory"
+    if "shapes cannot be multiplied" in lowered:
+        return "shape_mismatch"
+    if "expected scalar type" in lowered or "dtype" in lowered or "found dtype" in lowered:
+        return "dtype_mismatch"
+    if "size" in lowered and ("target" in lowered or "match" in lowered):
+        return "size_mismatch"
+    if "shape" in lowered:
+        return "shape_mismatch"
+    return "other"
+
+
+# --- results -------------------------------------------------------------------------------
+def _string_labels(message: str) -> ProbeResult:
+    return ProbeResult(
+        id=PROBE_ID,
+        status="fail",
+        facts={"label_format": "strings"},
+        finding=message[:1].upper() + message[1:] + ".",
+    )
+
+
+def _crashed(
+    text: str, kind: str, label_format: str, facts: dict[str, str] | None = None
+) -> ProbeResult:
+    found = dict(facts or {})
+    found["crash"] = kind
+    if label_format:
+        found["label_format"] = label_format
+    return ProbeResult(
+        id=PROBE_ID,
+        status="fail",
+        facts=found,
+        values={"error": text},
+        finding=text[:1].upper() + text[1:] + ".",
+    )
+
+
+def _result(
+    target: Target, facts: dict[str, str], prediction: Tensor, targets: Tensor, value: float
+) -> ProbeResult:
+    problems = _problems(target, facts, prediction, targets)
+    values = {
+        "prediction_shape": shape(prediction),
+        "target_shape": shape(targets),
+        "target_dtype": dtype(targets),
+        "loss": value,
+    }
+    if problems:
+        return ProbeResult(
+            id=PROBE_ID, status="fail", facts=facts, values=values, finding=" ".join(problems)
+        )
+    return ProbeResult(
+        id=PROBE_ID,
+        status="pass",
+        facts=facts,
+        values=values,
+        finding=f"Prediction {shape(prediction)} and target {shape(targets)} "
+        f"({dtype(targets)}) fit the loss, which suits {target.task or 'the task'}.",
+    )
+
+
+def _problems(
+    target: Target, facts: dict[str, str], prediction: Tensor, targets: Tensor
+) -> list[str]:
+    problems = []
+    name = type(target.loss).__name__
+    if facts["broadcast_mismatch"] == "yes":
+        problems.append(
+            f"The prediction has shape {shape(prediction)} and the target {shape(targets)}: "
+            f"{name} broadcasts them to {_broadcast_shape(prediction, targets)} and compares "
+            "every prediction with every target. Make the shapes equal (e.g. squeeze(-1))."
+        )
+    problems += _format_problem(facts["label_format"], name)
+    if facts["loss_task_fit"] == "mismatch":
+        problems.append(_misfit_problem(target, name))
+    return problems
+
+
+def _broadcast_shape(prediction: Tensor, targets: Tensor) -> str:
+    combined = torch.broadcast_shapes(prediction.shape, targets.shape)
+    return "[" + ", ".join(str(size) for size in combined) + "]"
+
+
+def _format_problem(label_format: str, name: str) -> list[str]:
+    texts = {
+        "one_hot": f"The labels are one-hot rows; {name} wants class indices: use "
+        "labels.argmax(dim=1).",
+        "float_classes": f"The class labels are floats; {name} wants integer class indices: "
+        "use labels.long().",
+        "one_based": "The class labels run from 1 to the number of classes; they must start "
+        "at 0: subtract 1.",
+    }
+    return [texts[label_format]] if label_format in texts else []
+
+
+def _misfit_problem(target: Target, name: str) -> str:
+    kind = loss_kind(target.loss)
+    if kind == "nll":
+        return (
+            "NLLLoss expects log-probabilities, but the model does not end in a log-softmax: "
+            "add nn.LogSoftmax(dim=1) or use CrossEntropyLoss on the raw scores."
+        )
+    return f"{name} does not suit {target.task}: use a loss made for this task."

@@ -1,0 +1,155 @@
+"""overfit_one_batch: can the setup memorise a handful of examples?
+
+A model, loss and optimizer that cannot drive the loss on 16 examples close to zero have a bug
+in the setup; one that can has the capacity and the wiring, and the trouble lies elsewhere. A
+retry with Adam at 1e-3 tells a bad learning rate from a setup that cannot fit at all.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from probes.model.common import (
+    Deadline,
+    Reporter,
+    fresh_model,
+    inputs_note,
+    make_optimizer,
+    sample,
+    standard_step,
+    training_loss,
+)
+from probes.progress import ProgressFn
+from probes.result import ProbeResult, Series
+from probes.target import Target
+
+PROBE_ID = "overfit_one_batch"
+BATCH = 16
+STEPS = 300
+SECONDS = 8.0
+#: Passing means the loss fell to this share of where it started (or below ABSOLUTE).
+SHARE = 0.05
+ABSOLUTE = 1e-3
+RETRY_LR = 1e-3
+
+
+def overfit_one_batch(target: Target, progress: ProgressFn) -> ProbeResult:
+    report = Reporter(PROBE_ID, progress)
+    training_loss(target)
+    probe_model, device = fresh_model(target)
+    inputs, targets = sample(target, BATCH, device)
+    del probe_model
+    report(0.0, f"fitting {len(inputs)} examples with your optimizer")
+    mine = _fit(target, inputs, targets, lambda m: make_optimizer(target, m), report, 0.0)
+    series = [_series("your optimizer", mine)]
+    values: dict[str, float | int | bool | None] = {
+        "examples": len(inputs),
+        "steps": len(mine),
+        "start_loss": _finite(mine[0]) if mine else None,
+        "end_loss": _finite(min(mine[-10:])) if mine else None,
+    }
+    if _fitted(mine):
+        report(1.0, "done")
+        return _result("pass", values, series, _passed(mine, len(inputs)))
+    report(0.5, "retrying with Adam at 1e-3")
+    adam = _fit(
+        target,
+        inputs,
+        targets,
+        lambda m: torch.optim.Adam(m.parameters(), lr=RETRY_LR),
+        report,
+        0.5,
+    )
+    series.append(_series("Adam 1e-3", adam))
+    values["fits_with_adam"] = _fitted(adam)
+    report(1.0, "done")
+    finding = _failed(mine, adam, len(inputs)) + inputs_note(inputs)
+    return _result("fail", values, series, finding)
+
+
+def _fit(
+    target: Target,
+    inputs: Tensor,
+    targets: Tensor,
+    build: object,
+    report: Reporter,
+    offset: float,
+) -> list[float]:
+    loss = training_loss(target)
+    model, _ = fresh_model(target)
+    model.train()
+    optimizer = build(model)  # type: ignore[operator]
+    deadline = Deadline(SECONDS / 2)
+    losses: list[float] = []
+    for step in range(STEPS):
+        losses.append(standard_step(model, optimizer, loss, inputs, targets))
+        if not math.isfinite(losses[-1]) or _fitted(losses) or deadline.passed:
+            break
+        if step % 25 == 0:
+            report(offset + 0.5 * step / STEPS, f"step {step} of {STEPS}: loss {losses[-1]:.4g}")
+    return losses
+
+
+def _fitted(losses: list[float]) -> bool:
+    if len(losses) < 2 or not all(math.isfinite(v) for v in losses[-5:]):
+        return False
+    recent = min(losses[-5:])
+    start = losses[0]
+    return recent <= ABSOLUTE or (start > 0 and recent <= SHARE * start)
+
+
+def _passed(losses: list[float], examples: int) -> str:
+    return (
+        f"The model memorised {examples} examples: the loss fell from {losses[0]:.4g} to "
+        f"{min(losses[-5:]):.4g} in {len(losses)} steps, so model, loss and optimizer can learn."
+    )
+
+
+def _failed(mine: list[float], adam: list[float], examples: int) -> str:
+    start = f"With your optimizer the loss on {examples} examples went from {mine[0]:.4g} to "
+    start += f"{_last(mine)} in {len(mine)} steps"
+    if _fitted(adam):
+        return (
+            start + f"; Adam at 1e-3 memorised them ({_last(adam)} in {len(adam)} steps), so "
+            "the learning rate or the optimizer settings are the problem."
+        )
+    return (
+        start + f", and Adam at 1e-3 got no further ({_last(adam)}): the model and loss cannot "
+        "fit even a tiny batch, so look for a bug in the setup (output layer, loss, labels)."
+    )
+
+
+def _last(losses: list[float]) -> str:
+    value = losses[-1] if losses else math.nan
+    return f"{value:.4g}" if math.isfinite(value) else "NaN"
+
+
+def _series(name: str, losses: list[float]) -> Series:
+    points = [(float(i), v) for i, v in enumerate(losses) if math.isfinite(v)]
+    return Series(
+        name=name,
+        x_label="step",
+        y_label="loss",
+        x=[x for x, _ in points],
+        y=[y for _, y in points],
+    )
+
+
+def _result(
+    status: str, values: dict[str, float | int | bool | None], series: list[Series], finding: str
+) -> ProbeResult:
+    return ProbeResult(
+        id=PROBE_ID,
+        status=status,  # type: ignore[arg-type]
+        facts={"overfit_one_batch": "pass" if status == "pass" else "fail"},
+        values=dict(values),
+        finding=finding,
+        series=series,
+    )
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None

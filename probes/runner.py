@@ -1,0 +1,392 @@
+"""Run probes on a target file in a child process, with a time limit, progress and cancelling.
+
+A worker process imports the target once and runs probes in turn; the parent waits on a pipe
+for progress and results. A probe that hangs past its limit, or kills the interpreter, takes
+only its worker down: the parent reports it as an ``error`` result and starts a fresh worker
+for the next probe. Workers come from a ``forkserver`` that has torch imported already, so a
+new one starts in a fraction of a second; ``run_probe`` keeps one warm worker per target file
+between calls (a changed file gets a fresh one; ``close_workers`` ends them all).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from probes.errors import TargetError, error_result
+from probes.progress import Progress, ProgressFn
+from probes.result import ProbeResult
+
+#: Seconds a probe may run before it is stopped.
+DEFAULT_TIMEOUT = 60.0
+#: Seconds importing the target file and calling its function may take.
+IMPORT_TIMEOUT = 30.0
+#: Torch threads per worker: small models run fastest on one, and workers share the machine.
+THREADS_VARIABLE = "UNSTUCK_PROBE_THREADS"
+#: At most one progress event per this many seconds crosses the pipe (first and last always).
+PROGRESS_INTERVAL = 0.1
+POLL = 0.05
+
+
+class TargetInfo(BaseModel):
+    """What a target file holds, as its worker saw it."""
+
+    source: str
+    keys: list[str]
+    task: str | None
+    summary: str
+
+
+# --- the public calls ----------------------------------------------------------------------
+def inspect_target(spec: str, timeout: float = IMPORT_TIMEOUT) -> TargetInfo:
+    """Load the target in a child process; ``TargetError`` when it fails or hangs."""
+    worker = _borrow(spec)
+    try:
+        return worker.start(timeout)
+    finally:
+        _give_back(worker)
+
+
+def run_probe(
+    spec: str,
+    probe_id: str,
+    *,
+    timeout: float | None = None,
+    on_progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    load_timeout: float = IMPORT_TIMEOUT,
+) -> ProbeResult:
+    """Run one probe in a child process. Never raises for what the user's code does."""
+    worker = _borrow(spec)
+    try:
+        return worker.run(probe_id, timeout, on_progress, cancel, load_timeout)
+    finally:
+        _give_back(worker)
+
+
+def run_probes(
+    spec: str,
+    ids: Sequence[str] | None = None,
+    *,
+    timeout: float | None = None,
+    on_progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    load_timeout: float = IMPORT_TIMEOUT,
+) -> list[ProbeResult]:
+    """Run probes in turn in one worker; ``ids`` None runs every probe the target allows."""
+    from probes.registry import PROBES, allowed
+
+    worker = _borrow(spec)
+    try:
+        try:
+            info = worker.start(load_timeout)
+        except TargetError as error:
+            return [_error(probe_id, str(error)) for probe_id in (ids or list(PROBES))]
+        chosen = list(ids) if ids is not None else allowed(info.keys)
+        results = []
+        for probe_id in chosen:
+            if cancel is not None and cancel.is_set():
+                results.append(_error(probe_id, "cancelled before it started"))
+                continue
+            results.append(worker.run(probe_id, timeout, on_progress, cancel, load_timeout))
+        return results
+    finally:
+        _give_back(worker)
+
+
+def close_workers() -> None:
+    """End every warm worker (they also end when this process exits)."""
+    with _LOCK:
+        workers = list(_IDLE.values())
+        _IDLE.clear()
+    for worker in workers:
+        worker.close()
+
+
+# --- the worker, seen from the parent -------------------------------------------------------
+class ProbeWorker:
+    """One child process that holds one loaded target and runs probes on request."""
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        self.stamp = _stamp(spec)
+        self.info: TargetInfo | None = None
+        self._process: Any = None
+        self._conn: Connection | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    def start(self, timeout: float = IMPORT_TIMEOUT) -> TargetInfo:
+        """Start the process and load the target (once); ``TargetError`` on failure."""
+        if self.alive and self.info is not None:
+            return self.info
+        self.close()
+        parent, child = _context().Pipe()
+        self._process = _context().Process(
+            target=worker_main, args=(child, self.spec), name="unstuck-probe-worker"
+        )
+        self._process.start()
+        child.close()
+        self._conn = parent
+        message = self._wait_for_load(timeout)
+        if message[0] != "ready":
+            self.close()
+            raise TargetError(message[1])
+        self.info = TargetInfo.model_validate(message[1])
+        return self.info
+
+    def run(
+        self,
+        probe_id: str,
+        timeout: float | None,
+        on_progress: ProgressFn | None,
+        cancel: threading.Event | None,
+        load_timeout: float = IMPORT_TIMEOUT,
+    ) -> ProbeResult:
+        """Run one probe; every failure comes back as an ``error`` result."""
+        try:
+            self.start(load_timeout)
+        except TargetError as error:
+            return _error(probe_id, str(error))
+        limit = DEFAULT_TIMEOUT if timeout is None else timeout
+        started = time.perf_counter()
+        try:
+            self._send(("run", probe_id))
+            result = self._await_result(probe_id, started + limit, limit, on_progress, cancel)
+        except _Stopped as stop:
+            self.close()
+            result = _error(probe_id, stop.message)
+        result.seconds = round(time.perf_counter() - started, 3)
+        return result
+
+    def close(self) -> None:
+        """Stop the process now (a probe in flight is abandoned)."""
+        if self._conn is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._conn.send(("stop",))
+            self._conn.close()
+            self._conn = None
+        if self._process is not None:
+            self._process.join(0.2)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join(2)
+            self._process = None
+        self.info = None
+
+    def _wait_for_load(self, timeout: float) -> tuple[str, Any]:
+        deadline = time.perf_counter() + timeout
+        while True:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                self.close()
+                raise TargetError(
+                    f"loading the target '{self.spec}' did not finish within {timeout:g} s: "
+                    "importing the file or calling its function hangs. Move slow work "
+                    "(downloads, training) out of the import and of the function"
+                )
+            message = self._receive(min(POLL, remaining))
+            if message is not None:
+                return message  # type: ignore[no-any-return]
+            if not self.alive and not self._pending():
+                code = self._process.exitcode if self._process is not None else None
+                self.close()
+                raise TargetError(
+                    f"loading the target '{self.spec}' ended the Python process "
+                    f"(exit code {code}); run the file with python to see why"
+                )
+
+    def _await_result(
+        self,
+        probe_id: str,
+        deadline: float,
+        limit: float,
+        on_progress: ProgressFn | None,
+        cancel: threading.Event | None,
+    ) -> ProbeResult:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise _Stopped("cancelled")
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise _Stopped(f"the probe did not finish within {limit:g} s and was stopped")
+            message = self._receive(min(POLL, remaining))
+            if message is None:
+                if not self.alive and not self._pending():
+                    raise _Stopped(self._crash_message())
+                continue
+            if message[0] == "progress" and on_progress is not None:
+                on_progress(Progress(*message[1]))
+            if message[0] == "result":
+                return ProbeResult.model_validate(message[1])
+
+    def _crash_message(self) -> str:
+        code = self._process.exitcode if self._process is not None else None
+        return (
+            f"the probe's process ended unexpectedly (exit code {code}): the model, its data "
+            "or a library crashed the Python interpreter"
+        )
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        if self._conn is None:
+            raise _Stopped("the probe's process is not running")
+        try:
+            self._conn.send(message)
+        except (OSError, ValueError) as error:
+            raise _Stopped(self._crash_message()) from error
+
+    def _receive(self, wait: float) -> tuple[Any, ...] | None:
+        if self._conn is None:
+            return None
+        try:
+            if self._conn.poll(wait):
+                return self._conn.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError):
+            return None
+        return None
+
+    def _pending(self) -> bool:
+        try:
+            return self._conn is not None and self._conn.poll(0)
+        except (EOFError, OSError):
+            return False
+
+
+class _Stopped(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _error(probe_id: str, message: str) -> ProbeResult:
+    return error_result(probe_id, message)
+
+
+# --- the worker, inside the child -----------------------------------------------------------
+def worker_main(conn: Connection, spec: str) -> None:
+    """The child: load the target, then run probes on request until told to stop."""
+    _quiet()
+    import torch
+
+    from probes.registry import execute
+    from probes.target import load_target
+
+    torch.set_num_threads(max(int(os.environ.get(THREADS_VARIABLE, "1")), 1))
+    try:
+        target = load_target(spec)
+        conn.send(("ready", _info(target).model_dump()))
+    except TargetError as error:
+        conn.send(("load_error", str(error)))
+        return
+    except BaseException as error:  # anything the import does must reach the parent as text
+        text = f"{type(error).__name__}: {error}"
+        conn.send(("load_error", f"loading the target '{spec}' raised {text}"))
+        return
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if message[0] != "run":
+            return
+        result = execute(message[1], target, _PipeProgress(conn))
+        conn.send(("result", result.model_dump()))
+
+
+class _PipeProgress:
+    """Sends progress to the parent, at most once per PROGRESS_INTERVAL."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.last = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.perf_counter()
+        if now - self.last < PROGRESS_INTERVAL and 0 < progress.fraction < 1:
+            return
+        self.last = now
+        self.conn.send(("progress", (progress.probe, progress.fraction, progress.message)))
+
+
+def _info(target: Any) -> TargetInfo:
+    return TargetInfo(
+        source=target.source,
+        keys=sorted(target.keys),
+        task=target.task,
+        summary=target.describe(),
+    )
+
+
+def _quiet() -> None:
+    """The user's prints and warnings must not land in the parent's terminal or TUI."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (1, 2):
+        os.dup2(devnull, stream)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    sys.stderr = sys.stdout
+
+
+# --- processes ---------------------------------------------------------------------------
+_CONTEXT: Any = None
+_LOCK = threading.Lock()
+_IDLE: dict[str, ProbeWorker] = {}
+
+
+def _context() -> Any:
+    """forkserver where there is one (fast starts, no fork after threads); spawn elsewhere."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            _CONTEXT = multiprocessing.get_context("forkserver")
+            _CONTEXT.set_forkserver_preload(["torch", "probes.registry"])
+        else:
+            _CONTEXT = multiprocessing.get_context("spawn")
+    return _CONTEXT
+
+
+def _borrow(spec: str) -> ProbeWorker:
+    with _LOCK:
+        worker = _IDLE.pop(spec, None)
+    if worker is not None and worker.stamp == _stamp(spec):
+        return worker
+    if worker is not None:
+        worker.close()
+    return ProbeWorker(spec)
+
+
+def _give_back(worker: ProbeWorker) -> None:
+    if not worker.alive:
+        worker.close()
+        return
+    with _LOCK:
+        spare = _IDLE.pop(worker.spec, None)
+        _IDLE[worker.spec] = worker
+    if spare is not None:
+        spare.close()
+
+
+def _stamp(spec: str) -> float | None:
+    path = spec.rpartition(":")[0] if not spec.endswith(".py") and ":" in spec else spec
+    try:
+        return Path(path).stat().st_mtime
+    except OSError:
+        return None
+
+
+atexit.register(close_workers)
