@@ -1,0 +1,28 @@
+"""Machine-failure prediction trained on plant A's sensors and validated on plant B's."""
+
+import torch
+from sklearn.datasets import make_classification
+from torch import nn
+
+
+def experiment() -> dict:
+    features, failed = make_classification(
+        n_samples=2000, n_features=8, n_informative=5, random_state=12
+    )
+    x = torch.tensor(features, dtype=torch.float32)
+    y = torch.tensor(failed, dtype=torch.long)
+    plant_a, plant_b = slice(0, 1600), slice(1600, 2000)
+    # plant B's sensors are a different model: other units and offsets
+    gain = torch.tensor([3.0, -1.0, 0.3, 2.5, 1.0, -2.0, 4.0, 0.5])
+    offset = torch.tensor([2.0, 1.0, -3.0, 0.0, 2.5, 0.0, -1.5, 3.0])
+    valid_x = x[plant_b] * gain + offset
+    return {
+        "model": lambda: nn.Sequential(
+            nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 2)
+        ),
+        "train": (x[plant_a], y[plant_a]),
+        "valid": (valid_x, y[plant_b]),
+        "loss": nn.CrossEntropyLoss(),
+        "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3),
+        "batch_size": 32,
+    }

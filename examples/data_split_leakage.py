@@ -1,0 +1,28 @@
+"""Defect detection where the rows were oversampled five times before the train/valid split."""
+
+import torch
+from sklearn.datasets import make_classification
+from sklearn.preprocessing import StandardScaler
+from torch import nn
+
+
+def experiment() -> dict:
+    features, defect = make_classification(
+        n_samples=500, n_features=12, n_informative=5, flip_y=0.2, random_state=9
+    )
+    features = StandardScaler().fit_transform(features)
+    x = torch.tensor(features, dtype=torch.float32).repeat(5, 1)
+    y = torch.tensor(defect, dtype=torch.long).repeat(5)
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
+    x, y = x[order], y[order]
+    split = int(0.8 * len(y))
+    return {
+        "model": lambda: nn.Sequential(
+            nn.Linear(12, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 2)
+        ),
+        "train": (x[:split], y[:split]),
+        "valid": (x[split:], y[split:]),
+        "loss": nn.CrossEntropyLoss(),
+        "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3),
+        "batch_size": 32,
+    }

@@ -1,0 +1,45 @@
+"""Delivery time per order from region, carrier and product codes stored as integers."""
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+
+def orders(n: int, seed: int) -> pd.DataFrame:
+    effects = np.random.default_rng(0)
+    region_delay = effects.normal(0, 1.5, 40)
+    carrier_delay = effects.normal(0, 1.0, 12)
+    product_delay = effects.normal(0, 1.0, 30)
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "region_code": rng.integers(0, 40, n),
+            "carrier_id": rng.integers(0, 12, n),
+            "product_type": rng.integers(0, 30, n),
+            "weight_kg": rng.normal(0, 1, n).astype(np.float32),
+        }
+    )
+    frame["delivery_days"] = (
+        region_delay[frame["region_code"]]
+        + carrier_delay[frame["carrier_id"]]
+        + product_delay[frame["product_type"]]
+        + 0.3 * frame["weight_kg"]
+        + rng.normal(0, 0.3, n)
+    ).astype(np.float32)
+    return frame
+
+
+def experiment() -> dict:
+    return {
+        "model": lambda: nn.Sequential(
+            nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1), nn.Flatten(0)
+        ),
+        "train": orders(2000, seed=1),
+        "valid": orders(500, seed=2),
+        "label": "delivery_days",
+        "loss": nn.MSELoss(),
+        "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3),
+        "task": "regression",
+        "batch_size": 32,
+    }

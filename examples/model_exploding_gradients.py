@@ -1,0 +1,32 @@
+"""A deep ReLU regressor whose layers were initialised with a hand-picked normal distribution."""
+
+import torch
+from sklearn.datasets import make_friedman1
+from torch import nn
+
+
+def deep_regressor(depth: int = 12, width: int = 128) -> nn.Module:
+    layers: list[nn.Module] = [nn.Linear(10, width), nn.ReLU()]
+    for _ in range(depth - 1):
+        layers += [nn.Linear(width, width), nn.ReLU()]
+    layers.append(nn.Linear(width, 1))
+    net = nn.Sequential(*layers)
+    for module in net.modules():
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=0.2)
+            nn.init.zeros_(module.bias)
+    return net
+
+
+def experiment() -> dict:
+    features, target = make_friedman1(n_samples=1500, n_features=10, noise=0.5, random_state=2)
+    x = torch.tensor(features, dtype=torch.float32)
+    y = torch.tensor((target - target.mean()) / target.std(), dtype=torch.float32).unsqueeze(1)
+    return {
+        "model": deep_regressor,
+        "train": (x[:1200], y[:1200]),
+        "valid": (x[1200:], y[1200:]),
+        "loss": nn.MSELoss(),
+        "optimizer": lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9),
+        "batch_size": 32,
+    }

@@ -1,0 +1,29 @@
+"""Insurance claim classification with a very wide net trained without any regularisation."""
+
+import torch
+from sklearn.datasets import make_classification
+from sklearn.preprocessing import StandardScaler
+from torch import nn
+
+
+def experiment() -> dict:
+    features, claim = make_classification(
+        n_samples=2500, n_features=40, n_informative=6, n_redundant=4, flip_y=0.15,
+        random_state=8,
+    )
+    features = StandardScaler().fit_transform(features)
+    x = torch.tensor(features, dtype=torch.float32)
+    y = torch.tensor(claim, dtype=torch.long)
+    return {
+        "model": lambda: nn.Sequential(
+            nn.Linear(40, 512), nn.ReLU(),
+            nn.Linear(512, 512), nn.ReLU(),
+            nn.Linear(512, 512), nn.ReLU(),
+            nn.Linear(512, 2),
+        ),
+        "train": (x[:2000], y[:2000]),
+        "valid": (x[2000:], y[2000:]),
+        "loss": nn.CrossEntropyLoss(),
+        "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3),
+        "batch_size": 32,
+    }

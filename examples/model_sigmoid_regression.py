@@ -1,0 +1,36 @@
+"""House prices in thousands, predicted by a net that ends in a sigmoid."""
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+
+def listings(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "area_scaled": rng.normal(0, 1, n),
+            "rooms_scaled": rng.normal(0, 1, n),
+            "distance_scaled": rng.normal(0, 1, n),
+        }
+    )
+    frame["price_k"] = (
+        450 + 120 * frame["area_scaled"] + 40 * frame["rooms_scaled"]
+        - 60 * frame["distance_scaled"] + rng.normal(0, 20, n)
+    )
+    return frame.astype(np.float32)
+
+
+def experiment() -> dict:
+    return {
+        "model": lambda: nn.Sequential(
+            nn.Linear(3, 32), nn.ReLU(), nn.Linear(32, 1), nn.Sigmoid(), nn.Flatten(0)
+        ),
+        "train": listings(1200, seed=1),
+        "valid": listings(300, seed=2),
+        "label": "price_k",
+        "loss": nn.MSELoss(),
+        "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3),
+        "batch_size": 32,
+    }

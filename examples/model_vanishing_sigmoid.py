@@ -1,0 +1,33 @@
+"""Concentric circles classified by a deep, narrow stack of sigmoid layers trained with SGD."""
+
+import torch
+from sklearn.datasets import make_circles
+from torch import nn
+
+
+def circles(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    features, labels = make_circles(n_samples=n, noise=0.08, factor=0.5, random_state=seed)
+    return (
+        torch.tensor(features, dtype=torch.float32),
+        torch.tensor(labels, dtype=torch.float32).unsqueeze(1),
+    )
+
+
+def deep_net(depth: int = 10, width: int = 32) -> nn.Module:
+    layers: list[nn.Module] = [nn.Linear(2, width), nn.Sigmoid()]
+    for _ in range(depth - 1):
+        layers += [nn.Linear(width, width), nn.Sigmoid()]
+    layers.append(nn.Linear(width, 1))
+    return nn.Sequential(*layers)
+
+
+def experiment() -> dict:
+    return {
+        "model": deep_net,
+        "train": circles(1000, seed=0),
+        "valid": circles(300, seed=1),
+        "loss": nn.BCEWithLogitsLoss(),
+        "optimizer": lambda params: torch.optim.SGD(params, lr=0.01),
+        "task": "binary",
+        "batch_size": 32,
+    }

@@ -1,0 +1,487 @@
+"""Train every case of the library with a plain loop and say whether it behaves as labelled.
+
+    .venv/bin/python examples/verify.py                  # every case in cases.yaml
+    .venv/bin/python examples/verify.py data_no_signal   # some cases, by file name
+    .venv/bin/python examples/verify.py --jobs 2         # two worker processes
+
+Each case is trained with its own model, loss, optimizer and train_step for a fixed budget
+(``DEFAULT_EPOCHS``, or the ``epochs`` a case's entry says the user trained for). The result is
+scored against a trivial predictor (the majority class, or the mean for regression) on the
+validation data, and judged by the symptom its expected cause should show: a broken case must
+fail the way its cause says (no learning, NaN, a crash, a suspiciously perfect validation score,
+a big train/valid gap...), a healthy case must learn.
+
+Nothing here imports unstuck: this is the honest check of the yardstick itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import math
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import yaml
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, TensorDataset
+
+HERE = Path(__file__).resolve().parent
+CASES_FILE = HERE / "cases.yaml"
+DEFAULT_EPOCHS = 30
+DEFAULT_BATCH_SIZE = 32
+#: How much longer a "too few epochs" case is trained to show the setup itself is sound.
+LONGER = 10
+
+Batch = Any
+Step = Callable[[nn.Module, Batch, Callable[..., torch.Tensor], torch.optim.Optimizer], float]
+
+
+@dataclass(frozen=True)
+class Case:
+    file: str
+    expected: list[str]
+    description: str
+    form: str
+    epochs: int | None = None
+
+    @property
+    def name(self) -> str:
+        return Path(self.file).stem
+
+    @property
+    def healthy(self) -> bool:
+        return not [c for c in self.expected if c != "eval.actually_fine"]
+
+
+def read_cases(path: Path = CASES_FILE) -> list[Case]:
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    return [Case(**entry) for entry in entries]
+
+
+# -- loading a target ----------------------------------------------------------------------
+
+
+def load_experiment(file: str | Path) -> dict[str, Any]:
+    """Import a case file and call its ``experiment()``."""
+    path = Path(file)
+    if not path.is_absolute():
+        path = HERE / path
+    spec = importlib.util.spec_from_file_location(f"case_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    experiment: dict[str, Any] = module.experiment()
+    return experiment
+
+
+def as_tensor(values: Any) -> torch.Tensor:
+    """Features and labels the way a user's loop would hand them over: float32 or int64."""
+    tensor = values if isinstance(values, torch.Tensor) else torch.as_tensor(np.asarray(values))
+    if tensor.is_floating_point():
+        return tensor.float()
+    if tensor.dtype == torch.bool:
+        return tensor.float()
+    return tensor.long()
+
+
+def frame_tensors(frame: pd.DataFrame, label: str) -> tuple[torch.Tensor, torch.Tensor]:
+    features = frame.drop(columns=[label]).to_numpy(dtype=np.float32)
+    return as_tensor(features), as_tensor(frame[label].to_numpy())
+
+
+def collate_all(batches: Iterable[Batch]) -> tuple[torch.Tensor, torch.Tensor]:
+    xs, ys = zip(*((b[0], b[1]) for b in batches), strict=True)
+    return torch.cat(list(xs)), torch.cat(list(ys))
+
+
+def all_tensors(data: Any, label: str | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The whole of ``train`` or ``valid`` as two tensors, whatever form it comes in."""
+    if isinstance(data, pd.DataFrame):
+        if label is None:
+            raise ValueError("a DataFrame needs 'label' naming the target column")
+        return frame_tensors(data, label)
+    if isinstance(data, DataLoader):
+        return collate_all(data)
+    if isinstance(data, Dataset):
+        return collate_all(DataLoader(data, batch_size=1024))
+    features, targets = data
+    return as_tensor(features), as_tensor(targets)
+
+
+def train_batches(data: Any, label: str | None, batch_size: int, seed: int) -> Iterable[Batch]:
+    """Batches for one epoch; a DataLoader is used exactly as the user built it."""
+    if isinstance(data, DataLoader):
+        return data
+    generator = torch.Generator().manual_seed(seed)
+    dataset = data if isinstance(data, Dataset) else TensorDataset(*all_tensors(data, label))
+    return DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
+
+
+# -- training ------------------------------------------------------------------------------
+
+
+def plain_step(
+    model: nn.Module, batch: Batch, loss: Callable[..., torch.Tensor], optimizer: Any
+) -> float:
+    features, targets = batch[0], batch[1]
+    optimizer.zero_grad()
+    value = loss(model(features), targets)
+    value.backward()
+    optimizer.step()
+    return float(value.item())
+
+
+def _get(experiment: dict[str, Any], key: str, default: Any) -> Any:
+    value = experiment.get(key)
+    return default if value is None else value
+
+
+@dataclass
+class Training:
+    losses: list[float] = field(default_factory=list)
+    """Mean loss of the steps in each epoch, as the user's step reported it."""
+    crashed: str | None = None
+    shape_warning: bool = False
+    negative_loss: bool = False
+
+
+def train(experiment: dict[str, Any], model: nn.Module, epochs: int) -> Training:
+    loss = _get(experiment, "loss", nn.MSELoss())
+    make_optimizer = _get(experiment, "optimizer", lambda p: torch.optim.Adam(p, lr=1e-3))
+    optimizer = make_optimizer(model.parameters())
+    step: Step = _get(experiment, "train_step", plain_step)
+    batch_size = experiment.get("batch_size") or DEFAULT_BATCH_SIZE
+    label = experiment.get("label")
+    training = Training()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            for epoch in range(epochs):
+                model.train()
+                values = [
+                    step(model, batch, loss, optimizer)
+                    for batch in train_batches(experiment["train"], label, batch_size, epoch)
+                ]
+                training.losses.append(float(np.mean(values)))
+                training.negative_loss |= min(values) < 0
+        except Exception as error:  # the user's code may crash: that is a finding
+            training.crashed = f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"
+    training.shape_warning = any("target size" in str(w.message) for w in caught)
+    return training
+
+
+# -- scoring -------------------------------------------------------------------------------
+
+
+def predict(model: nn.Module, features: torch.Tensor) -> torch.Tensor:
+    model.eval()
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model(features)
+
+
+def infer_task(targets: torch.Tensor, outputs: torch.Tensor, declared: str | None) -> str:
+    if declared:
+        return declared
+    integral = not targets.is_floating_point() or bool(torch.all(targets == targets.round()))
+    width = outputs.shape[-1] if outputs.ndim == 2 else 1
+    if targets.ndim == 2 and targets.shape[-1] > 1:
+        return "multilabel" if integral else "regression"
+    if not integral:
+        return "regression"
+    classes = int(torch.unique(targets).numel())
+    if width == 1:
+        return "binary" if classes <= 2 else "regression"
+    return "multiclass"
+
+
+@dataclass
+class Score:
+    value: float
+    """Accuracy for classification, R^2 for regression."""
+    skill: float
+    """0 = no better than the trivial predictor, 1 = perfect."""
+    minority_recall: float | None = None
+
+
+def regression_score(outputs: torch.Tensor, targets: torch.Tensor, mean: float) -> Score:
+    y = targets.float().reshape(-1)
+    if outputs.numel() != y.numel():
+        return Score(value=-math.inf, skill=-math.inf)
+    residual = float(((outputs.reshape(-1) - y) ** 2).sum())
+    spread = float(((y - mean) ** 2).sum()) or 1.0
+    r2 = 1.0 - residual / spread if math.isfinite(residual) else -math.inf
+    return Score(value=r2, skill=r2)
+
+
+def class_predictions(outputs: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
+    if outputs.ndim == 2 and outputs.shape[-1] > 1:
+        return outputs.argmax(dim=-1)
+    scores = outputs.reshape(-1)
+    probabilities = bool(torch.all((scores >= 0) & (scores <= 1)))
+    positive = scores > (0.5 if probabilities else 0.0)
+    return torch.where(positive, classes.max(), classes.min())
+
+
+def classification_score(
+    outputs: torch.Tensor, targets: torch.Tensor, train_targets: torch.Tensor
+) -> Score:
+    classes, counts = torch.unique(train_targets, return_counts=True)
+    majority, rarest = classes[counts.argmax()], classes[counts.argmin()]
+    y = targets.reshape(-1).long()
+    predicted = class_predictions(outputs, classes.long())
+    accuracy = float((predicted == y).float().mean())
+    base = float((y == majority).float().mean())
+    rare = y == rarest
+    recall = float((predicted[rare] == rarest).float().mean()) if rare.any() else None
+    skill = (accuracy - base) / (1 - base) if base < 1 else 0.0
+    return Score(value=accuracy, skill=skill, minority_recall=recall)
+
+
+def multilabel_score(
+    outputs: torch.Tensor, targets: torch.Tensor, train_targets: torch.Tensor
+) -> Score:
+    probabilities = bool(torch.all((outputs >= 0) & (outputs <= 1)))
+    predicted = (outputs > (0.5 if probabilities else 0.0)).float()
+    accuracy = float((predicted == targets.float()).float().mean())
+    majority = (train_targets.float().mean(dim=0) > 0.5).float()
+    base = float((targets.float() == majority).float().mean())
+    return Score(value=accuracy, skill=(accuracy - base) / (1 - base))
+
+
+def score(
+    task: str, outputs: torch.Tensor, targets: torch.Tensor, train_targets: torch.Tensor
+) -> Score:
+    if task == "regression":
+        return regression_score(outputs, targets, float(train_targets.float().mean()))
+    if task == "multilabel":
+        return multilabel_score(outputs, targets, train_targets)
+    return classification_score(outputs, targets, train_targets)
+
+
+# -- one case ------------------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    case: Case
+    epochs: int
+    task: str = "?"
+    training: Training = field(default_factory=Training)
+    first_loss: float = math.nan
+    last_loss: float = math.nan
+    train: Score | None = None
+    valid: Score | None = None
+    longer_valid: Score | None = None
+    seconds: float = 0.0
+    symptom: str = ""
+    behaves: bool = False
+
+    @property
+    def nonfinite(self) -> bool:
+        outputs_bad = self.valid is not None and not math.isfinite(self.valid.skill)
+        return outputs_bad or any(not math.isfinite(v) for v in self.training.losses)
+
+    @property
+    def gap(self) -> float:
+        if self.train is None or self.valid is None:
+            return 0.0
+        return self.train.skill - self.valid.skill
+
+    @property
+    def learned(self) -> bool:
+        return (
+            self.training.crashed is None
+            and not self.nonfinite
+            and self.valid is not None
+            and self.valid.skill >= 0.6
+        )
+
+    @property
+    def too_good(self) -> bool:
+        return self.valid is not None and self.valid.value >= 0.99
+
+
+def fit_and_score(experiment: dict[str, Any], epochs: int) -> tuple[Training, Score, Score, str]:
+    torch.manual_seed(0)
+    model = experiment["model"]()
+    label = experiment.get("label")
+    train_x, train_y = all_tensors(experiment["train"], label)
+    valid_x, valid_y = all_tensors(_get(experiment, "valid", experiment["train"]), label)
+    task = infer_task(train_y, predict(model, train_x[:8]), experiment.get("task"))
+    training = train(experiment, model, epochs)
+    train_score = score(task, predict(model, train_x), train_y, train_y)
+    valid_score = score(task, predict(model, valid_x), valid_y, train_y)
+    return training, train_score, valid_score, task
+
+
+def verify(case: Case) -> Verdict:
+    torch.set_num_threads(1)
+    started = time.perf_counter()
+    epochs = case.epochs or DEFAULT_EPOCHS
+    verdict = Verdict(case=case, epochs=epochs)
+    experiment = load_experiment(case.file)
+    try:
+        verdict.training, verdict.train, verdict.valid, verdict.task = fit_and_score(
+            experiment, epochs
+        )
+    except Exception as error:  # a crash before training starts (shapes, dtypes)
+        verdict.training.crashed = f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"
+    if verdict.training.losses:
+        verdict.first_loss, verdict.last_loss = verdict.training.losses[0], verdict.training.losses[-1]
+    if case.epochs is not None:
+        _, _, verdict.longer_valid, _ = fit_and_score(experiment, case.epochs * LONGER)
+    verdict.symptom, verdict.behaves = judge(verdict)
+    verdict.seconds = time.perf_counter() - started
+    return verdict
+
+
+# -- judging -------------------------------------------------------------------------------
+
+
+def no_learning(v: Verdict) -> bool:
+    return v.training.crashed is not None or v.nonfinite or (v.valid is not None and v.valid.skill < 0.3)
+
+
+def big_gap(v: Verdict) -> bool:
+    return v.gap >= 0.25
+
+
+def stalls_high(v: Verdict) -> bool:
+    return math.isfinite(v.last_loss) and v.last_loss > 0.5 * v.first_loss
+
+
+def majority_only(v: Verdict) -> bool:
+    recall = v.valid.minority_recall if v.valid else None
+    return recall is not None and recall < 0.25
+
+
+def negative(v: Verdict) -> bool:
+    return v.training.negative_loss
+
+
+def still_falling(v: Verdict) -> bool:
+    losses = v.training.losses
+    falling = len(losses) >= 2 and losses[-1] < 0.97 * losses[-2]
+    better_later = v.longer_valid is not None and v.longer_valid.skill >= 0.6
+    return falling and not v.learned and better_later
+
+
+#: How each cause shows in a plain training run: (name of the symptom, test).
+SYMPTOMS: dict[str, tuple[str, Callable[[Verdict], bool]]] = {
+    "data.too_small": ("train/valid gap", big_gap),
+    "data.label_noise": ("poor skill", lambda v: no_learning(v) or big_gap(v)),
+    "data.class_imbalance": ("minority class ignored", majority_only),
+    "data.missing_values": ("non-finite loss", lambda v: v.nonfinite),
+    "data.unscaled_features": ("no learning", no_learning),
+    "data.outliers": ("no learning", no_learning),
+    "data.useless_features": ("gap or no learning", lambda v: no_learning(v) or big_gap(v)),
+    "data.split_leakage": ("too good to be true", lambda v: v.too_good),
+    "data.target_leakage": ("too good to be true", lambda v: v.too_good),
+    "data.misaligned_labels": ("no learning", no_learning),
+    "data.no_signal": ("no learning", no_learning),
+    "data.distribution_shift": ("train/valid gap", big_gap),
+    "data.label_encoding": ("crash, negative loss or no learning", lambda v: no_learning(v) or negative(v)),
+    "data.unencoded_categoricals": ("no learning", no_learning),
+    "model.output_activation": ("no learning", no_learning),
+    "model.double_softmax": ("loss stalls high", lambda v: stalls_high(v) or no_learning(v)),
+    "model.too_small": ("no learning", no_learning),
+    "model.overfitting": ("train/valid gap", big_gap),
+    "model.vanishing_gradients": ("no learning", no_learning),
+    "model.exploding_gradients": ("no learning", no_learning),
+    "model.dead_relu": ("no learning", no_learning),
+    "model.bad_init": ("no learning", no_learning),
+    "model.frozen_parameters": ("no learning", no_learning),
+    "model.no_nonlinearity": ("no learning", no_learning),
+    "model.wrong_architecture": ("no learning", no_learning),
+    "train.lr_too_high": ("no learning", no_learning),
+    "train.lr_too_low": ("no learning", no_learning),
+    "train.wrong_loss": ("no learning or negative loss", lambda v: no_learning(v) or negative(v)),
+    "train.shape_broadcast": ("no learning", no_learning),
+    "train.missing_zero_grad": ("no learning", no_learning),
+    "train.too_few_epochs": ("still improving when stopped", still_falling),
+    "train.over_regularized": ("no learning", no_learning),
+    "train.numerical_instability": ("non-finite loss", lambda v: v.nonfinite),
+    "train.mode_mismatch": ("no learning", no_learning),
+}
+
+
+def judge(v: Verdict) -> tuple[str, bool]:
+    if v.case.healthy:
+        fine = v.learned and not v.too_good and not big_gap(v)
+        return "learns", fine
+    name, test = SYMPTOMS[v.case.expected[0]]
+    return name, test(v)
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+def describe(v: Verdict) -> str:
+    def fmt(s: Score | None) -> str:
+        return "   -   " if s is None else f"{s.value:6.3f}"
+
+    crash = f"  crashed: {v.training.crashed}" if v.training.crashed else ""
+    flags = [
+        name
+        for name, on in (
+            ("nan", v.nonfinite),
+            ("neg-loss", v.training.negative_loss),
+            ("shape-warning", v.training.shape_warning),
+            ("too-good", v.too_good),
+        )
+        if on
+    ]
+    recall = v.valid.minority_recall if v.valid else None
+    rare = "" if recall is None else f" rare-recall {recall:.2f}"
+    longer = "" if v.longer_valid is None else f" longer-skill {v.longer_valid.skill:.2f}"
+    skill = f"{v.valid.skill:6.2f}" if v.valid else "   -  "
+    return (
+        f"{'ok ' if v.behaves else 'BAD'} {v.case.name:40s} {v.task:10s} "
+        f"loss {v.first_loss:9.4g} -> {v.last_loss:9.4g}  train {fmt(v.train)} "
+        f"valid {fmt(v.valid)} skill {skill}{rare}{longer} "
+        f"[{v.symptom}] {' '.join(flags)}{crash} ({v.seconds:.1f}s)"
+    )
+
+
+def run(cases: list[Case], jobs: int = 1) -> list[Verdict]:
+    if jobs <= 1:
+        return [verify(case) for case in cases]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(verify, cases))
+
+
+def selected(names: list[str]) -> Iterator[Case]:
+    for case in read_cases():
+        if not names or case.name in names or case.file in names:
+            yield case
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", nargs="*", help="case file names (default: all)")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes")
+    args = parser.parse_args(argv)
+    verdicts = run(list(selected(args.cases)), args.jobs)
+    for verdict in verdicts:
+        print(describe(verdict), flush=True)
+    bad = [v.case.name for v in verdicts if not v.behaves]
+    print(f"\n{len(verdicts) - len(bad)}/{len(verdicts)} cases behave as labelled")
+    if bad:
+        print("misbehaving: " + ", ".join(bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
