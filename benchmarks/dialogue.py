@@ -31,6 +31,7 @@ from knowledge.types import UNKNOWN, CauseId, FactId, Value
 
 STORIES = Path(__file__).resolve().parent / "stories.yaml"
 MAX_QUESTIONS = 8
+HEALTHY: CauseId = "eval.actually_fine"
 
 #: The fixed-order checklist: the seed articles' questions in the order they raise them.
 #: KNIME's due-diligence list (000_*) first, then 003_*'s data -> architecture -> training
@@ -118,22 +119,39 @@ def make_engine(kb: KnowledgeBase | None = None) -> Engine:
     return Engine(kb or bundled(), Settings(max_questions=MAX_QUESTIONS))
 
 
-def opening(engine: Engine, story: Story) -> str | None:
+def opening(engine: Engine, story: Story, read: bool = True) -> str | None:
     """The complaint when the text reader understands it; None lets the story run on answers."""
-    return None if engine.reader.read(story.say).empty else story.say
+    if not read or engine.reader.read(story.say).empty:
+        return None
+    return story.say
 
 
-def run_story(engine: Engine, story: Story) -> StoryResult:
-    """The planned dialogue: the engine picks every question."""
-    _, outcome = run(engine, say=opening(engine, story), answers=story.answers)
+def misreadings(engine: Engine, story: Story) -> dict[FactId, tuple[Value, Value]]:
+    """Facts the text reader takes from the complaint that contradict the story's answers."""
+    answers = check_answers(engine.kb, story.answers)
+    read = engine.reader.read(story.say).facts
+    return {
+        fact: (value, answers[fact])
+        for fact, value in read.items()
+        if answers.get(fact, UNKNOWN) not in (UNKNOWN, value)
+    }
+
+
+def run_story(engine: Engine, story: Story, read: bool = True) -> StoryResult:
+    """The planned dialogue: the engine picks every question.
+
+    With ``read`` False the complaint is left out and the story runs on its answers alone,
+    which measures the knowledge base and the planner without the text reader.
+    """
+    _, outcome = run(engine, say=opening(engine, story, read), answers=story.answers)
     ranked = [cause.id for cause in outcome.causes]
     return _result(story, ranked, outcome.questions_asked, tuple(outcome.found))
 
 
-def run_checklist(engine: Engine, story: Story) -> StoryResult:
+def run_checklist(engine: Engine, story: Story, read: bool = True) -> StoryResult:
     """The baseline: the checklist's questions in order, within the same budget and beliefs."""
     answers = check_answers(engine.kb, story.answers)
-    said = opening(engine, story)
+    said = opening(engine, story, read)
     facts = dict(engine.reader.read(said).facts) if said else {}
     asked = 0
     for question_id in CHECKLIST:
@@ -244,6 +262,19 @@ def step_latency(
     return float(p50), float(p99)
 
 
+def false_alarms(results: Sequence[StoryResult]) -> int:
+    """Healthy stories where some other cause is reported as present."""
+    return sum(any(found != HEALTHY for found in r.found) for r in results if r.cause == HEALTHY)
+
+
+def _misread_lines(engine: Engine, stories: Sequence[Story]) -> str:
+    lines = ["Text reader against the stories' answers (read -> answered):"]
+    for story in stories:
+        for fact, (read, answered) in misreadings(engine, story).items():
+            lines.append(f"  {story.id:32} {fact}: {read} -> {answered}")
+    return "\n".join(lines)
+
+
 def _table(title: str, planned: Sequence[StoryResult], checklist: Sequence[StoryResult]) -> str:
     lines = [title, f"{'story':32} {'true cause':32} {'rank':>4} {'q':>2}  {'checklist':>9}  top"]
     for ours, theirs in zip(planned, checklist, strict=True):
@@ -275,9 +306,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose:
         print(_table("Per story (rank of the true cause, questions asked)", planned, checklist))
         print()
+        print(_misread_lines(engine, stories))
+        print()
     print(f"{len(stories)} stories, {read} complaints understood by the text reader")
     print(_line("information gain:", summarise(planned)))
     print(_line("fixed checklist:", summarise(checklist)))
+    print(_line("  answers only, IG:", summarise([run_story(engine, s, False) for s in stories])))
+    print(
+        _line(
+            "  answers only, list:",
+            summarise([run_checklist(engine, s, False) for s in stories]),
+        )
+    )
+    print(f"false alarms on healthy stories: {false_alarms(planned)}")
     turn50, turn99 = turn_latency(engine, stories, args.turns)
     step50, step99 = step_latency(engine, stories, args.turns)
     print(f"turn latency (replay + beliefs + plan): p50 {turn50:.2f} ms  p99 {turn99:.2f} ms")
