@@ -66,6 +66,8 @@ _SENTENCE_END = re.compile(r"[;!?]+|\.(?=\s|$)")
 _CLAUSE_BREAK = re.compile(
     r",|\b(?:but(?! then)|while|whereas|although|though|however|yet)\b", re.IGNORECASE
 )
+_HYPOTHETICAL = re.compile(r"(?P<start>^|\n|\|)[ \t]*(?:but |and |even )?if\b[^|\n]*", re.I)
+"""A clause that starts with "if" says what would happen, not what happens."""
 _HAS_CONTENT = re.compile(r"[a-z0-9]", re.IGNORECASE)
 
 
@@ -79,7 +81,8 @@ def clean(text: str) -> str:
     text = _FILE_LINE.sub("", text)
     text = _THOUSANDS.sub("", text)
     text = _SENTENCE_END.sub("\n", text)
-    return _CLAUSE_BREAK.sub(lambda m: " | " + m.group(0).strip(","), text)
+    text = _CLAUSE_BREAK.sub(lambda m: " | " + m.group(0).strip(","), text)
+    return _HYPOTHETICAL.sub(r"\g<start>", text)
 
 
 # -- phrases ----------------------------------------------------------------------------
@@ -160,7 +163,7 @@ _KNOWN_DATASETS = {"mnist": 10, "cifar10": 10, "cifar100": 100, "imagenet": 1000
 
 _CLASS_COUNT = re.compile(
     rf"\b(?P<count>\d+|{'|'.join(_WORD_NUMBERS)})[- ](?:output |target |different )?"
-    r"(?:classes|categories|class\b|way\b|labels\b)",
+    r"(?:classes|categories|class\b|way\b|labels\b|kinds of|types of)",
     re.IGNORECASE,
 )
 _DATASET_NAME = re.compile(r"\b(fashion.?mnist|mnist|cifar.?100|cifar.?10|imagenet)\b", re.I)
@@ -295,6 +298,7 @@ _EPOCHS = re.compile(
     rf"(?P<value>{_NUM}){_END}\s*(?P<mult>k\b)?\s*(?P<unit>epochs?|steps|iterations|iters|updates)\b",
     re.IGNORECASE,
 )
+_TRAINING_WORDS = {"for", "trained", "train", "training", "ran", "run", "after", "only", "just"}
 _TIME_MARKERS = {"after", "at", "by", "in", "within", "until", "around", "since", "from", "before"}
 _SIZE = re.compile(
     rf"(?P<value>{_NUM}){_END}\s*(?P<mult>k|m|mil|thousand|million)?\s*"
@@ -318,8 +322,8 @@ _METRIC_WORDS = re.compile(
     re.IGNORECASE,
 )
 _RATIO = re.compile(
-    rf"(?P<a>{_NUM}){_END}\s*(?::|/|to)\s*(?P<b>{_NUM}){_END}|(?P<times>{_NUM}){_END}\s*"
-    r"(?:x|times)\s+(?:more|as many|as common|as frequent)",
+    rf"(?P<a>{_NUM}){_END}\s*(?::|/|to(?= \S+ ratio))\s*(?P<b>{_NUM}){_END}"
+    rf"|(?P<times>{_NUM}){_END}\s*(?:x|times)\s+(?:more|as many|as common|as frequent)",
     re.IGNORECASE,
 )
 _LOSS_VALUE = re.compile(
@@ -335,7 +339,8 @@ _STUCK_VALUE = re.compile(
 )
 _ACCURACY = re.compile(
     rf"\b(?P<role>(?:val\w*|validation|test|dev|train\w*)\s*(?:set\s*)?)?(?:acc|accuracy)\b"
-    rf"[^\d\n|]{{0,30}}?(?P<value>{_NUM}){_END}\s*(?P<pct>%)?",
+    rf"[^\d\n|]{{0,30}}?(?P<value>{_NUM}){_END}(?:\s*(?:-|to)\s*(?P<upper>{_NUM}){_END})?\s*(?P<pct>%)?"
+    r"(?!\s*(?:epochs?|steps|iterations|iters|classes|samples|layers|hours|minutes|days)\b)",
     re.IGNORECASE,
 )
 _ACCURACY_AFTER = re.compile(
@@ -355,7 +360,7 @@ _SCORE_AFTER_ROLE = re.compile(
     re.IGNORECASE,
 )
 _SCORE_BEFORE_ROLE = re.compile(
-    rf"(?P<value>{_NUM}){_END}\s*(?P<pct>%)?\s*(?:acc\w*\s+|accuracy\s+)?(?:on|in)\s+(?:the\s+)?"
+    rf"(?P<value>{_NUM}){_END}\s*(?P<pct>%)?\s*(?:acc\w*\s+|accuracy\s+)?(?:(?:on|in)\s+(?:the\s+)?)?"
     r"(?P<role>train(?:ing)?|val(?:id|idation)?|test|dev)\b",
     re.IGNORECASE,
 )
@@ -366,7 +371,8 @@ def _percent(value: float, pct: str | None) -> float:
 
 
 def _words_before(text: str, start: int, count: int = 2) -> list[str]:
-    return [w.lower() for w in text[:start].split()[-count:]]
+    words = [w.lower() for w in re.findall(r"[a-zA-Z]+", text[:start])]
+    return words[-count:]
 
 
 def read_learning_rate(text: str, context: Context) -> Value | None:
@@ -381,7 +387,12 @@ def read_epochs(text: str) -> Value | None:
     for match in _EPOCHS.finditer(text):
         before = _words_before(text, match.start())
         count = _count(match.group("value"), match.group("mult"))
-        level = epochs_level(count, match.group("unit").lower())
+        unit = match.group("unit").lower()
+        level = epochs_level(count, unit)
+        if not unit.startswith("epoch") and not _TRAINING_WORDS & set(
+            _words_before(text, match.start(), 4)
+        ):
+            continue  # "sequences of 2000 steps" is a length, not a training time
         if before and before[-1] == "after":
             # "nan after 3 epochs" says when it broke; "after 200 epochs" still says it ran long
             if level == "many":
@@ -501,10 +512,17 @@ def read_accuracy_level(text: str, context: Context) -> Value | None:
     for pattern in (_ACCURACY, _ACCURACY_AFTER):
         for match in pattern.finditer(text):
             role = (match.group("role") or "").lower()
-            found.append((role, _percent(_number(match.group("value")), match.group("pct"))))
+            value = _number(match.group("value"))
+            if "upper" in match.re.groupindex and match.group("upper"):
+                value = (value + _number(match.group("upper"))) / 2  # "50-60%": the middle
+            found.append((role, _percent(value, match.group("pct"))))
     auc = _AUC.search(text)
-    if auc and abs(_percent(_number(auc.group("value")), None) - 50.0) <= 2.0:
-        return "chance"
+    if auc:
+        auc_percent = _percent(_number(auc.group("value")), None)
+        if abs(auc_percent - 50.0) <= 2.0:
+            return "chance"
+        if auc_percent >= 90.0:
+            return "high"
     held_out = [value for role, value in found if not role.startswith("train")]
     return accuracy_level(held_out[0], context) if held_out else None
 
@@ -559,14 +577,14 @@ def read_numbers(text: str, context: Context) -> tuple[dict[FactId, Value], dict
 
 # -- the text model ---------------------------------------------------------------------
 
-_STOP_WORDS = frozenset(
-    (
-        "a an the i im my me we our it its is are was were be been am do does did to of in on at "
-        "for with and or but so this that these those there here what how why when which who "
-        "not no yes dont doesnt didnt isnt cant wont just very really also get got have has had "
-        "can could would should will about all any some more most after before then than"
-    ).split()
+_COMMON_WORDS = (
+    "a an the i im my me we our it its is are was were be been am do does did to of in on "
+    "at for with and or but so this that these those there here what how why when which "
+    "who not no yes dont doesnt didnt isnt cant wont just very really also get got have "
+    "has had can could would should will about all any some more most after before then "
+    "than"
 )
+_STOP_WORDS = frozenset(_COMMON_WORDS.split())
 _WORD = re.compile(r"[a-z0-9]+")
 
 
