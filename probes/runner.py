@@ -85,15 +85,13 @@ def run_probes(
     load_timeout: float = IMPORT_TIMEOUT,
 ) -> list[ProbeResult]:
     """Run probes in turn in one worker; ``ids`` None runs every probe the target allows."""
-    from probes.registry import PROBES, allowed
-
     worker = _borrow(spec)
     try:
         try:
-            info = worker.start(load_timeout)
+            worker.start(load_timeout)
         except TargetError as error:
-            return [_error(probe_id, str(error)) for probe_id in (ids or list(PROBES))]
-        chosen = list(ids) if ids is not None else allowed(info.keys)
+            return [_error(probe_id, str(error)) for probe_id in (ids or _every_probe())]
+        chosen = list(ids) if ids is not None else list(worker.allowed)
         results = []
         for probe_id in chosen:
             if cancel is not None and cancel.is_set():
@@ -103,6 +101,12 @@ def run_probes(
         return results
     finally:
         _give_back(worker)
+
+
+def _every_probe() -> list[str]:
+    from probes.registry import PROBES
+
+    return list(PROBES)
 
 
 def close_workers() -> None:
@@ -122,6 +126,8 @@ class ProbeWorker:
         self.spec = spec
         self.stamp = _stamp(spec)
         self.info: TargetInfo | None = None
+        self.allowed: list[str] = []
+        """The probes the loaded target allows, in the order a full run takes them."""
         self._process: Any = None
         self._conn: Connection | None = None
 
@@ -146,6 +152,7 @@ class ProbeWorker:
             self.close()
             raise TargetError(message[1])
         self.info = TargetInfo.model_validate(message[1])
+        self.allowed = list(message[2])
         return self.info
 
     def run(
@@ -281,13 +288,13 @@ def worker_main(conn: Connection, spec: str) -> None:
     _quiet()
     import torch
 
-    from probes.registry import execute
+    from probes.registry import allowed, execute
     from probes.target import load_target
 
     torch.set_num_threads(max(int(os.environ.get(THREADS_VARIABLE, "1")), 1))
     try:
         target = load_target(spec)
-        conn.send(("ready", _info(target).model_dump()))
+        conn.send(("ready", _info(target).model_dump(), allowed(target.keys)))
     except TargetError as error:
         conn.send(("load_error", str(error)))
         return

@@ -107,7 +107,7 @@ class Target:
         self._valid = valid
         self._tensors: dict[str, tuple[Tensor, Tensor]] = {}
         self.batch_size = batch_size or _loader_batch_size(train) or DEFAULT_BATCH_SIZE
-        self.task = task or self._inferred_task()
+        self.task = task
 
     # --- construction -------------------------------------------------------------------
     @classmethod
@@ -133,6 +133,8 @@ class Target:
             train_step=_checked_train_step(experiment.get("train_step")),
         )
         target._check_data()
+        if target.task is None:
+            target.task = target._inferred_task()
         return target
 
     @classmethod
@@ -233,7 +235,7 @@ class Target:
                 targets = _frame_labels(self._train, self.label_column, None)
             else:
                 targets = self.train_tensors()[1]
-        except (TargetError, ValueError, TypeError):
+        except (TargetError, ValueError, TypeError, KeyError):
             return None
         return infer_task(targets, self.loss)
 
@@ -430,9 +432,15 @@ def _to_tensors(data: object, which: str, label: str, loss: object) -> tuple[Ten
         return _pair_tensors(data, which)
     if isinstance(data, DataLoader):
         return _collect(_loader_batches(data), which)
-    if isinstance(data, Dataset) or (hasattr(data, "__getitem__") and hasattr(data, "__len__")):
+    if isinstance(data, Dataset) or _sequence_like(data):
         return _collect(_dataset_items(data), which, stacked=False)
     raise TargetError(f"'{which}' must be {DATA_FORMS}; got {_describe(data)}")
+
+
+def _sequence_like(data: object) -> bool:
+    if isinstance(data, (str, bytes, dict)):
+        return False
+    return hasattr(data, "__getitem__") and hasattr(data, "__len__")
 
 
 def _pair_tensors(data: tuple[Any, ...] | list[Any], which: str) -> tuple[Tensor, Tensor]:
@@ -471,7 +479,7 @@ def _as_tensor(value: object, which: str, part: str) -> Tensor:
         )
     if array.dtype.kind == "f":
         array = array.astype(np.float32)
-    return torch.from_numpy(np.ascontiguousarray(array))
+    return torch.from_numpy(np.array(array, copy=True))
 
 
 def _loader_batches(loader: DataLoader[Any]) -> Iterable[tuple[Any, Any]]:
@@ -531,7 +539,7 @@ def _frame_inputs(frame: pd.DataFrame, label: str) -> Tensor:
     if text:
         features = pd.get_dummies(features, columns=text, dtype=float)
     values = features.to_numpy(dtype=np.float32, na_value=np.nan)
-    return torch.from_numpy(values)
+    return torch.from_numpy(np.array(values, copy=True))
 
 
 def _frame_labels(frame: pd.DataFrame, label: str, loss: object) -> Tensor:
@@ -702,9 +710,9 @@ def _optimizer_summary(factory: Callable[..., torch.optim.Optimizer]) -> str:
 def format_lr(lr: float) -> str:
     """A learning rate as people write it: 0.1, 0.01, 1e-3, 3e-4."""
     if lr == 0 or lr >= 0.01:
-        return f"{lr:g}"
-    mantissa, exponent = f"{lr:.0e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
+        return f"{lr:.2g}"
+    mantissa, exponent = f"{lr:.1e}".split("e")
+    return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
 
 
 def _factory_failure(error: Exception) -> str:

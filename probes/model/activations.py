@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from probes.errors import ProbeFailure
 from probes.model.common import (
     Reporter,
     batches,
@@ -98,8 +99,12 @@ def activations(target: Target, progress: ProgressFn) -> ProbeResult:
     phases = {"at initialisation": _findings(records)}
     if {"loss", "optimizer"} <= target.keys:
         report(0.4, f"training {TRAIN_STEPS} steps with your optimizer")
-        _train(target, model, device)
-        phases[f"after {TRAIN_STEPS} training steps"] = _findings(record(model, inputs))
+        try:
+            _train(target, model, device)
+        except ProbeFailure:
+            pass  # training itself fails: other probes name why; the start is still worth a look
+        else:
+            phases[f"after {TRAIN_STEPS} training steps"] = _findings(record(model, inputs))
     report(1.0, "done")
     return _result(facts, phases, records)
 
@@ -150,7 +155,7 @@ def _findings(records: list[Record]) -> Findings:
     saturated: dict[str, float] = {}
     nonfinite = [r.name for r in records if r.output is not None and _has_nonfinite(r.output)]
     for index, rec in enumerate(records):
-        if isinstance(rec.module, RELU) and rec.output is not None:
+        if isinstance(rec.module, RELU) and rec.output is not None and rec.name not in nonfinite:
             share = _dead_share(rec.output, _unit_dim(records, index))
             if share >= DEAD_SHARE:
                 dead[rec.name] = share
@@ -161,7 +166,7 @@ def _findings(records: list[Record]) -> Findings:
     for name, kind, before, after, functional in _pairs(records):
         if not functional:
             continue
-        if kind == "relu":
+        if kind == "relu" and not _has_nonfinite(after):
             share = _dead_share(after, 1 if after.ndim > 2 else -1)
             if share >= DEAD_SHARE:
                 dead[name] = share
@@ -194,7 +199,7 @@ def _unit_dim(records: list[Record], index: int) -> int:
 
 
 def _pairs(records: list[Record]) -> list[tuple[str, str, Tensor, Tensor, bool]]:
-    """Consecutive weight layers: (name of the second, what lies between, before, after, and
+    """Consecutive weight layers: (name of the first, what lies between, before, after, and
     whether the activation between them is a function call rather than a module)."""
     layers = [i for i, r in enumerate(records) if isinstance(r.module, WEIGHT_LAYERS)]
     pairs = []
@@ -206,7 +211,7 @@ def _pairs(records: list[Record]) -> list[tuple[str, str, Tensor, Tensor, bool]]
         kind = _between(middle, before, after)
         if kind is not None:
             functional = not any(isinstance(r.module, (*RELU, *SQUASHING)) for r in middle)
-            pairs.append((records[second].name, kind, before, after, functional))
+            pairs.append((records[first].name, kind, before, after, functional))
     return pairs
 
 

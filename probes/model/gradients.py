@@ -196,6 +196,16 @@ def _problems(
             f"These parameters are never handed to the optimizer: "
             f"{_names(missing['not_in_optimizer'])}."
         )
+    values = [n for _, n in norms]
+    if values and not all(math.isfinite(v) for v in values):
+        problems.append("The gradients hold NaN or inf.")
+        return problems
+    if values and max(values) == 0:
+        problems.append(
+            "Every weight's gradient is exactly zero: the loss does not depend on the weights "
+            "(dead units, or an output that cannot change)."
+        )
+        return problems
     if flow == "vanishing":
         problems.append(
             f"Gradients vanish: the first layer's norm is {norms[0][1]:.2g}, "

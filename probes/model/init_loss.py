@@ -18,7 +18,7 @@ from probes.model.common import (
 )
 from probes.progress import ProgressFn
 from probes.result import ProbeResult
-from probes.target import Target
+from probes.target import Target, loss_kind
 
 PROBE_ID = "init_loss"
 BATCH = 256
@@ -38,11 +38,25 @@ def init_loss(target: Target, progress: ProgressFn) -> ProbeResult:
         prediction = forward(model, inputs)
         measured = float(compute_loss(loss, prediction, targets))
     expected = chance_loss(target, prediction, targets)
+    untrained = untrained_loss(target, targets)
     report(1.0, "done")
-    return _judge(measured, expected, inputs_note(inputs))
+    return _judge(measured, expected, untrained, inputs_note(inputs))
 
 
-def _judge(measured: float, expected: float | None, note: str) -> ProbeResult:
+def untrained_loss(target: Target, targets: torch.Tensor) -> float | None:
+    """For regression, the loss of predicting 0 everywhere: what an untrained model scores."""
+    values = targets.double()
+    kind = loss_kind(target.loss)
+    if kind == "mse":
+        return float((values**2).mean())
+    if kind == "mae":
+        return float(values.abs().mean())
+    return None
+
+
+def _judge(
+    measured: float, expected: float | None, untrained: float | None, note: str
+) -> ProbeResult:
     values: dict[str, float | None] = {"loss": _finite(measured), "expected": expected}
     if not math.isfinite(measured):
         return ProbeResult(
@@ -60,30 +74,42 @@ def _judge(measured: float, expected: float | None, note: str) -> ProbeResult:
             finding=f"The loss at initialisation is {measured:.4g}; there is no blind-guess "
             "value to compare it with for this loss.",
         )
-    ratio = measured / expected
-    values["ratio"] = ratio
-    verdict = "too_high" if ratio > HIGH_RATIO else "too_low" if ratio < LOW_RATIO else "expected"
+    ceiling = max(expected, untrained or 0.0)
+    values["ratio"] = measured / expected
+    values["untrained"] = untrained
+    if measured > HIGH_RATIO * ceiling:
+        verdict, reference = "too_high", ceiling
+    elif measured < LOW_RATIO * expected:
+        verdict, reference = "too_low", expected
+    else:
+        verdict, reference = "expected", ceiling if measured > expected else expected
+    words = GUESS if reference == expected else ZERO
     return ProbeResult(
         id=PROBE_ID,
         status="pass" if verdict == "expected" else "warn",
         facts={"init_loss": verdict},
         values=values,
-        finding=_finding(verdict, measured, expected, ratio) + note,
+        finding=_finding(verdict, measured, reference, words) + note,
     )
 
 
-def _finding(verdict: str, measured: float, expected: float, ratio: float) -> str:
+GUESS = "a blind guess gives"
+ZERO = "predicting 0 for every target gives"
+
+
+def _finding(verdict: str, measured: float, reference: float, words: str) -> str:
     start = f"The loss at initialisation is {measured:.4g}"
+    ratio = measured / reference
     if verdict == "expected":
-        return f"{start}, close to the {expected:.4g} a blind guess gives."
+        return f"{start}, close to the {reference:.4g} {words}."
     if verdict == "too_high":
         return (
-            f"{start}, {ratio:.1f} times the {expected:.4g} a blind guess gives: the untrained "
-            "model is confidently wrong (large initial weights or an output far from the targets)."
+            f"{start}, {ratio:.1f} times the {reference:.4g} {words}: the untrained model is "
+            "confidently wrong (large initial weights or an output far from the targets)."
         )
     return (
-        f"{start}, only {ratio:.2f} of the {expected:.4g} a blind guess gives: the untrained "
-        "model should not do this well; check the loss and the labels."
+        f"{start}, only {ratio:.2f} of the {reference:.4g} {words}: the untrained model should "
+        "not do this well; check the loss and the labels."
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from probes.errors import ProbeFailure, TargetError
+from probes.errors import ProbeFailure, TargetError, sentence
 from probes.model.common import (
     Reporter,
     dtype,
@@ -144,7 +144,7 @@ def _string_labels(message: str) -> ProbeResult:
         id=PROBE_ID,
         status="fail",
         facts={"label_format": "strings"},
-        finding=message[:1].upper() + message[1:] + ".",
+        finding=sentence(message),
     )
 
 
@@ -155,12 +155,13 @@ def _crashed(
     found["crash"] = kind
     if label_format:
         found["label_format"] = label_format
+    hint = _format_problem(found.get("label_format", "ok"), "the loss")
     return ProbeResult(
         id=PROBE_ID,
         status="fail",
         facts=found,
         values={"error": text},
-        finding=text[:1].upper() + text[1:] + ".",
+        finding=" ".join([sentence(text), *hint]),
     )
 
 

@@ -41,6 +41,8 @@ SKIP_START = 5
 #: Above this factor of the suggestion the user's learning rate is "much higher"; below 1/10,
 #: "much lower".
 FACTOR = 10.0
+#: The share of its whole fall after which the loss counts as falling.
+FALL_STARTS = 0.05
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,8 @@ def suggest(lrs: Sequence[float], smoothed: Sequence[float]) -> float | None:
                 runs[i] = runs[j] + 1
     end = max(range(len(runs)), key=lambda i: (runs[i], -i))
     begin = end - runs[end] + 1
-    if runs[end] < 3 or losses[end] >= 0.98 * losses[max(begin, 0)]:
+    drop = losses[begin] - losses[end]
+    if runs[end] < 3 or drop <= 0.02 * abs(losses[begin]):
         return None
     third = (end - begin) / 3
     return rates[begin + int(third) + int(third / 2)]
@@ -139,12 +142,33 @@ def learning_rate_bucket(lr: float, adaptive: bool) -> str:
     return "very_low"
 
 
-def compare(user_lr: float, suggestion: float) -> str:
-    if user_lr > FACTOR * suggestion:
+def compare(user_lr: float, suggestion: float, sweep: Sweep | None = None) -> str:
+    """much_higher, close or much_lower than the suggestion, by more than FACTOR.
+
+    The valley's middle is one good rate among several, and a sweep gives each rate one step
+    only, so a rate counts as much higher only if it also lies past the lowest point of the
+    curve, and as much lower only if it is also FACTOR below where the loss starts to fall.
+    """
+    falls_from, lowest_at = falling_stretch(sweep) if sweep else (suggestion, suggestion)
+    if user_lr > FACTOR * suggestion and user_lr > lowest_at:
         return "much_higher"
-    if user_lr < suggestion / FACTOR:
+    if user_lr < min(suggestion, falls_from) / FACTOR:
         return "much_lower"
     return "close"
+
+
+def falling_stretch(sweep: Sweep) -> tuple[float, float]:
+    """The learning rate from which the smoothed loss keeps below its starting level (less
+    FALL_STARTS of the whole fall), and the one where it is lowest."""
+    start = min(SKIP_START, len(sweep.smoothed) - 1)
+    curve = sweep.smoothed[start:]
+    lowest = min(range(len(curve)), key=curve.__getitem__)
+    before = sorted(curve[: lowest + 1])
+    level = before[len(before) // 2]
+    threshold = level - FALL_STARTS * (level - curve[lowest])
+    still_level = [i for i in range(lowest + 1) if curve[i] >= threshold]
+    begins = still_level[-1] if still_level else 0
+    return sweep.lrs[start + begins], sweep.lrs[start + lowest]
 
 
 # --- the result ---------------------------------------------------------------------------
@@ -179,6 +203,16 @@ def _result(
             log_x=True,
         ),
     ]
+    if len(sweep.lrs) < 3:
+        return ProbeResult(
+            id=PROBE_ID,
+            status="warn",
+            facts=facts,
+            values=values,
+            series=series,
+            finding="The loss was NaN or inf from the first steps of the sweep, so there is no "
+            "learning rate to suggest.",
+        )
     if suggestion is None:
         return ProbeResult(
             id=PROBE_ID,
@@ -199,7 +233,7 @@ def _result(
             series=series,
             finding=f"The range test suggests a learning rate of about {format_lr(suggestion)}.",
         )
-    verdict = compare(user_lr, suggestion)
+    verdict = compare(user_lr, suggestion, sweep)
     facts["lr_vs_suggested"] = verdict
     return ProbeResult(
         id=PROBE_ID,

@@ -161,6 +161,8 @@ def _expected_units(task: str, kind: str | None, targets: Tensor) -> tuple[int, 
     if task in ("regression", "multilabel"):
         return width, width
     if task == "binary":
+        if targets.ndim == 1 and targets.unique().numel() < 2:
+            return None
         if kind in BINARY_LOSSES:
             return 1, 1
         return (2, 2) if kind in CLASSIFICATION_LOSSES else (1, 2)

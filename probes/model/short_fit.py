@@ -229,12 +229,11 @@ def _result(
     single = _single_class(target, labels)
     problems = _problems(facts, values)
     if single is not None:
-        status = "warn"
-        finding = (
+        problems.append(
             f"Every training label is {single}: there is only one class to predict, so a "
             "constant prediction is right and nothing else can be learnt."
         )
-    elif problems:
+    if problems:
         status = "fail" if _serious(facts) else "warn"
         finding = " ".join(problems)
     else:
