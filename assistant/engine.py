@@ -64,6 +64,8 @@ class Settings:
     """Stop asking after this many questions and report what the evidence says."""
     settle_at: float = 0.80
     """Stop when one cause holds this share of the single-fault distribution."""
+    probe_until: float = 0.97
+    """With a target connected, keep running informative probes until one cause holds this."""
     found_at: float = 0.5
     """Report every cause whose confidence reaches this."""
     min_gain: float = 0.03
@@ -273,12 +275,13 @@ class Engine:
         facts = {f: k.value for f, k in self.facts_with_rules(state).items()}
         excluded = frozenset(state.excluded)
         p = self.model.distribution(facts, excluded)
-        probe = self._best_probe(state, facts, p)
+        top = int(np.argmax(p[:-1]))
+        settled = p[top] >= self.settings.settle_at
+        # Measurements cost the user nothing, so they go on until the case is all but certain.
+        probe = None if p[top] >= self.settings.probe_until else self._best_probe(state, facts, p)
         if probe is not None:
             state.pending = None
             return [probe]
-        top = int(np.argmax(p[:-1]))
-        settled = p[top] >= self.settings.settle_at
         out_of_questions = state.questions_asked >= self.settings.max_questions
         if not settled and not out_of_questions:
             question = self._best_question(state, facts, p)
@@ -335,8 +338,10 @@ class Engine:
             gain = sum(
                 self.gain(f, facts, p, excluded, gains) for f in probe.yields if f not in facts
             )
-            if gain >= self.settings.min_gain and (best is None or gain > best[0]):
-                best = (gain, probe.id)
+            # Cheapest informative first: a probe's cost is its typical runtime in seconds.
+            score = gain / probe.cost
+            if gain >= self.settings.min_gain and (best is None or score > best[0]):
+                best = (score, probe.id)
         if best is None:
             return None
         probe = self.kb.probes[best[1]]

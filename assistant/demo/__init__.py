@@ -27,10 +27,10 @@ def run_demo(out: TextIO) -> int:
     session = Session(engine)
     say(out, "unstuck", session.start())
     out.write(f"\n(The training script is {TARGET}.)\n\n")
+    driver = ProbeDriver(f"{TARGET}:experiment")
+    session.attach(driver.name, driver.keys)
     say(out, "you", COMPLAINT)
     replies = session.send(COMPLAINT)
-    driver = ProbeDriver(f"{TARGET}:experiment")
-    replies = [*replies, *session.attach(driver.name, driver.keys)]
     for _ in range(60):
         say(out, "unstuck", [r for r in replies if not isinstance(r, ProbeRequest)])
         last = replies[-1] if replies else None
