@@ -120,8 +120,12 @@ def make_engine(kb: KnowledgeBase | None = None) -> Engine:
 
 
 def opening(engine: Engine, story: Story, read: bool = True) -> str | None:
-    """The complaint when the text reader understands it; None lets the story run on answers."""
-    if not read or engine.reader.read(story.say).empty:
+    """The complaint when the text reader takes facts from it; None runs the story on answers.
+
+    A complaint the reader only half understands would get a clarifying question, and skipping
+    that (as a headless run does) ends the dialogue before any planned question is asked.
+    """
+    if not read or not engine.reader.read(story.say).facts:
         return None
     return story.say
 
