@@ -1,0 +1,194 @@
+"""The ``baselines`` probe: how much signal a quick scikit-learn model finds in the table.
+
+A dummy model and a histogram gradient-boosted model are scored out of fold on the same seeded
+sample; the boosted model is scored again on shuffled labels, which tells "the data has signal"
+(the model beats both references) from "nothing to learn or labels misaligned" (it does not).
+Skill is 1 - loss/dummy loss: log loss for classes, squared error for numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import KFold
+from threadpoolctl import threadpool_limits
+
+from probes.data.noise import label_noise
+from probes.data.outcome import Check, number, summarise
+from probes.data.table import (
+    Table,
+    TableSource,
+    as_numbers,
+    label_codes,
+    sample_rows,
+    table_from_source,
+)
+from probes.progress import Progress, ProgressFn
+from probes.result import ProbeResult
+
+PROBE = "baselines"
+#: Rows the models see at most: enough for a verdict, quick on a laptop.
+ROWS = 50_000
+FOLDS = 3
+PERMUTATIONS = 3
+#: Skill at or above this is "strong" signal.
+STRONG = 0.1
+#: Skill must beat the best shuffled-label skill by this much to count as signal at all.
+MARGIN = 0.02
+EARLY_STOPPING_ROWS = 1_000
+#: A balanced accuracy or R^2 at or above this looks too good to be true.
+TOO_GOOD = 0.995
+
+Model = Callable[[], object]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Out-of-fold results of the boosted model against its references."""
+
+    skill: float
+    permuted: list[float]
+    headline: float
+    """Balanced accuracy for classes, R^2 for numbers."""
+    predictions: np.ndarray
+    """Out-of-fold class probabilities (rows x classes) or predicted values."""
+    target: np.ndarray
+
+
+def baselines(target: TableSource, progress: ProgressFn) -> ProbeResult:
+    """Score the baselines on the target's table; facts as in ``knowledge/probes.yaml``."""
+    started = time.perf_counter()
+    table = table_from_source(target)
+
+    def step(fraction: float, message: str) -> None:
+        progress(Progress(PROBE, fraction, message))
+
+    scores = score_baselines(table, step)
+    checks = [signal(scores), too_good(scores, table.task)]
+    noise = label_noise(scores.predictions, scores.target, table.task)
+    # With weak signal even the surest predictions are unsure, so disagreement means little.
+    if checks[0].value == "strong" and noise is not None:
+        checks.append(noise)
+    clean = "A quick gradient-boosted model finds clear signal in the data."
+    return summarise(PROBE, checks, clean, time.perf_counter() - started)
+
+
+def score_baselines(table: Table, step: Callable[[float, str], None]) -> Scores:
+    """Dummy, boosted and shuffled-label boosted models, out of fold on one sample."""
+    # OpenMP threads that compete for busy cores slow the fits down ten-fold: use half the cores.
+    with threadpool_limits(limits=max(1, (os.cpu_count() or 2) // 2), user_api="openmp"):
+        return _score(table, step)
+
+
+def _score(table: Table, step: Callable[[float, str], None]) -> Scores:
+    rows = sample_rows(table.rows, ROWS, seed=0)
+    inputs = as_numbers(table.features.iloc[rows])
+    inputs[np.isinf(inputs)] = np.nan
+    target = label_codes(table)[rows]
+    classes = table.classes
+    step(0.05, "fitting a dummy model")
+    dummy = _out_of_fold(_dummy(table.task), inputs, target, classes)
+    step(0.2, "fitting a gradient-boosted model")
+    boosted = _out_of_fold(_boosted(table.task, len(rows)), inputs, target, classes)
+    reference = _loss(dummy, target, classes)
+    skill = 1 - _loss(boosted, target, classes) / reference
+    permuted = []
+    shuffler = np.random.default_rng(0)
+    for number_ in range(PERMUTATIONS):
+        step(0.5 + 0.15 * number_, f"fitting on shuffled labels ({number_ + 1} of {PERMUTATIONS})")
+        shuffled = shuffler.permutation(target)
+        guess = _out_of_fold(_boosted(table.task, len(rows)), inputs, shuffled, classes)
+        permuted.append(1 - _loss(guess, shuffled, classes) / _loss(dummy, shuffled, classes))
+    step(1.0, "done")
+    return Scores(skill, permuted, _headline(boosted, target, classes), boosted, target)
+
+
+def signal(scores: Scores) -> Check:
+    """strong, weak or none, from the skill and the shuffled-label reference."""
+    reference = max(scores.permuted)
+    if scores.skill < max(reference, 0.0) + MARGIN:
+        value, severity = "none", "fail"
+    elif scores.skill < STRONG:
+        value, severity = "weak", "warn"
+    else:
+        value, severity = "strong", "ok"
+    words = {
+        "none": "no signal: a gradient-boosted model does no better than on shuffled labels",
+        "weak": "weak signal: a gradient-boosted model beats a dummy model only slightly",
+        "strong": "",
+    }
+    return Check(
+        fact="baseline_signal",
+        value=value,
+        severity=severity,  # type: ignore[arg-type]
+        note=f"{words[value]} (skill {number(scores.skill)}, shuffled labels {number(reference)})",
+        values={
+            "skill": round(scores.skill, 4),
+            "permuted_skill": round(reference, 4),
+            "headline_score": round(scores.headline, 4),
+        },
+    )
+
+
+def too_good(scores: Scores, task: str) -> Check:
+    """A near-perfect out-of-fold score is more often a leak than a solved problem."""
+    metric = "R^2" if task == "regression" else "balanced accuracy"
+    suspicious = scores.headline >= TOO_GOOD
+    return Check(
+        fact="too_good",
+        value="yes" if suspicious else "no",
+        severity="warn" if suspicious else "ok",
+        note=f"a quick model scores a {metric} of {number(scores.headline)} out of fold, "
+        "which is too good to be true for most real data",
+        values={"headline_metric": metric},
+    )
+
+
+def _dummy(task: str) -> Model:
+    if task == "regression":
+        return DummyRegressor
+    return lambda: DummyClassifier(strategy="prior")
+
+
+def _boosted(task: str, rows: int) -> Model:
+    # Early stopping keeps the probabilities honest (log loss) and the fits short; below a
+    # thousand rows its held-out tenth is too small to judge by.
+    stop = rows >= EARLY_STOPPING_ROWS
+    if task == "regression":
+        return lambda: HistGradientBoostingRegressor(early_stopping=stop, random_state=0)
+    return lambda: HistGradientBoostingClassifier(early_stopping=stop, random_state=0)
+
+
+def _out_of_fold(model: Model, inputs: np.ndarray, target: np.ndarray, classes: int) -> np.ndarray:
+    """Predictions for every row from a model that never saw it."""
+    shape = (len(target), classes) if classes else (len(target),)
+    predicted = np.zeros(shape, dtype=np.float64)
+    for train, test in KFold(FOLDS, shuffle=True, random_state=0).split(inputs):
+        fitted = model()
+        fitted.fit(inputs[train], target[train])  # type: ignore[attr-defined]
+        if classes:
+            predicted[np.ix_(test, fitted.classes_)] = fitted.predict_proba(inputs[test])  # type: ignore[attr-defined]
+        else:
+            predicted[test] = fitted.predict(inputs[test])  # type: ignore[attr-defined]
+    return predicted
+
+
+def _loss(predicted: np.ndarray, target: np.ndarray, classes: int) -> float:
+    if classes:
+        chosen = predicted[np.arange(len(target)), target]
+        return float(-np.log(np.clip(chosen, 1e-15, 1.0)).mean())
+    return float(((predicted - target) ** 2).mean())
+
+
+def _headline(predicted: np.ndarray, target: np.ndarray, classes: int) -> float:
+    if classes:
+        return float(balanced_accuracy_score(target, predicted.argmax(axis=1)))
+    total = float(((target - target.mean()) ** 2).sum())
+    return 1 - float(((predicted - target) ** 2).sum()) / total
