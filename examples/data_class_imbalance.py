@@ -1,4 +1,4 @@
-"""Fraud detection on card transactions where only a handful of rows are fraud."""
+"""Fraud detection on card transactions."""
 
 import torch
 from sklearn.datasets import make_classification

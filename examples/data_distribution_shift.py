@@ -1,4 +1,4 @@
-"""Machine-failure prediction trained on plant A's sensors and validated on plant B's."""
+"""Machine-failure prediction for two plants."""
 
 import torch
 from sklearn.datasets import make_classification
@@ -12,7 +12,6 @@ def experiment() -> dict:
     x = torch.tensor(features, dtype=torch.float32)
     y = torch.tensor(failed, dtype=torch.long)
     plant_a, plant_b = slice(0, 1600), slice(1600, 2000)
-    # plant B's sensors are a different model: other units and offsets
     gain = torch.tensor([3.0, -1.0, 0.3, 2.5, 1.0, -2.0, 4.0, 0.5])
     offset = torch.tensor([2.0, 1.0, -3.0, 0.0, 2.5, 0.0, -1.5, 3.0])
     valid_x = x[plant_b] * gain + offset

@@ -1,4 +1,4 @@
-"""Product reviews rated one to five stars, predicted from text embeddings."""
+"""Product review ratings predicted from text embeddings."""
 
 import torch
 from sklearn.datasets import make_classification

@@ -1,4 +1,4 @@
-"""Spam filtering with labels taken over from an SVM project: +1 spam, -1 not spam."""
+"""Spam filtering from message features."""
 
 import torch
 from sklearn.datasets import make_classification

@@ -1,4 +1,4 @@
-"""Support tickets routed to one of three teams, labelled by a hurried crowd of annotators."""
+"""Support tickets routed to one of three teams, labelled by annotators."""
 
 import numpy as np
 import pandas as pd

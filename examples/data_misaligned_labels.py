@@ -1,4 +1,4 @@
-"""Celsius-to-Fahrenheit readings where inputs and targets were shuffled one after the other."""
+"""Celsius-to-Fahrenheit readings (the seed article's second example)."""
 
 import numpy as np
 import torch

@@ -1,4 +1,4 @@
-"""Monthly spend per customer, predicted from a CRM export that has gaps in it."""
+"""Monthly spend per customer, predicted from a CRM export."""
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,9 @@ def crm_export(n: int, seed: int) -> pd.DataFrame:
         }
     ).astype(np.float32)
     frame["spend"] = (
-        2.0 * frame["income"] + frame["visits_per_month"] - 0.5 * frame["age"]
+        2.0 * frame["income"]
+        + frame["visits_per_month"]
+        - 0.5 * frame["age"]
         + rng.normal(0, 0.3, n)
     ).astype(np.float32)
     # the income field is optional in the sign-up form

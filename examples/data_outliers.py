@@ -1,4 +1,4 @@
-"""Energy use of a building from sensor logs; failed sensors write 9999 and some meters misread."""
+"""Energy use of a building predicted from its sensor logs."""
 
 import numpy as np
 import pandas as pd
@@ -17,8 +17,11 @@ def sensor_log(n: int, seed: int, glitches: bool) -> pd.DataFrame:
         }
     )
     frame["kwh"] = (
-        1.5 * frame["occupancy"] - frame["outside_temp"] + 0.5 * frame["hour_sin"]
-        + rng.normal(0, 0.3, n)
+        20
+        + 3 * frame["occupancy"]
+        - 2 * frame["outside_temp"]
+        + frame["hour_sin"]
+        + rng.normal(0, 0.5, n)
     )
     if glitches:
         broken = rng.random(n) < 0.04

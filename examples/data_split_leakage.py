@@ -1,4 +1,4 @@
-"""Defect detection where the rows were oversampled five times before the train/valid split."""
+"""Defect detection on production-line measurements."""
 
 import torch
 from sklearn.datasets import make_classification

@@ -1,4 +1,4 @@
-"""Subscription churn from account data that includes a field filled in after cancellation."""
+"""Subscription churn predicted from account data."""
 
 import numpy as np
 import pandas as pd

@@ -1,4 +1,4 @@
-"""A customer classifier trained on the few dozen rows that have been labelled so far."""
+"""Customer classification from the labelled rows we have so far."""
 
 import numpy as np
 import torch

@@ -1,4 +1,4 @@
-"""Delivery time per order from region, carrier and product codes stored as integers."""
+"""Delivery time per order from region, carrier, product and weight."""
 
 import numpy as np
 import pandas as pd

@@ -1,4 +1,4 @@
-"""Loan default prediction from raw applicant figures (income in dollars, age in years...)."""
+"""Loan default prediction from applicant figures."""
 
 import numpy as np
 import torch

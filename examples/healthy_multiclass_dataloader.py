@@ -1,15 +1,22 @@
 """A healthy four-class classifier on overlapping blobs, fed by DataLoaders."""
 
 import torch
-from sklearn.datasets import make_blobs
+from sklearn.datasets import make_classification
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 
 def experiment() -> dict:
-    features, labels = make_blobs(
-        n_samples=1500, n_features=6, centers=4, cluster_std=3.0, random_state=4
+    features, labels = make_classification(
+        n_samples=1500,
+        n_features=6,
+        n_informative=4,
+        n_redundant=0,
+        n_classes=4,
+        n_clusters_per_class=1,
+        flip_y=0.05,
+        random_state=4,
     )
     x = torch.tensor(StandardScaler().fit_transform(features), dtype=torch.float32)
     y = torch.tensor(labels, dtype=torch.long)

@@ -1,21 +1,22 @@
 """A healthy multi-label tagger: several tags per row, one logit per tag."""
 
 import torch
-from sklearn.datasets import make_multilabel_classification
-from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 
+def tagged_rows(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    topics = torch.randn(20, 5, generator=torch.Generator().manual_seed(0))
+    features = torch.randn(n, 20, generator=generator)
+    scores = features @ topics / 4 + 0.3 * torch.randn(n, 5, generator=generator)
+    return features, (scores > 0.3).float()
+
+
 def experiment() -> dict:
-    features, tags = make_multilabel_classification(
-        n_samples=1500, n_features=20, n_classes=5, n_labels=2, random_state=61
-    )
-    x = torch.tensor(StandardScaler().fit_transform(features), dtype=torch.float32)
-    y = torch.tensor(tags, dtype=torch.float32)
     return {
         "model": lambda: nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 5)),
-        "train": (x[:1200], y[:1200]),
-        "valid": (x[1200:], y[1200:]),
+        "train": tagged_rows(1200, seed=1),
+        "valid": tagged_rows(300, seed=2),
         "loss": nn.BCEWithLogitsLoss(),
         "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3),
         "task": "multilabel",

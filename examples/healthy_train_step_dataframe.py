@@ -28,8 +28,11 @@ def listings(n: int, seed: int) -> pd.DataFrame:
         }
     )
     frame["price"] = (
-        1.2 * frame["area"] + 0.4 * frame["rooms"] - 0.8 * np.tanh(frame["distance"])
-        - 0.3 * frame["age"] ** 2 + rng.normal(0, 0.3, n)
+        1.2 * frame["area"]
+        + 0.4 * frame["rooms"]
+        - 0.8 * np.tanh(frame["distance"])
+        - 0.3 * frame["age"] ** 2
+        + rng.normal(0, 0.3, n)
     )
     return frame.astype(np.float32)
 
@@ -37,7 +40,11 @@ def listings(n: int, seed: int) -> pd.DataFrame:
 def experiment() -> dict:
     return {
         "model": lambda: nn.Sequential(
-            nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1),
+            nn.Linear(4, 64),
+            nn.ReLU(),
+            nn.Linear(64, 64),
+            nn.ReLU(),
+            nn.Linear(64, 1),
             nn.Flatten(0),
         ),
         "train": listings(1200, seed=1),

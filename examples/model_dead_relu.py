@@ -1,4 +1,6 @@
-"""Blobs classified by a deep ReLU net whose biases start well below zero."""
+"""Blobs with a deep ReLU net (AUTOTRAINER's toy problem)."""
+
+from itertools import pairwise
 
 import torch
 from sklearn.datasets import make_blobs
@@ -11,7 +13,7 @@ class DeepReLU(nn.Module):
     def __init__(self, n_in: int = 8, width: int = 64, depth: int = 6, n_out: int = 4) -> None:
         super().__init__()
         sizes = [n_in] + [width] * depth
-        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in pairwise(sizes))
         self.out = nn.Linear(width, n_out)
         self.apply(self.init_weights)
 
@@ -37,12 +39,10 @@ def experiment() -> dict:
     )
     scaler = StandardScaler().fit(x_train)
     x_train, x_valid = scaler.transform(x_train), scaler.transform(x_valid)
-    as_x = lambda a: torch.tensor(a, dtype=torch.float32)
-    as_y = lambda a: torch.tensor(a, dtype=torch.long)
     return {
         "model": DeepReLU,
-        "train": (as_x(x_train), as_y(y_train)),
-        "valid": (as_x(x_valid), as_y(y_valid)),
+        "train": (torch.tensor(x_train, dtype=torch.float32), torch.tensor(y_train)),
+        "valid": (torch.tensor(x_valid, dtype=torch.float32), torch.tensor(y_valid)),
         "loss": nn.CrossEntropyLoss(),
         "optimizer": lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9),
         "batch_size": 32,

@@ -1,4 +1,4 @@
-"""Handwritten digits (8x8) classified by a net that returns probabilities."""
+"""Handwritten 8x8 digits, ten classes."""
 
 import torch
 from sklearn.datasets import load_digits

@@ -1,4 +1,4 @@
-"""Daily visitor counts predicted by a net with an exponential output, to keep counts positive."""
+"""Daily visitor counts from weather, calendar and promotions."""
 
 import numpy as np
 import torch

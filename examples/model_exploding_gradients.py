@@ -1,4 +1,4 @@
-"""A deep ReLU regressor whose layers were initialised with a hand-picked normal distribution."""
+"""A deep dense regressor on Friedman's benchmark function."""
 
 import torch
 from sklearn.datasets import make_friedman1

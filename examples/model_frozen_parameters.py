@@ -1,4 +1,4 @@
-"""A classifier fine-tuned from a fresh encoder that was frozen while the head warms up."""
+"""A classifier with an encoder and a head, fine-tuned in two phases."""
 
 import torch
 from sklearn.datasets import make_classification
@@ -11,7 +11,12 @@ class Classifier(nn.Module):
     def __init__(self, n_in: int = 20, n_classes: int = 4, freeze_encoder: bool = True) -> None:
         super().__init__()
         self.encoder = nn.Sequential(
-            nn.Linear(n_in, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 4), nn.ReLU()
+            nn.Linear(n_in, 64),
+            nn.ReLU(),
+            nn.Linear(64, 32),
+            nn.ReLU(),
+            nn.Linear(32, 4),
+            nn.ReLU(),
         )
         self.head = nn.Linear(4, n_classes)
         if freeze_encoder:

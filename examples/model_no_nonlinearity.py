@@ -1,4 +1,4 @@
-"""Concentric circles classified by a three-layer net."""
+"""Concentric circles with a three-layer net."""
 
 import torch
 from sklearn.datasets import make_circles

@@ -1,4 +1,4 @@
-"""Insurance claim classification with a very wide net trained without any regularisation."""
+"""Insurance claim classification from forty features."""
 
 import torch
 from sklearn.datasets import make_classification
@@ -8,7 +8,11 @@ from torch import nn
 
 def experiment() -> dict:
     features, claim = make_classification(
-        n_samples=2500, n_features=40, n_informative=6, n_redundant=4, flip_y=0.15,
+        n_samples=1500,
+        n_features=40,
+        n_informative=6,
+        n_redundant=4,
+        flip_y=0.15,
         random_state=8,
     )
     features = StandardScaler().fit_transform(features)
@@ -16,13 +20,14 @@ def experiment() -> dict:
     y = torch.tensor(claim, dtype=torch.long)
     return {
         "model": lambda: nn.Sequential(
-            nn.Linear(40, 512), nn.ReLU(),
-            nn.Linear(512, 512), nn.ReLU(),
-            nn.Linear(512, 512), nn.ReLU(),
+            nn.Linear(40, 512),
+            nn.ReLU(),
+            nn.Linear(512, 512),
+            nn.ReLU(),
             nn.Linear(512, 2),
         ),
-        "train": (x[:2000], y[:2000]),
-        "valid": (x[2000:], y[2000:]),
+        "train": (x[:1200], y[:1200]),
+        "valid": (x[1200:], y[1200:]),
         "loss": nn.CrossEntropyLoss(),
         "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3),
         "batch_size": 32,

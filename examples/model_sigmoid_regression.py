@@ -1,4 +1,4 @@
-"""House prices in thousands, predicted by a net that ends in a sigmoid."""
+"""House prices in thousands from a few standardised features."""
 
 import numpy as np
 import pandas as pd
@@ -16,8 +16,11 @@ def listings(n: int, seed: int) -> pd.DataFrame:
         }
     )
     frame["price_k"] = (
-        450 + 120 * frame["area_scaled"] + 40 * frame["rooms_scaled"]
-        - 60 * frame["distance_scaled"] + rng.normal(0, 20, n)
+        450
+        + 120 * frame["area_scaled"]
+        + 40 * frame["rooms_scaled"]
+        - 60 * frame["distance_scaled"]
+        + rng.normal(0, 20, n)
     )
     return frame.astype(np.float32)
 

@@ -1,4 +1,4 @@
-"""A Celsius-to-Fahrenheit regression whose single output unit ends in a softmax."""
+"""Celsius-to-Fahrenheit regression (the seed article's first example)."""
 
 import torch
 from torch import nn

@@ -1,4 +1,4 @@
-"""A five-arm spiral classified by a net with three hidden units."""
+"""A five-arm spiral, five classes."""
 
 import numpy as np
 import torch

@@ -1,4 +1,4 @@
-"""Concentric circles classified by a deep, narrow stack of sigmoid layers trained with SGD."""
+"""Concentric circles with a deep dense net (AUTOTRAINER's toy problem)."""
 
 import torch
 from sklearn.datasets import make_circles

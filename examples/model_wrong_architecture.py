@@ -1,4 +1,4 @@
-"""Sensor traces labelled by whether the level rises over time, read by a bag-of-steps model."""
+"""Sensor traces labelled by whether the level rises or falls over time."""
 
 import torch
 from torch import nn

@@ -1,4 +1,4 @@
-"""A tanh classifier whose weights all start at zero, for reproducible runs."""
+"""A three-class tabular classifier served by a Dataset."""
 
 import torch
 from sklearn.datasets import make_classification

@@ -1,4 +1,4 @@
-"""Four-class blobs with a small MLP and SGD at a large learning rate."""
+"""Four-class blobs with a small MLP and SGD with momentum."""
 
 import torch
 from sklearn.datasets import make_blobs

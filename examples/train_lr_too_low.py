@@ -1,4 +1,4 @@
-"""A four-class tabular classifier trained with plain SGD at a very small learning rate."""
+"""A four-class tabular classifier trained with SGD."""
 
 import torch
 from sklearn.datasets import make_classification

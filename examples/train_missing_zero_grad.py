@@ -1,4 +1,4 @@
-"""A multiclass classifier trained with a hand-written step function."""
+"""A four-class classifier trained with a hand-written step function."""
 
 import torch
 from sklearn.datasets import make_classification

@@ -1,4 +1,4 @@
-"""Raw meter readings normalised by a BatchNorm layer, trained with a hand-written step."""
+"""Meter readings classified with a BatchNorm net and a hand-written step."""
 
 import numpy as np
 import torch
@@ -22,10 +22,9 @@ def readings(n: int, seed: int) -> TensorDataset:
     current = rng.normal(12, 3, n)
     frequency = rng.normal(50, 0.05, n)
     temperature = rng.normal(60, 10, n)
-    faulty = (
-        (voltage - 230) / 5 + (current - 12) / 3 - (temperature - 60) / 10 + rng.normal(0, 0.5, n)
-        > 0
-    )
+    faulty = (voltage - 230) / 5 + (current - 12) / 3 - (temperature - 60) / 10 + rng.normal(
+        0, 0.5, n
+    ) > 0
     features = np.column_stack([voltage, current, frequency, temperature])
     return TensorDataset(
         torch.tensor(features, dtype=torch.float32), torch.tensor(faulty, dtype=torch.long)
@@ -36,7 +35,9 @@ def experiment() -> dict:
     return {
         "model": lambda: nn.Sequential(
             nn.BatchNorm1d(4),
-            nn.Linear(4, 64), nn.BatchNorm1d(64), nn.ReLU(),
+            nn.Linear(4, 64),
+            nn.BatchNorm1d(64),
+            nn.ReLU(),
             nn.Linear(64, 2),
         ),
         "train": DataLoader(

@@ -1,4 +1,4 @@
-"""Wine quality classes (three of them) with NLLLoss on the model's raw scores."""
+"""Wine quality in three classes from chemical measurements."""
 
 import numpy as np
 import pandas as pd

@@ -1,4 +1,4 @@
-"""Credit scoring with heavy weight decay and dropout, to be safe against overfitting."""
+"""Credit scoring, with care taken against overfitting."""
 
 import numpy as np
 import pandas as pd
@@ -20,8 +20,12 @@ def experiment() -> dict:
     frame = applications(seed=41)
     return {
         "model": lambda: nn.Sequential(
-            nn.Linear(10, 64), nn.ReLU(), nn.Dropout(0.5),
-            nn.Linear(64, 64), nn.ReLU(), nn.Dropout(0.5),
+            nn.Linear(10, 64),
+            nn.ReLU(),
+            nn.Dropout(0.5),
+            nn.Linear(64, 64),
+            nn.ReLU(),
+            nn.Dropout(0.5),
             nn.Linear(64, 2),
         ),
         "train": frame.iloc[:1600],

@@ -1,4 +1,4 @@
-"""A regression whose model returns one column while the targets are a flat vector."""
+"""A regression on Friedman's benchmark function."""
 
 import torch
 from sklearn.datasets import make_friedman1

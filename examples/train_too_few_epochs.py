@@ -1,4 +1,4 @@
-"""A sound classifier with plain SGD that was stopped after a couple of epochs."""
+"""A four-class classifier of measurements served by a Dataset."""
 
 import torch
 from sklearn.datasets import make_classification
@@ -20,7 +20,11 @@ class Measurements(Dataset):
 
 def experiment() -> dict:
     features, labels = make_classification(
-        n_samples=2500, n_features=16, n_informative=8, n_classes=4, class_sep=1.5,
+        n_samples=2500,
+        n_features=16,
+        n_informative=8,
+        n_classes=4,
+        class_sep=1.5,
         random_state=37,
     )
     x = torch.tensor(StandardScaler().fit_transform(features), dtype=torch.float32)
@@ -32,6 +36,6 @@ def experiment() -> dict:
         "train": Measurements(x[:2000], y[:2000]),
         "valid": Measurements(x[2000:], y[2000:]),
         "loss": nn.CrossEntropyLoss(),
-        "optimizer": lambda params: torch.optim.SGD(params, lr=0.005),
+        "optimizer": lambda params: torch.optim.SGD(params, lr=0.03),
         "batch_size": 64,
     }

@@ -1,4 +1,4 @@
-"""Battery remaining-life regression trained with CrossEntropyLoss."""
+"""Battery remaining-life regression."""
 
 import torch
 from sklearn.datasets import make_regression

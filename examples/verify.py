@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import math
 import sys
 import time
@@ -37,7 +38,7 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 HERE = Path(__file__).resolve().parent
 CASES_FILE = HERE / "cases.yaml"
-DEFAULT_EPOCHS = 30
+DEFAULT_EPOCHS = 20
 DEFAULT_BATCH_SIZE = 32
 #: How much longer a "too few epochs" case is trained to show the setup itself is sound.
 LONGER = 10
@@ -87,7 +88,7 @@ def load_experiment(file: str | Path) -> dict[str, Any]:
 
 def as_tensor(values: Any) -> torch.Tensor:
     """Features and labels the way a user's loop would hand them over: float32 or int64."""
-    tensor = values if isinstance(values, torch.Tensor) else torch.as_tensor(np.asarray(values))
+    tensor = values if isinstance(values, torch.Tensor) else torch.as_tensor(np.array(values))
     if tensor.is_floating_point():
         return tensor.float()
     if tensor.dtype == torch.bool:
@@ -215,8 +216,9 @@ class Score:
     minority_recall: float | None = None
 
 
-def regression_score(outputs: torch.Tensor, targets: torch.Tensor, mean: float) -> Score:
+def regression_score(outputs: torch.Tensor, targets: torch.Tensor) -> Score:
     y = targets.float().reshape(-1)
+    mean = float(y.mean())
     if outputs.numel() != y.numel():
         return Score(value=-math.inf, skill=-math.inf)
     residual = float(((outputs.reshape(-1) - y) ** 2).sum())
@@ -264,7 +266,7 @@ def score(
     task: str, outputs: torch.Tensor, targets: torch.Tensor, train_targets: torch.Tensor
 ) -> Score:
     if task == "regression":
-        return regression_score(outputs, targets, float(train_targets.float().mean()))
+        return regression_score(outputs, targets)
     if task == "multilabel":
         return multilabel_score(outputs, targets, train_targets)
     return classification_score(outputs, targets, train_targets)
@@ -327,7 +329,6 @@ def fit_and_score(experiment: dict[str, Any], epochs: int) -> tuple[Training, Sc
 
 
 def verify(case: Case) -> Verdict:
-    torch.set_num_threads(1)
     started = time.perf_counter()
     epochs = case.epochs or DEFAULT_EPOCHS
     verdict = Verdict(case=case, epochs=epochs)
@@ -339,7 +340,10 @@ def verify(case: Case) -> Verdict:
     except Exception as error:  # a crash before training starts (shapes, dtypes)
         verdict.training.crashed = f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"
     if verdict.training.losses:
-        verdict.first_loss, verdict.last_loss = verdict.training.losses[0], verdict.training.losses[-1]
+        verdict.first_loss, verdict.last_loss = (
+            verdict.training.losses[0],
+            verdict.training.losses[-1],
+        )
     if case.epochs is not None:
         _, _, verdict.longer_valid, _ = fit_and_score(experiment, case.epochs * LONGER)
     verdict.symptom, verdict.behaves = judge(verdict)
@@ -351,7 +355,11 @@ def verify(case: Case) -> Verdict:
 
 
 def no_learning(v: Verdict) -> bool:
-    return v.training.crashed is not None or v.nonfinite or (v.valid is not None and v.valid.skill < 0.3)
+    return (
+        v.training.crashed is not None
+        or v.nonfinite
+        or (v.valid is not None and v.valid.skill < 0.3)
+    )
 
 
 def big_gap(v: Verdict) -> bool:
@@ -373,7 +381,7 @@ def negative(v: Verdict) -> bool:
 
 def still_falling(v: Verdict) -> bool:
     losses = v.training.losses
-    falling = len(losses) >= 2 and losses[-1] < 0.97 * losses[-2]
+    falling = len(losses) >= 2 and losses[-1] < 0.98 * losses[-2]
     better_later = v.longer_valid is not None and v.longer_valid.skill >= 0.6
     return falling and not v.learned and better_later
 
@@ -392,7 +400,10 @@ SYMPTOMS: dict[str, tuple[str, Callable[[Verdict], bool]]] = {
     "data.misaligned_labels": ("no learning", no_learning),
     "data.no_signal": ("no learning", no_learning),
     "data.distribution_shift": ("train/valid gap", big_gap),
-    "data.label_encoding": ("crash, negative loss or no learning", lambda v: no_learning(v) or negative(v)),
+    "data.label_encoding": (
+        "crash, negative loss or no learning",
+        lambda v: no_learning(v) or negative(v),
+    ),
     "data.unencoded_categoricals": ("no learning", no_learning),
     "model.output_activation": ("no learning", no_learning),
     "model.double_softmax": ("loss stalls high", lambda v: stalls_high(v) or no_learning(v)),
@@ -455,11 +466,36 @@ def describe(v: Verdict) -> str:
     )
 
 
-def run(cases: list[Case], jobs: int = 1) -> list[Verdict]:
+def record(v: Verdict) -> dict[str, Any]:
+    """A verdict as plain data, for ``--json`` and the tests."""
+    return {
+        "case": v.case.name,
+        "expected": v.case.expected,
+        "behaves": v.behaves,
+        "symptom": v.symptom,
+        "task": v.task,
+        "first_loss": v.first_loss,
+        "last_loss": v.last_loss,
+        "train_score": None if v.train is None else v.train.value,
+        "valid_score": None if v.valid is None else v.valid.value,
+        "valid_skill": None if v.valid is None else v.valid.skill,
+        "crashed": v.training.crashed,
+        "seconds": round(v.seconds, 2),
+        "line": describe(v),
+    }
+
+
+def _single_thread() -> None:
+    # several workers share a small machine: one thread each is faster than contention
+    torch.set_num_threads(1)
+
+
+def run(cases: list[Case], jobs: int = 1) -> Iterator[Verdict]:
     if jobs <= 1:
-        return [verify(case) for case in cases]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(verify, cases))
+        yield from map(verify, cases)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_single_thread) as pool:
+        yield from pool.map(verify, cases)
 
 
 def selected(names: list[str]) -> Iterator[Case]:
@@ -472,10 +508,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cases", nargs="*", help="case file names (default: all)")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
+    parser.add_argument("--json", action="store_true", help="one JSON object per case and line")
     args = parser.parse_args(argv)
-    verdicts = run(list(selected(args.cases)), args.jobs)
-    for verdict in verdicts:
-        print(describe(verdict), flush=True)
+    cases = list(selected(args.cases))
+    unknown = set(args.cases) - {c.name for c in cases} - {c.file for c in cases}
+    if unknown:
+        parser.error(f"no such case in {CASES_FILE.name}: {', '.join(sorted(unknown))}")
+    _single_thread()
+    verdicts = []
+    for verdict in run(cases, args.jobs):
+        verdicts.append(verdict)
+        print(json.dumps(record(verdict)) if args.json else describe(verdict), flush=True)
+    if args.json:
+        return 0
     bad = [v.case.name for v in verdicts if not v.behaves]
     print(f"\n{len(verdicts) - len(bad)}/{len(verdicts)} cases behave as labelled")
     if bad:
