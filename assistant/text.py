@@ -407,7 +407,8 @@ def read_epochs(text: str) -> Value | None:
 def read_dataset_size(text: str, context: Context) -> Value | None:
     for match in _SIZE.finditer(text):
         after = text[match.end() :]
-        if _PER_BATCH.match(after) or "batch" in _words_before(text, match.start(), 3):
+        before = _words_before(text, match.start(), 3)
+        if _PER_BATCH.match(after) or any(w.startswith("batch") for w in before):
             continue
         count = _count(match.group("value"), match.group("mult"))
         if _PER_CLASS.match(after):
@@ -461,14 +462,17 @@ class _Score:
 
 
 def _scores(text: str) -> list[_Score]:
+    """Scores named with their split, in the form the text uses most: "99% on train and 55%
+    on test" must not also read as "train and 55%"."""
+    before = [_score(m, "accuracy") for m in _SCORE_BEFORE_ROLE.finditer(text)]
+    if {s.role for s in before} == {"train", "valid"}:
+        return before
     scores: list[_Score] = []
     for match in _SCORE_AFTER_ROLE.finditer(text):
         gap = match.group("gap").lower()
         kind = "loss" if "loss" in gap or "error" in gap else "accuracy"
         scores.append(_score(match, kind))
-    for match in _SCORE_BEFORE_ROLE.finditer(text):
-        scores.append(_score(match, "accuracy"))
-    return scores
+    return scores + before
 
 
 def _score(match: re.Match[str], kind: str) -> _Score:
@@ -715,8 +719,9 @@ class TextReader:
         if not facts and _BARE_NUMBER.fullmatch(lone) and chance_class_count(float(lone), context):
             facts["loss_at_chance"] = "yes"
         facts = self._valid(facts)
-        if facts or phrases.negated:
-            # a negated phrase was understood: the text model would miss the "not"
+        if facts or phrases.negated or _LOSS_VALUE.search(cleaned):
+            # understood, just not worth a fact ("the loss is not nan", "the loss is 3.1"):
+            # the text model would miss the "not" or the number
             return Reading(facts=facts)
         return self._guess(text)
 
@@ -767,22 +772,20 @@ class TextReader:
     ) -> Reading:
         short = len(cleaned.split()) <= SHORT_ANSWER_WORDS
         offered = [value for f, value in reading.unsure if f == fact]
-        values: list[Value] = offered or self._answer_values(cleaned, fact, known, short)
+        number = self._number_answer(cleaned, fact, known)
+        values: list[Value] = offered or ([number] if number else [])
+        if not values and short:
+            values = self._word_answer(cleaned, fact)
         if not values:
             return reading
-        kept = {} if short else reading.facts
+        # "relu" read freely is a hidden activation; as the answer about the output layer
+        # it is that instead, so the free reading of the same words is dropped
+        kept = reading.facts if number else {}
         if len(values) == 1:
             return Reading(facts={**kept, fact: values[0]})
         return Reading(facts=dict(kept), unsure=[(fact, value) for value in values])
 
-    def _answer_values(
-        self, cleaned: str, fact: FactId, known: Mapping[FactId, Value], short: bool
-    ) -> list[Value]:
-        number = self._number_answer(cleaned, fact, known)
-        if number is not None:
-            return [number]
-        if not short:
-            return []
+    def _word_answer(self, cleaned: str, fact: FactId) -> list[Value]:
         named = self._named_values(cleaned, fact)
         if named:
             return named
