@@ -111,9 +111,15 @@ def _task(settings: Settings, job: JobRecord) -> ChildTask:
     )
 
 
-def _run_child(task: ChildTask) -> list[ProbeResult]:
+def _child_context() -> multiprocessing.context.ForkServerContext:
+    """Children fork from a clean server process that has pandas and torch loaded already."""
     context = multiprocessing.get_context("forkserver")
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=context, max_tasks_per_child=1)
+    context.set_forkserver_preload(["server.sandbox", "probes.target"])
+    return context
+
+
+def _run_child(task: ChildTask) -> list[ProbeResult]:
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=_child_context(), max_tasks_per_child=1)
     try:
         future = pool.submit(run_table_probes, task)
         raw = future.result(timeout=task.wall_s + GRACE_S)
