@@ -1,0 +1,240 @@
+"""Case-library benchmark: `unstuck diagnose` on every broken and healthy setup in examples/.
+
+Each case in ``examples/cases.yaml`` is diagnosed end to end, the way a user would run it:
+
+    unstuck diagnose examples/<file> --say "<description>" --json
+
+and scored against the causes the case is labelled with:
+
+- top-1: broken cases whose best-ranked cause is one of the expected causes;
+- top-3: broken cases with an expected cause among the first three;
+- false alarms: healthy cases whose ``found`` holds anything but ``eval.actually_fine``;
+- seconds per diagnosis (wall clock of the whole command, start-up included).
+
+    .venv/bin/python benchmarks/case_library.py                 # every case, one at a time
+    .venv/bin/python benchmarks/case_library.py --jobs 2        # two at a time (slower each)
+    .venv/bin/python benchmarks/case_library.py --only data_no_signal model_dead_relu
+    .venv/bin/python benchmarks/case_library.py --json          # the figures as one object
+
+Exit status 0 when every goal is met, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES_FILE = ROOT / "examples" / "cases.yaml"
+ACTUALLY_FINE = "eval.actually_fine"
+TIMEOUT_S = 300
+
+GOAL_TOP1 = 0.90
+GOAL_TOP3 = 0.97
+GOAL_FALSE_ALARMS = 0
+GOAL_MEDIAN_S = 20.0
+
+
+@dataclass(frozen=True)
+class Case:
+    file: str
+    expected: list[str]
+    description: str
+    form: str
+    epochs: int | None = None
+
+    @property
+    def name(self) -> str:
+        return Path(self.file).stem
+
+    @property
+    def healthy(self) -> bool:
+        return not [c for c in self.expected if c != ACTUALLY_FINE]
+
+
+@dataclass
+class Run:
+    """One diagnosis of one case."""
+
+    case: str
+    expected: list[str]
+    healthy: bool
+    seconds: float
+    ranking: list[str] = field(default_factory=list)
+    found: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def rank(self) -> int | None:
+        """1-based rank of the best-placed expected cause; None when it is not ranked."""
+        ranks = [self.ranking.index(c) + 1 for c in self.expected if c in self.ranking]
+        return min(ranks) if ranks else None
+
+    @property
+    def top1(self) -> bool:
+        return self.rank == 1
+
+    @property
+    def top3(self) -> bool:
+        return self.rank is not None and self.rank <= 3
+
+    @property
+    def false_alarm(self) -> bool:
+        return self.healthy and bool(set(self.found) - {ACTUALLY_FINE})
+
+
+def read_cases(path: Path = CASES_FILE) -> list[Case]:
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    return [Case(**entry) for entry in entries]
+
+
+def diagnose(case: Case) -> Run:
+    command = [
+        sys.executable,
+        "-m",
+        "assistant.cli",
+        "diagnose",
+        str(Path("examples") / case.file),
+        "--say",
+        case.description,
+        "--json",
+    ]
+    run = Run(case=case.name, expected=case.expected, healthy=case.healthy, seconds=0.0)
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT, check=False
+        )
+    except subprocess.TimeoutExpired:
+        run.seconds = time.perf_counter() - started
+        run.error = f"no answer within {TIMEOUT_S} s"
+        return run
+    run.seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        run.error = f"exit {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"
+        return run
+    outcome = json.loads(done.stdout)
+    run.ranking = [cause["id"] for cause in outcome["causes"]]
+    run.found = list(outcome["found"])
+    return run
+
+
+def diagnose_all(cases: Sequence[Case], jobs: int) -> list[Run]:
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(diagnose, cases))
+
+
+@dataclass
+class Figures:
+    broken: int
+    healthy: int
+    top1: float
+    top3: float
+    false_alarms: int
+    errors: int
+    median_s: float
+    max_s: float
+
+    @property
+    def goals_met(self) -> bool:
+        return (
+            self.top1 >= GOAL_TOP1
+            and self.top3 >= GOAL_TOP3
+            and self.false_alarms <= GOAL_FALSE_ALARMS
+            and self.median_s <= GOAL_MEDIAN_S
+            and self.errors == 0
+        )
+
+
+def figures(runs: Sequence[Run]) -> Figures:
+    broken = [r for r in runs if not r.healthy]
+    seconds = [r.seconds for r in runs] or [0.0]
+    return Figures(
+        broken=len(broken),
+        healthy=len(runs) - len(broken),
+        top1=_share(r.top1 for r in broken),
+        top3=_share(r.top3 for r in broken),
+        false_alarms=sum(r.false_alarm for r in runs),
+        errors=sum(r.error is not None for r in runs),
+        median_s=statistics.median(seconds),
+        max_s=max(seconds),
+    )
+
+
+def _share(hits: Any) -> float:
+    values = list(hits)
+    return sum(values) / len(values) if values else 0.0
+
+
+def line(run: Run) -> str:
+    if run.error:
+        verdict = f"ERROR {run.error}"
+    elif run.healthy:
+        verdict = "FALSE ALARM" if run.false_alarm else "ok"
+    else:
+        verdict = {1: "top-1"}.get(run.rank or 0, f"rank {run.rank}" if run.rank else "missed")
+    top3 = ", ".join(run.ranking[:3])
+    found = ", ".join(run.found) or "-"
+    return (
+        f"{run.case:34s} {verdict:12s} {run.seconds:6.1f} s  "
+        f"expected {', '.join(run.expected) or 'nothing'} | top 3: {top3} | found: {found}"
+    )
+
+
+def summary(result: Figures) -> str:
+    def mark(ok: bool) -> str:
+        return "ok" if ok else "MISSED"
+
+    return "\n".join(
+        [
+            f"cases: {result.broken} broken, {result.healthy} healthy, {result.errors} errors",
+            f"top-1:        {result.top1:6.1%}  (goal >= {GOAL_TOP1:.0%}) "
+            f"{mark(result.top1 >= GOAL_TOP1)}",
+            f"top-3:        {result.top3:6.1%}  (goal >= {GOAL_TOP3:.0%}) "
+            f"{mark(result.top3 >= GOAL_TOP3)}",
+            f"false alarms: {result.false_alarms:6d}  (goal {GOAL_FALSE_ALARMS}) "
+            f"{mark(result.false_alarms <= GOAL_FALSE_ALARMS)}",
+            f"median:       {result.median_s:6.1f} s (goal <= {GOAL_MEDIAN_S:.0f} s) "
+            f"{mark(result.median_s <= GOAL_MEDIAN_S)}",
+            f"max:          {result.max_s:6.1f} s",
+        ]
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--jobs", type=int, default=1, help="diagnoses at a time (default 1)")
+    parser.add_argument("--only", nargs="+", metavar="CASE", help="case names (file stems)")
+    parser.add_argument("--json", action="store_true", help="print the runs and figures as JSON")
+    args = parser.parse_args(argv)
+    cases = read_cases()
+    if args.only:
+        unknown = set(args.only) - {c.name for c in cases}
+        if unknown:
+            parser.error(f"no such case in {CASES_FILE.name}: {', '.join(sorted(unknown))}")
+        cases = [c for c in cases if c.name in args.only]
+    runs = diagnose_all(cases, args.jobs)
+    result = figures(runs)
+    if args.json:
+        runs_data = [asdict(r) | {"rank": r.rank} for r in runs]
+        print(json.dumps({"runs": runs_data, "figures": asdict(result)}, indent=2))
+    else:
+        print("\n".join(line(r) for r in runs))
+        print()
+        print(summary(result))
+    return 0 if result.goals_met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
