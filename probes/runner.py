@@ -37,6 +37,9 @@ THREADS_VARIABLE = "UNSTUCK_PROBE_THREADS"
 #: At most one progress event per this many seconds crosses the pipe (first and last always).
 PROGRESS_INTERVAL = 0.1
 POLL = 0.05
+#: Imported once by the forkserver, so no worker pays for them: torch, the optimizers' lazy
+#: import of torch._dynamo (seconds on its own), and every probe.
+PRELOAD = ["torch", "torch._dynamo", "probes.registry"]
 
 
 class TargetInfo(BaseModel):
@@ -361,7 +364,7 @@ def _context() -> Any:
     if _CONTEXT is None:
         if "forkserver" in multiprocessing.get_all_start_methods():
             _CONTEXT = multiprocessing.get_context("forkserver")
-            _CONTEXT.set_forkserver_preload(["torch", "probes.registry"])
+            _CONTEXT.set_forkserver_preload(PRELOAD)
         else:
             _CONTEXT = multiprocessing.get_context("spawn")
     return _CONTEXT

@@ -124,6 +124,9 @@ def suggest(lrs: Sequence[float], smoothed: Sequence[float]) -> float | None:
     drop = losses[begin] - losses[end]
     if runs[end] < 3 or drop <= 0.02 * abs(losses[begin]):
         return None
+    # a smooth curve keeps falling by a hair from the very start: begin where the fall shows
+    threshold = losses[begin] - FALL_STARTS * drop
+    begin = next(i for i in range(begin, end + 1) if losses[i] <= threshold)
     third = (end - begin) / 3
     return rates[begin + int(third) + int(third / 2)]
 

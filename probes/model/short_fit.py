@@ -9,6 +9,7 @@ validation judged, train and eval mode compared, and the predictions checked for
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 
@@ -184,16 +185,23 @@ def _gap(train: float, valid: float) -> str:
 
 
 def _mode_ratio(model: nn.Module, loss: object, inputs: Tensor, targets: Tensor) -> float | None:
+    """How far apart train and eval mode are: the larger of the losses' ratio and the
+    outputs' relative distance (on a copy, so batch-norm statistics stay as they were)."""
+    probe = copy.deepcopy(model)
     with torch.no_grad():
         torch.manual_seed(0)
-        model.train()
-        in_train = float(compute_loss(loss, forward(model, inputs), targets))  # type: ignore[arg-type]
-        model.eval()
-        in_eval = float(compute_loss(loss, forward(model, inputs), targets))  # type: ignore[arg-type]
-    low, high = sorted((in_train, in_eval))
-    if not (math.isfinite(low) and math.isfinite(high)) or high <= 0:
+        probe.train()
+        in_train = forward(probe, inputs)
+        probe.eval()
+        in_eval = forward(probe, inputs)
+        losses = sorted(
+            float(compute_loss(loss, output, targets))  # type: ignore[arg-type]
+            for output in (in_train, in_eval)
+        )
+        distance = float((in_train - in_eval).norm() / (in_eval.norm() + 1e-12))
+    if not all(math.isfinite(v) for v in (*losses, distance)) or losses[1] <= 0:
         return None
-    return high / max(low, 1e-12)
+    return max(losses[1] / max(losses[0], 1e-12), distance)
 
 
 def _constant(target: Target, model: nn.Module, inputs: Tensor) -> bool:

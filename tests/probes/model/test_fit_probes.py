@@ -1,0 +1,192 @@
+"""lr_range, train_step_check and short_fit: each flags its fault and passes a healthy setup."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from probes.api import run
+from probes.model.lr_range import compare, learning_rate_bucket, suggest
+from probes.model.short_fit import classify_trend
+
+
+def test_lr_range_finds_a_healthy_rate_close(cases: Any) -> None:
+    result = run("lr_range", cases.classification())
+    assert result.status == "pass"
+    assert result.facts == {"learning_rate": "normal", "lr_vs_suggested": "close"}
+    assert (
+        result.finding
+        == "Your learning rate 1e-3 is close to the range test's suggestion of 0.031."
+    )
+    assert result.series[0].log_x is True
+
+
+@pytest.mark.parametrize(
+    ("lr", "verdict", "bucket"),
+    [(50.0, "much_higher", "very_high"), (1e-7, "much_lower", "very_low")],
+    ids=["too-high", "too-low"],
+)
+def test_lr_range_flags_a_rate_far_from_the_suggestion(
+    cases: Any, lr: float, verdict: str, bucket: str
+) -> None:
+    result = run("lr_range", cases.classification(optimizer=lambda p: torch.optim.SGD(p, lr=lr)))
+    assert result.status == "warn"
+    assert result.facts == {"learning_rate": bucket, "lr_vs_suggested": verdict}
+
+
+def _valley(noise: float, spike: bool) -> tuple[list[float], list[float]]:
+    """A range-test curve: flat, a long fall centred near 1e-2, then a blow-up."""
+    generator = torch.Generator().manual_seed(0)
+    lrs = [1e-7 * (1e8) ** (i / 99) for i in range(100)]
+    losses = []
+    for i, lr in enumerate(lrs):
+        position = math.log10(lr)
+        value = 2.0 - 1.5 / (1 + math.exp(-3 * (position + 2)))
+        if position > -0.5:
+            value += 3 * (position + 0.5) ** 2
+        value += noise * float(torch.randn(1, generator=generator))
+        if spike and i == 8:
+            value = 0.1
+        losses.append(value)
+    return lrs, losses
+
+
+@pytest.mark.parametrize(("noise", "spike"), [(0.0, False), (0.05, False), (0.05, True)])
+def test_the_suggestion_stays_in_the_fall_despite_noise_and_early_spikes(
+    noise: float, spike: bool
+) -> None:
+    lrs, losses = _valley(noise, spike)
+    smoothed, average = [], 0.0
+    for step, value in enumerate(losses):
+        average = 0.05 * value + 0.95 * average
+        smoothed.append(average / (1 - 0.95 ** (step + 1)))
+    suggestion = suggest(lrs, smoothed)
+    assert suggestion is not None
+    assert 1e-3 <= suggestion <= 1e-1
+
+
+def test_a_curve_that_never_falls_gives_no_suggestion() -> None:
+    lrs = [1e-7 * 10 ** (i / 10) for i in range(60)]
+    assert suggest(lrs, [1.0 + 0.001 * i for i in range(60)]) is None
+
+
+def test_rates_are_bucketed_per_optimizer_family() -> None:
+    assert [learning_rate_bucket(lr, adaptive=True) for lr in (0.3, 0.03, 1e-3, 1e-5, 1e-7)] == [
+        "very_high",
+        "high",
+        "normal",
+        "low",
+        "very_low",
+    ]
+    assert learning_rate_bucket(0.1, adaptive=False) == "high"
+    assert compare(1.0, 0.01) == "much_higher"
+    assert compare(1e-4, 0.01) == "much_lower"
+    assert compare(3e-3, 0.01) == "close"
+
+
+def _step(clear: bool, update: bool = True) -> Any:
+    def train_step(model: nn.Module, batch: Any, loss: Any, optimizer: Any) -> float:
+        inputs, targets = batch
+        if clear:
+            optimizer.zero_grad()
+        value = loss(model(inputs), targets)
+        value.backward()
+        if update:
+            optimizer.step()
+        return float(value)
+
+    return train_step
+
+
+def test_train_step_check_passes_a_correct_step(cases: Any) -> None:
+    result = run("train_step_check", cases.classification(train_step=_step(clear=True)))
+    assert result.status == "pass"
+    assert result.facts == {
+        "train_step_clears_grad": "yes",
+        "zero_grad_called": "yes",
+        "train_step_updates": "yes",
+    }
+
+
+def test_train_step_check_finds_gradients_piling_up(cases: Any) -> None:
+    result = run("train_step_check", cases.classification(train_step=_step(clear=False)))
+    assert result.status == "fail"
+    assert result.facts["zero_grad_called"] == "no"
+    assert result.finding == (
+        "Gradients pile up from one call of your train_step to the next: call "
+        "optimizer.zero_grad() in every step."
+    )
+
+
+def test_train_step_check_finds_a_step_that_never_updates(cases: Any) -> None:
+    result = run("train_step_check", cases.classification(train_step=_step(True, update=False)))
+    assert result.facts["train_step_updates"] == "no"
+    assert result.finding == (
+        "Your train_step leaves the parameters unchanged: check that it calls optimizer.step() "
+        "and that the optimizer holds the model's parameters."
+    )
+
+
+def test_short_fit_sees_a_healthy_model_learn(cases: Any) -> None:
+    result = run("short_fit", cases.classification())
+    assert result.status == "pass"
+    assert result.facts == {
+        "loss_trend": "decreasing",
+        "train_valid_gap": "none",
+        "mode_effect": "no",
+        "constant_predictions": "no",
+    }
+    assert [s.name for s in result.series] == ["train loss", "valid loss"]
+
+
+def test_short_fit_sees_nan_at_a_huge_rate(cases: Any) -> None:
+    result = run("short_fit", cases.classification(optimizer=lambda p: torch.optim.SGD(p, lr=50.0)))
+    assert result.status == "fail"
+    assert result.facts["loss_trend"] == "nan"
+    assert result.finding == "The loss became NaN or inf during training."
+
+
+def test_short_fit_sees_a_flat_loss_at_a_tiny_rate(cases: Any) -> None:
+    result = run("short_fit", cases.classification(optimizer=lambda p: torch.optim.SGD(p, lr=1e-7)))
+    assert result.facts["loss_trend"] == "flat"
+    assert result.finding == "The training loss did not move (1.089 to 1.089 in 12 epochs)."
+
+
+def test_short_fit_says_when_there_is_only_one_class(cases: Any) -> None:
+    x, _ = cases.classification()["train"]
+    one_class = (x, torch.zeros(len(x), dtype=torch.long))
+    result = run("short_fit", cases.classification(train=one_class, valid=None))
+    assert result.status == "warn"
+    assert result.finding == (
+        "Every training label is 0: there is only one class to predict, so a constant "
+        "prediction is right and nothing else can be learnt."
+    )
+
+
+def test_short_fit_sees_dropout_split_train_and_eval_mode(cases: Any) -> None:
+    def dropped() -> nn.Module:
+        return nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Dropout(0.9), nn.Linear(32, 3))
+
+    result = run("short_fit", cases.classification(model=dropped))
+    assert result.facts["mode_effect"] == "yes"
+
+
+@pytest.mark.parametrize(
+    ("curve", "trend"),
+    [
+        ([1.0, 0.8, 0.6, 0.45, 0.35, 0.3], "decreasing"),
+        ([1.0, 1.0, 0.999, 1.0, 0.999, 1.0], "flat"),
+        ([1.0, 0.98, 0.96, 0.95, 0.94, 0.93], "slow"),
+        ([1.1, 0.8, 0.75, 0.75, 0.75, 0.75, 0.75], "plateau_high"),
+        ([1.0, 1.5, 2.5, 4.0], "diverging"),
+        ([1.0, 0.6, 0.9, 0.5, 0.95, 0.55, 0.9], "oscillating"),
+        ([1.0, 0.5, float("nan")], "nan"),
+        ([0.5, 0.1, -0.3], "negative"),
+    ],
+)
+def test_loss_curves_are_classified(curve: list[float], trend: str) -> None:
+    assert classify_trend(curve, [], reference=1.0) == trend
