@@ -38,7 +38,7 @@ from assistant.replies import (
 )
 from assistant.rules import derive
 from assistant.state import Known, State, Turn
-from assistant.text import Reading, TextReader
+from assistant.text import TextReader
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Question as KbQuestion
 from knowledge.types import UNKNOWN, CauseId, FactId, Value
@@ -168,7 +168,9 @@ class Engine:
             choice = match_choice(text, pending)
             if choice is not None:
                 return self._answered(state, pending.id, choice)
-        reading = self.reader.read(text, expecting=pending.fact if pending else None)
+        reading = self.reader.read(
+            text, expecting=pending.fact if pending else None, known=state.fact_values()
+        )
         if reading.empty:
             if pending is not None:
                 return [Text(text=not_a_choice(text, pending), tone="notice"), pending]
@@ -183,8 +185,10 @@ class Engine:
         if pending is not None and pending.fact in reading.facts:
             state.asked.append(pending.id)
             state.pending = None
-        if reading.unsure and not reading.facts:
-            question = self._clarify(reading)
+        unsure = [(f, v) for f, v in reading.unsure if f not in state.facts]
+        if unsure and not reading.facts:
+            question = self._clarify(unsure)
+            state.clarifying = text
             state.pending = question
             return [*replies, question]
         return replies + self._next(state)
@@ -200,10 +204,10 @@ class Engine:
             noted.append(self.describe(fact, value))
         return noted
 
-    def _clarify(self, reading: Reading) -> Question:
+    def _clarify(self, unsure: list[tuple[FactId, Value]]) -> Question:
         options = [
             Option(value=f"{fact}={value}", label=self.describe(fact, value))
-            for fact, value in reading.unsure[:4]
+            for fact, value in unsure[:4]
         ]
         options.append(Option(value=NONE_OF_THESE, label="none of these"))
         return Question(
@@ -231,8 +235,8 @@ class Engine:
         if question_id == CLARIFY_QUESTION:
             if value not in (NONE_OF_THESE, UNKNOWN):
                 fact, _, fact_value = value.partition("=")
-                self._learn(state, {fact: fact_value}, "you said", "")
-                return self._next(state)
+                noted = self._learn(state, {fact: fact_value}, "you said", state.clarifying)
+                return [Text(text="Noted: " + "; ".join(noted) + "."), *self._next(state)]
             return [Text(text=REPHRASE, tone="notice")]
         if value != UNKNOWN:
             state.facts[pending.fact] = Known(value, "your answer", pending.text)

@@ -42,6 +42,8 @@ class State:
     fixed: CauseId | None = None
     diagnosed: list[CauseId] = field(default_factory=list)
     """Causes of the latest diagnosis, the first one the fix is tried for."""
+    clarifying: str = ""
+    """The words a pending clarifying question is about."""
     complaint_heard: bool = False
     finished: bool = False
     turns: list[Turn] = field(default_factory=list)

@@ -289,3 +289,39 @@ def test_headless_run_without_words_starts_from_priors(engine: Engine) -> None:
     _, outcome = headless.run(engine, answers={"loss_trend": "nan", "learning_rate": "high"})
     assert outcome.found[0] == "train.lr_too_high"
     assert [s.kind for s in outcome.steps] == ["question"] * len(outcome.steps)
+
+
+class UnsureReader:
+    """A reader that is never sure, to drive the clarifying question."""
+
+    def read(self, text: str, expecting: object = None, known: object = None) -> object:
+        from assistant.text import Reading
+
+        if "weird" in text:
+            return Reading(unsure=[("loss_trend", "flat"), ("loss_trend", "nan")])
+        return Reading()
+
+
+def test_unsure_reading_asks_a_clarifying_question(kb_dir: Path) -> None:
+    engine = Engine(load(kb_dir), reader=UnsureReader())  # type: ignore[arg-type]
+    session = Session(engine)
+    (question,) = session.send("the loss is weird")
+    assert isinstance(question, Question)
+    assert question.text == "I am not sure I read that right. Did you mean one of these?"
+    assert [c.label for c in question.choices] == [
+        "the loss is flat",
+        "the loss is NaN",
+        "none of these",
+    ]
+    replies = session.choose("loss_trend=nan")
+    assert replies[0] == Text(text="Noted: the loss is NaN.")
+    known = session.state.facts["loss_trend"]
+    assert (known.value, known.source, known.detail) == ("nan", "you said", "the loss is weird")
+
+
+def test_clarifying_none_of_these_asks_to_rephrase(kb_dir: Path) -> None:
+    engine = Engine(load(kb_dir), reader=UnsureReader())  # type: ignore[arg-type]
+    session = Session(engine)
+    session.send("weird")
+    (reply,) = session.choose("none")
+    assert isinstance(reply, Text) and reply.text.startswith("I could not pick out")
