@@ -13,8 +13,10 @@ means another process moved the session on, and only the missing events are read
 from __future__ import annotations
 
 import json
+import random
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from server.errors import BadProbeReport, BusySession, CauseNotFound, SessionNot
 from server.schemas import RankedCause, SessionView, TranscriptEntry
 from server.storage import Database, EventRecord, KeyRecord, SessionRecord, StreamItem
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 30
 LOCK_STRIPES = 256
 PLACEHOLDER_TARGET = "path/to/your_experiment.py"
 
@@ -172,6 +174,8 @@ class SessionService:
                 if replies is not None:
                     return replies
                 self._forget(session_id)
+                # Another process won this round: back off a little so that turns interleave.
+                time.sleep(random.uniform(0.001, 0.01))
         raise BusySession(
             f"Session '{session_id}' kept changing under this request ({MAX_ATTEMPTS} tries). "
             "Send it again."
