@@ -209,10 +209,10 @@ class ProbeWorker:
                     "(downloads, training) out of the import and of the function"
                 )
             message = self._receive(min(POLL, remaining))
-            if message is not None:
+            if message is not None and message[0] != _EOF:
                 return message  # type: ignore[no-any-return]
-            if not self.alive and not self._pending():
-                code = self._process.exitcode if self._process is not None else None
+            if message is not None or not self.alive:
+                code = self._exit_code()
                 self.close()
                 raise TargetError(
                     f"loading the target '{self.spec}' ended the Python process "
@@ -235,16 +235,24 @@ class ProbeWorker:
                 raise _Stopped(f"the probe did not finish within {limit:g} s and was stopped")
             message = self._receive(min(POLL, remaining))
             if message is None:
-                if not self.alive and not self._pending():
+                if not self.alive:
                     raise _Stopped(self._crash_message())
                 continue
+            if message[0] == _EOF:
+                raise _Stopped(self._crash_message())
             if message[0] == "progress" and on_progress is not None:
                 on_progress(Progress(*message[1]))
             if message[0] == "result":
                 return ProbeResult.model_validate(message[1])
 
+    def _exit_code(self) -> int | None:
+        if self._process is None:
+            return None
+        self._process.join(1)
+        return self._process.exitcode  # type: ignore[no-any-return]
+
     def _crash_message(self) -> str:
-        code = self._process.exitcode if self._process is not None else None
+        code = self._exit_code()
         return (
             f"the probe's process ended unexpectedly (exit code {code}): the model, its data "
             "or a library crashed the Python interpreter"
@@ -259,20 +267,18 @@ class ProbeWorker:
             raise _Stopped(self._crash_message()) from error
 
     def _receive(self, wait: float) -> tuple[Any, ...] | None:
+        """The next message, None if none came in ``wait`` s, (_EOF,) if the child is gone."""
         if self._conn is None:
-            return None
+            return (_EOF,)
         try:
             if self._conn.poll(wait):
                 return self._conn.recv()  # type: ignore[no-any-return]
         except (EOFError, OSError):
-            return None
+            return (_EOF,)
         return None
 
-    def _pending(self) -> bool:
-        try:
-            return self._conn is not None and self._conn.poll(0)
-        except (EOFError, OSError):
-            return False
+
+_EOF = "eof"
 
 
 class _Stopped(Exception):
