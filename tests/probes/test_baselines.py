@@ -1,0 +1,101 @@
+"""baselines: signal against a dummy model and shuffled labels, noise, too-good scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from probes.data import PROBES
+from probes.result import ProbeResult
+from probes.target import Target
+
+ROWS = 1_500
+
+
+def table(flipped: float = 0.0, noise: float = 0.3, seed: int = 0) -> pd.DataFrame:
+    """Binary labels from two of five columns; ``flipped`` of them replaced at random."""
+    rng = np.random.default_rng(seed)
+    features = rng.normal(size=(ROWS, 5))
+    labels = features[:, 0] + 0.5 * features[:, 1] + noise * rng.normal(size=ROWS) > 0
+    flips = rng.random(ROWS) < flipped
+    frame = pd.DataFrame(features, columns=[f"x{i}" for i in range(5)])
+    frame["y"] = np.where(flips, rng.integers(0, 2, size=ROWS), labels.astype(int))
+    return frame
+
+
+def run(frame: pd.DataFrame) -> ProbeResult:
+    return PROBES["baselines"](Target.from_frame(frame, "y"), lambda progress: None)
+
+
+def test_clear_signal_is_strong_and_quiet() -> None:
+    result = run(table())
+
+    assert result.facts == {"baseline_signal": "strong", "too_good": "no", "label_noise": "low"}
+    assert result.status == "pass"
+    assert result.finding == "A quick gradient-boosted model finds clear signal in the data."
+
+
+def test_shuffled_labels_have_no_signal() -> None:
+    frame = table()
+    frame["y"] = np.random.default_rng(1).permutation(frame["y"].to_numpy())
+
+    result = run(frame)
+
+    assert result.facts == {"baseline_signal": "none", "too_good": "no"}
+    assert result.status == "fail"
+    assert result.finding == (
+        "No signal: a gradient-boosted model does no better than on shuffled labels "
+        "(balanced accuracy 0.506 against 0.523 on shuffled labels)."
+    )
+
+
+def test_a_faint_signal_is_weak() -> None:
+    result = run(table(noise=3.0))
+
+    assert (result.facts["baseline_signal"], result.status) == ("weak", "warn")
+    assert result.finding == (
+        "Weak signal: a gradient-boosted model beats a dummy model only slightly "
+        "(balanced accuracy 0.555 against 0.514 on shuffled labels)."
+    )
+
+
+def test_labels_flipped_at_random_are_noise() -> None:
+    result = run(table(flipped=0.4, noise=0.0))
+
+    assert result.facts["label_noise"] == "high"
+    assert "of the labels disagree with a model that never saw them, even where it is surest" in (
+        result.finding
+    )
+
+
+def test_a_perfect_score_is_too_good_to_be_true() -> None:
+    frame = table()
+    frame["x4"] = frame["y"]
+
+    result = run(frame)
+
+    assert result.facts["too_good"] == "yes"
+    assert result.finding == (
+        "A quick model scores a balanced accuracy of 1 out of fold, which is too good to be "
+        "true for most real data."
+    )
+
+
+def test_regression_targets_are_scored_by_r_squared() -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(ROWS, 4)), columns=["a", "b", "c", "d"])
+    frame["y"] = 2 * frame["a"] + np.sin(3 * frame["b"]) + 0.5 * rng.normal(size=ROWS)
+
+    result = run(frame)
+
+    assert result.facts == {"baseline_signal": "strong", "too_good": "no", "label_noise": "low"}
+    assert 0.6 < float(result.values["headline_score"] or 0) < 0.99
+
+
+def test_missing_and_infinite_values_and_text_do_not_stop_the_models() -> None:
+    frame = table()
+    frame.loc[:50, "x2"] = np.nan
+    frame.loc[60:65, "x3"] = np.inf
+    frame["city"] = np.where(frame["x0"] > 0, "Paris", "Lyon")
+
+    assert run(frame).facts["baseline_signal"] == "strong"
