@@ -100,6 +100,7 @@ class ChatScreen(Screen[None]):
         self.transcript = Transcript()
         self.snapshot = Snapshot()
         self.queue: list[tuple[str, str]] = []
+        self.rows: dict[str, ProbeProgressRow] = {}
         self.running: RunningProbe | None = None
         self._lock = asyncio.Lock()
 
@@ -223,14 +224,18 @@ class ChatScreen(Screen[None]):
     async def step(self, call: Callable[[], Awaitable[list[Reply]]]) -> bool:
         """Make one backend call, render its replies and refresh the panels; False on failure."""
         async with self._lock:
-            try:
-                replies = await call()
-            except BackendError as error:
-                self.notice(str(error))
-                return False
-            await self.render_replies(replies)
-            await self.refresh_panels()
+            done = await self._step(call)
         self._start_next_probe()
+        return done
+
+    async def _step(self, call: Callable[[], Awaitable[list[Reply]]]) -> bool:
+        try:
+            replies = await call()
+        except BackendError as error:
+            self.notice(str(error))
+            return False
+        await self.render_replies(replies)
+        await self.refresh_panels()
         return True
 
     async def render_replies(self, replies: list[Reply]) -> None:
@@ -316,20 +321,20 @@ class ChatScreen(Screen[None]):
         for probe_id, title in zip(request.probes, titles, strict=True):
             if probe_id not in waiting:
                 self.queue.append((probe_id, title))
-                await probes.mount(ProbeProgressRow(probe_id, title))
+                self.rows[probe_id] = ProbeProgressRow(probe_id, title)
+                await probes.mount(self.rows[probe_id])
 
     def _start_next_probe(self) -> None:
         if self.running is not None or not self.queue:
             return
         if self.runner is None or self.target is None:
-            self.queue.clear()
-            self.query_one("#probes").remove_children()
+            self._cancel_all()
             return
         probe_id, _ = self.queue.pop(0)
         running = RunningProbe(probe_id, threading.Event(), time.monotonic())
         self.running = running
         runner, spec = self.runner, self.target.spec
-        row = self.query_one(f"#progress-{probe_id}", ProbeProgressRow)
+        row = self.rows[probe_id]
         self.run_worker(
             lambda: self._run_probe(runner, spec, running, row), thread=True, group="probe"
         )
@@ -349,21 +354,29 @@ class ChatScreen(Screen[None]):
         self._from_thread(lambda: self._probe_finished(result))
 
     async def _probe_finished(self, result: ProbeResult) -> None:
-        self.running = None
-        await self.query(f"#progress-{result.id}").remove()
-        self.transcript.add("probe", "\n".join([probe_headline(result), *probe_details(result)]))
-        conversation = self.query_one("#conversation", VerticalScroll)
-        await conversation.mount(ProbeCard(result))
-        conversation.scroll_end(animate=False)
-        await self.step(lambda: self.backend.report(result))
+        # Under the lock, and still marked running until reported, so a message typed
+        # meanwhile cannot queue the same probe again.
+        async with self._lock:
+            row = self.rows.pop(result.id, None)
+            if row is not None:
+                await row.remove()
+            self.transcript.add(
+                "probe", "\n".join([probe_headline(result), *probe_details(result)])
+            )
+            conversation = self.query_one("#conversation", VerticalScroll)
+            await conversation.mount(ProbeCard(result))
+            conversation.scroll_end(animate=False)
+            await self._step(lambda: self.backend.report(result))
+            self.running = None
+        self._start_next_probe()
 
     def _cancel_all(self) -> None:
         if self.running is not None:
             self.running.cancel.set()
         self.queue.clear()
-        for row in self.query(ProbeProgressRow):
-            if self.running is None or row.probe_id != self.running.probe_id:
-                row.remove()
+        for probe_id in list(self.rows):
+            if self.running is None or probe_id != self.running.probe_id:
+                self.rows.pop(probe_id).remove()
 
     def _from_thread(self, callback: Callable[[], object]) -> None:
         # RuntimeError: the app is closing, and nobody is left to tell.

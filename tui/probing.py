@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Protocol
 
@@ -72,12 +73,19 @@ def check_target_file(spec: str) -> None:
 
 
 class SubprocessRunner:
-    """The real runner from ``probes.runner``, imported on first use."""
+    """The real runner from ``probes.runner``, imported on first use.
+
+    Create it before the app starts: a running Textual app replaces ``sys.stderr`` with an
+    object that has no usable file descriptor, and multiprocessing's resource tracker, started
+    lazily with the first child process, needs one.
+    """
+
+    def __init__(self) -> None:
+        resource_tracker.ensure_running()
 
     def inspect(self, spec: str) -> Target:
-        from probes.runner import inspect_target
-
         from probes.errors import TargetError
+        from probes.runner import inspect_target
 
         try:
             info = inspect_target(spec)
@@ -92,9 +100,8 @@ class SubprocessRunner:
         on_progress: ProgressCallback,
         cancel: threading.Event,
     ) -> ProbeResult:
-        from probes.runner import run_probe
-
         from probes.progress import Progress
+        from probes.runner import run_probe
 
         def forward(progress: Progress) -> None:
             on_progress(ProbeProgress(progress.probe, progress.fraction, progress.message))

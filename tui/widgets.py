@@ -77,7 +77,7 @@ class ProbeProgressRow(Horizontal):
     """A running (or waiting) probe: its title, a bar and what it is doing now."""
 
     def __init__(self, probe_id: str, title: str) -> None:
-        super().__init__(id=f"progress-{probe_id}", classes="progress-row")
+        super().__init__(classes="progress-row")
         self.probe_id = probe_id
         self.title = title
 

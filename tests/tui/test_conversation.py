@@ -8,7 +8,7 @@ from typing import Any
 
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Button, OptionList
+from textual.widgets import Button, Input, OptionList
 
 from probes.result import ProbeResult
 from tui.app import UnstuckApp
@@ -39,7 +39,15 @@ def diagnosed(app: UnstuckApp) -> bool:
 
 
 async def type_line(pilot: Pilot[int], text: str) -> None:
-    await pilot.press(*text, "enter")
+    """Type ``text`` into the input (all at once: pressing each key is slow) and send it."""
+    pilot.app.query_one(Composer).load_text(text)
+    await pilot.press("enter")
+
+
+async def export_to(pilot: Pilot[int], path: Path) -> None:
+    await pilot.press("ctrl+s")
+    pilot.app.screen.query_one("#export-path", Input).value = str(path)
+    await pilot.press("enter")
 
 
 async def test_probes_on_the_softmax_target_find_the_output_activation(
@@ -221,7 +229,7 @@ async def test_export_writes_the_transcript_as_markdown(make_app: Any, tmp_path:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await type_line(pilot, "the loss is stuck and does not go down")
-        await pilot.press("ctrl+s", "ctrl+u", *str(path), "enter")
+        await export_to(pilot, path)
         await settle(pilot, path.exists)
         text = path.read_text(encoding="utf-8")
         assert text.startswith(
@@ -237,7 +245,7 @@ async def test_export_to_an_unwritable_path_loses_nothing(make_app: Any, tmp_pat
     async with app.run_test(size=SIZE) as pilot:
         await type_line(pilot, "the loss is stuck and does not go down")
         entries = list(app.chat.transcript.entries)
-        await pilot.press("ctrl+s", "ctrl+u", *str(bad), "enter")
+        await export_to(pilot, bad)
         await settle(pilot, lambda: bool(app._notifications))
         [notification] = list(app._notifications)
         assert notification.message == (
