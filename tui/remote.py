@@ -9,8 +9,9 @@ from typing import Any
 
 import httpx
 
+import knowledge
 from assistant.engine import Ranked
-from assistant.replies import REPLIES_ADAPTER, CauseCard, Question, Reply
+from assistant.replies import REPLIES_ADAPTER, CauseCard, ProbeRequest, Question, Reply
 from probes.result import ProbeReport, ProbeResult
 from tui.backend import BackendError, Snapshot
 
@@ -50,14 +51,15 @@ class RemoteBackend:
         return _replies(await self._session_call("POST", "/answers", body))
 
     async def attach(self, target: str, keys: list[str]) -> list[Reply]:
+        """The service cannot ask for probes on this machine: run every one the target allows."""
         self._target = target
-        body = {"target": target, "keys": keys}
-        return _replies(await self._session_call("POST", "/target", body))
+        request = every_probe_for(keys)
+        return [request] if request.probes else []
 
     async def report(self, result: ProbeResult) -> list[Reply]:
         report = ProbeReport(target=self._target, results=[result])
         body = report.model_dump(mode="json")
-        return _replies(await self._session_call("POST", "/reports", body))
+        return _replies(await self._session_call("POST", "/probe-reports", body))
 
     async def undo(self) -> list[Reply]:
         return _replies(await self._session_call("POST", "/undo", None))
@@ -117,6 +119,20 @@ class RemoteBackend:
                 f"The server at {self.url} sent something that is not JSON for {method} {path}."
             ) from error
         return payload
+
+
+def every_probe_for(keys: list[str]) -> ProbeRequest:
+    """Every probe of the bundled knowledge base that ``keys`` allow, quickest first."""
+    allowed = sorted(
+        (p for p in knowledge.bundled().probes.values() if set(p.needs) <= set(keys)),
+        key=lambda p: (p.cost, p.id),
+    )
+    return ProbeRequest(
+        probes=[p.id for p in allowed],
+        titles=[p.title for p in allowed],
+        why="The server cannot start checks on this machine, so I run each one your "
+        "target allows and send it the results.",
+    )
 
 
 def _replies(body: dict[str, Any]) -> list[Reply]:
