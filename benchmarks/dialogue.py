@@ -11,6 +11,7 @@ rank causes with the same belief model, so the difference is what planning buys.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from collections.abc import Sequence
@@ -24,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.engine import Engine, Settings
 from assistant.events import Answered, Event, Said, Told
 from assistant.headless import check_answers, run
-from assistant.replies import Question
 from assistant.rules import derive
 from knowledge.loader import KnowledgeBase, bundled
 from knowledge.types import UNKNOWN, CauseId, FactId, Value
@@ -241,26 +241,24 @@ def turn_latency(
 def step_latency(
     engine: Engine, stories: Sequence[Story], turns: int = 3000
 ) -> tuple[float, float]:
-    """p50 and p99 milliseconds of the core of one turn, without replaying the log.
+    """p50 and p99 milliseconds of one planning step, without replaying the log.
 
-    Beliefs from the known facts (rules included) and the choice of the next question, over the
-    whole knowledge base: what a turn would cost if the engine kept its state between turns.
+    Beliefs from the known facts (rules included) and the choice of the next question or the
+    diagnosis, over the whole knowledge base: what a turn would cost if the engine kept its
+    state between turns instead of replaying the log. Times the engine's own step on a copy of
+    each replayed state.
     """
-    states = []
-    for log in dialogue_logs(engine, stories):
-        for i in range(len(log)):
-            state = engine.replay(log[: i + 1])
-            if isinstance(state.pending, Question) or state.pending is None:
-                states.append(state)
+    states = [
+        engine.replay(log[: i + 1])
+        for log in dialogue_logs(engine, stories)
+        for i in range(len(log))
+    ]
+    states = [state for state in states if not state.finished]
     timings = []
     for i in range(turns):
-        state = states[i % len(states)]
+        state = copy.copy(states[i % len(states)])
         start = time.perf_counter()
-        facts = {f: k.value for f, k in engine.facts_with_rules(state).items()}
-        engine.model.confidences(facts)
-        p = engine.model.distribution(facts)
-        engine.model.information_gains(p)
-        engine.candidate_questions(state, facts)
+        engine._next(state)
         timings.append((time.perf_counter() - start) * 1000.0)
     p50, p99 = np.percentile(timings, [50, 99])
     return float(p50), float(p99)
