@@ -114,7 +114,7 @@ def _one_hot_groups(profile: Profile) -> list[str]:
             members[match.group(1)].append(column)
     groups = []
     for prefix, columns in members.items():
-        rows = np.nan_to_num(profile.numbers[np.ix_(profile.sample, columns)])
+        rows = np.nan_to_num(profile.numbers[np.ix_(profile.sample, np.array(columns))])
         if len(columns) >= 2 and rows.sum(axis=1).max() <= 1:
             groups.append(prefix)
     return groups

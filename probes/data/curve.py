@@ -12,7 +12,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from probes.data.errors import DataError
@@ -160,7 +160,7 @@ def _read_csv(text: str, where: str) -> dict[str, list[float]]:
     return _from_records(records, where)
 
 
-def _from_records(records: list[dict[str, object]], where: str) -> dict[str, list[float]]:
+def _from_records(records: Sequence[Mapping[str, object]], where: str) -> dict[str, list[float]]:
     """Sparse rows to curves: each column keeps its non-blank values, in row order."""
     curves: dict[str, list[float]] = {}
     for record in records:

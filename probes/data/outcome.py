@@ -26,7 +26,7 @@ class Check:
 
 def summarise(probe: str, checks: list[Check], clean: str, seconds: float) -> ProbeResult:
     """The probe's result: every fact, every measurement, and the problems as one line."""
-    worst = max((check.severity for check in checks), key=_RANK.__getitem__, default="ok")
+    worst: Severity = max((check.severity for check in checks), key=_RANK.__getitem__, default="ok")
     values: dict[str, Measured] = {}
     for check in checks:
         values.update(check.values)

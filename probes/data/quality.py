@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from probes.data.outcome import Check, percent
+from probes.data.outcome import Check, Severity, percent
 from probes.data.profile import Profile
 from probes.data.table import Table, is_text, name_list
 
@@ -27,7 +27,9 @@ def missing_values(table: Table, profile: Profile) -> Check:
     share = float(bad.sum()) / profile.numbers.size
     value = "none" if share == 0 else "some" if share < MANY_MISSING else "many"
     infinite = int(profile.infinite.sum())
-    severity = "fail" if value == "many" or infinite else "warn" if value == "some" else "ok"
+    severity: Severity = (
+        "fail" if value == "many" or infinite else "warn" if value == "some" else "ok"
+    )
     worst = [int(i) for i in np.argsort(-bad, kind="stable") if bad[i] > 0]
     details = [_missing_detail(profile, i) for i in worst[:NAMED]]
     notes = []

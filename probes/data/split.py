@@ -51,7 +51,9 @@ def valid_distribution(table: Table, profile: Profile) -> Check | None:
         for name, constant in zip(table.features.columns, profile.constant, strict=True)
         if not constant
     }
-    shifted = sorted((n for n in distances if distances[n] >= MILD_SHIFT), key=distances.get)
+    shifted = sorted(
+        (n for n in distances if distances[n] >= MILD_SHIFT), key=distances.__getitem__
+    )
     shifted.reverse()
     clear = [name for name in shifted if distances[name] >= SHIFTED]
     different = bool(clear) or len(shifted) >= MILD_SHARE * max(1, len(distances))
