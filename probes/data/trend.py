@@ -35,7 +35,7 @@ GAP_SHARE = 0.1
 #: Metric gaps (accuracy and the like, in [0, 1]): large, and validation better.
 METRIC_GAP, METRIC_BETTER = 0.1, 0.03
 
-_STATUS: dict[str, ProbeStatus] = {
+STATUS: dict[str, ProbeStatus] = {
     "decreasing": "pass",
     "slow": "warn",
     "plateau_high": "warn",
@@ -61,7 +61,7 @@ class Trend:
 
     @property
     def status(self) -> ProbeStatus:
-        return _STATUS[self.value]
+        return STATUS[self.value]
 
     def describe(self) -> str:
         """Plain words on how the curve moves, with its numbers."""

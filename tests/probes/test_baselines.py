@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from knowledge.loader import load
 from probes.data import PROBES
 from probes.result import ProbeResult
 from probes.target import Target
@@ -99,3 +100,11 @@ def test_missing_and_infinite_values_and_text_do_not_stop_the_models() -> None:
     frame["city"] = np.where(frame["x0"] > 0, "Paris", "Lyon")
 
     assert run(frame).facts["baseline_signal"] == "strong"
+
+
+def test_every_fact_and_value_is_in_the_knowledge_base() -> None:
+    facts = run(table(flipped=0.4, noise=0.0)).facts
+
+    knowledge = load()
+    assert set(facts) == set(knowledge.probes["baselines"].yields)
+    assert all(value in knowledge.facts[fact].values for fact, value in facts.items())

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from probes.data import DataError
+from knowledge.loader import load
+from probes.data import DataError, trend
 from probes.data.curve import FORMATS, analyse, read_curves
 
 LIGHTNING = """epoch,step,train_loss,val_loss,val_acc
@@ -242,3 +243,15 @@ def test_series_carry_every_curve_for_plots() -> None:
         "y": [3.0, 2.0, 1.0],
         "log_x": False,
     }
+
+
+def test_every_fact_and_value_is_in_the_knowledge_base() -> None:
+    curves = {"loss": [2.0, 1.5, 1.0], "val_loss": [2.1, 1.8, 1.7], "val_acc": [0.5, 0.6, 0.7]}
+    knowledge = load()
+    values = {fact: knowledge.facts[fact].values for fact in knowledge.probes["curve"].yields}
+
+    facts = analyse(curves).facts
+
+    assert set(facts) == set(values)
+    assert all(value in values[fact] for fact, value in facts.items())
+    assert set(trend.STATUS) == set(values["loss_trend"])

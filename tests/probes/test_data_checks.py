@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from knowledge.loader import load
 from probes.data import PROBES
 from probes.progress import Progress
 from probes.result import ProbeResult
@@ -277,3 +278,20 @@ def test_a_few_hundred_rows_are_tiny() -> None:
 
     assert result.facts["dataset_size"] == "tiny"
     assert result.finding == "Only 200 training rows."
+
+
+def test_every_fact_and_value_is_in_the_knowledge_base() -> None:
+    frame = healthy()
+    frame.loc[:300, "x2"] = np.nan
+    frame["x3"] = frame["x3"] * 1e5
+    frame["y"] = (np.arange(ROWS) < 60).astype(int)
+    valid = frame.iloc[:200].copy()
+    valid["x1"] += 2
+
+    facts = check(frame, valid=valid).facts
+
+    knowledge = load()
+    assert set(facts) == set(knowledge.probes["data_checks"].yields)
+    assert {fact: value in knowledge.facts[fact].values for fact, value in facts.items()} == {
+        fact: True for fact in facts
+    }
