@@ -41,6 +41,7 @@ from assistant.state import Known, State, Turn
 from assistant.text import TextReader
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Question as KbQuestion
+from knowledge.schema import Rule
 from knowledge.types import UNKNOWN, CauseId, FactId, Value
 
 OUTCOME_QUESTION = "_outcome"
@@ -92,8 +93,15 @@ class Engine:
         self.settings = settings or Settings()
         self.model = BeliefModel(kb)
         self.reader = reader or TextReader(kb)
-        #: facts that appear among the conditions of some rule
-        self._conditions = {fact for rule in kb.rules for fact in rule.when}
+        #: for each fact in some rule's conditions, the rules its value can set off, in order
+        self._rules_from: dict[FactId, list[Rule]] = {
+            fact: _reachable(fact, kb.rules) for rule in kb.rules for fact in rule.when
+        }
+        #: for each fact, the questions that wait on it (``requires``)
+        self._gated: dict[FactId, list[KbQuestion]] = {}
+        for question in kb.questions.values():
+            for fact in question.requires:
+                self._gated.setdefault(fact, []).append(question)
 
     # -- replay -------------------------------------------------------------------------
 
@@ -103,6 +111,14 @@ class Engine:
             replies = self._apply(state, event)
             state.turns.append(Turn(event=event, replies=replies))
         return state
+
+    def step(self, state: State, event: Event) -> list[Reply]:
+        """Apply one more event to a replayed ``state`` (not undo or restart, which replay)."""
+        if isinstance(event, Undo | Restart):
+            raise ValueError("undo and restart change the past: replay the log instead")
+        replies = self._apply(state, event)
+        state.turns.append(Turn(event=event, replies=replies))
+        return replies
 
     def replies_to_last(self, events: Sequence[Event]) -> list[Reply]:
         """What the assistant says in answer to the last event of ``events``."""
@@ -237,7 +253,9 @@ class Engine:
                 fact, _, fact_value = value.partition("=")
                 noted = self._learn(state, {fact: fact_value}, "you said", state.clarifying)
                 return [Text(text="Noted: " + "; ".join(noted) + "."), *self._next(state)]
-            return [Text(text=REPHRASE, tone="notice")]
+            if not state.facts:
+                return [Text(text=REPHRASE, tone="notice")]
+            return [Text(text="Then let me ask instead.", tone="notice"), *self._next(state)]
         if value != UNKNOWN:
             state.facts[pending.fact] = Known(value, "your answer", pending.text)
         return self._next(state)
@@ -363,31 +381,62 @@ class Engine:
         excluded: frozenset[str],
         gains: dict[FactId, float],
     ) -> float:
-        """Expected bits from learning ``fact``, counting what the rules would derive from it.
+        """Expected bits from learning ``fact``, counting what it leads to.
 
-        ``gains`` holds every fact's direct information gain. A fact with no likelihoods of its
-        own (the task, say) matters through rules: its answer is simulated through them, and it
-        also gets credit for enabling a rule whose other conditions are still open (backward
-        chaining), so the planner asks for it at all.
+        ``gains`` holds every fact's direct information gain and ``facts`` already has the rules
+        applied. A fact with no likelihoods of its own (the task, say) matters through rules and
+        through the questions that wait on it: its answer is simulated through the rules, it gets
+        credit for enabling a rule whose other conditions are still open (backward chaining), and
+        for the questions its answer would open up.
         """
-        direct = gains[fact]
-        if fact not in self._conditions:
-            return direct
+        best = gains[fact]
+        rules = self._rules_from.get(fact)
+        if rules:
+            best = max(best, self._simulated_gain(fact, facts, p, excluded, rules))
+            best = max(best, self._rule_credit(fact, facts, gains))
+        if fact in self._gated:
+            best = max(best, self._unlock_credit(fact, facts, p, gains))
+        return best
+
+    def _simulated_gain(
+        self,
+        fact: FactId,
+        facts: dict[FactId, Value],
+        p: np.ndarray,
+        excluded: frozenset[str],
+        rules: list[Rule],
+    ) -> float:
         table = self.model.tables[fact]
         base = self.model.log_weights(facts, excluded)
         predictive = p @ table.likelihood
         expected_after = 0.0
         for value, weight in zip(table.values, predictive, strict=True):
             log_p = base + np.log(table.likelihood[:, table.index[value]])
-            for derived, (derived_value, _) in derive(
-                {**facts, fact: value}, self.kb.rules
-            ).items():
+            for derived, (derived_value, _) in derive({**facts, fact: value}, rules).items():
                 column = self.model.column(derived, derived_value)
                 if column is not None:
                     log_p = log_p + np.log(column)
             expected_after += float(weight) * entropy(normalise(log_p))
-        simulated = entropy(p) - expected_after
-        return max(direct, simulated, self._rule_credit(fact, facts, gains))
+        return entropy(p) - expected_after
+
+    def _unlock_credit(
+        self, fact: FactId, facts: dict[FactId, Value], p: np.ndarray, gains: dict[FactId, float]
+    ) -> float:
+        """What the questions waiting on ``fact`` are worth, times the chance they open up."""
+        table = self.model.tables[fact]
+        predictive = p @ table.likelihood
+        credit = 0.0
+        for question in self._gated[fact]:
+            if question.fact in facts:
+                continue
+            others_hold = all(
+                facts.get(f) in values for f, values in question.requires.items() if f != fact
+            )
+            if not others_hold:
+                continue
+            opens = sum(float(predictive[table.index[v]]) for v in question.requires[fact])
+            credit = max(credit, opens * gains[question.fact] / question.cost)
+        return credit
 
     def _rule_credit(
         self, fact: FactId, facts: dict[FactId, Value], gains: dict[FactId, float]
@@ -538,6 +587,17 @@ class Engine:
 
     def _title(self, cause: CauseId) -> str:
         return self.kb.causes[cause].title if cause in self.kb.causes else cause
+
+
+def _reachable(fact: FactId, rules: list[Rule]) -> list[Rule]:
+    """The rules a new value of ``fact`` can fire, directly or through their conclusions."""
+    reached: list[Rule] = []
+    frontier = {fact}
+    while frontier:
+        found = [r for r in rules if r not in reached and frontier & set(r.when)]
+        reached += found
+        frontier = {f for r in found for f in r.then}
+    return [r for r in rules if r in reached]
 
 
 def effective(events: Sequence[Event]) -> list[Event]:

@@ -64,9 +64,14 @@ class Session:
         return self._state
 
     def add(self, event: Event) -> list[Reply]:
+        """Append ``event``; only undo and restart replay the log, others apply to the state."""
+        if isinstance(event, Undo | Restart):
+            self.events.append(event)
+            self._state = None
+            return self.engine.replies_to_last(self.events)
+        state = self.state
         self.events.append(event)
-        self._state = None
-        return self.engine.replies_to_last(self.events)
+        return self.engine.step(state, event)
 
     def start(self) -> list[Reply]:
         return self.engine.replies_to_last([])

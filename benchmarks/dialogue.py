@@ -219,20 +219,41 @@ def dialogue_logs(engine: Engine, stories: Sequence[Story]) -> list[list[Event]]
 
 
 def turn_latency(
-    engine: Engine, stories: Sequence[Story], turns: int = 3000
+    engine: Engine,
+    stories: Sequence[Story],
+    turns: int = 3000,
+    kinds: tuple[type, ...] = (Told, Answered),
 ) -> tuple[float, float]:
-    """p50 and p99 milliseconds of one engine turn: replay the log, update beliefs, plan.
+    """p50 and p99 milliseconds of one engine turn: update beliefs, plan the next step.
 
-    A turn is what a front end pays per message: ``Engine.replies_to_last`` over the log up to
-    and including that message. Turns cycle through every prefix of every story's dialogue.
+    With ``kinds=(Said,)`` the turns are typed messages, so reading the text is included.
+    A turn is what a front end pays per message: the session keeps its replayed state and
+    ``Engine.step`` applies the new event to it. Turns cycle through every prefix of every
+    story's dialogue; the state before each is prepared outside the timed window.
     """
     prefixes = [log[: i + 1] for log in dialogue_logs(engine, stories) for i in range(len(log))]
-    prefixes = [p for p in prefixes if isinstance(p[-1], (Said, Told, Answered))]
+    prefixes = [p for p in prefixes if isinstance(p[-1], kinds)]
+    states = [engine.replay(p[:-1]) for p in prefixes]
     timings = []
     for i in range(turns):
         events = prefixes[i % len(prefixes)]
+        state = copy.deepcopy(states[i % len(states)])
         start = time.perf_counter()
-        engine.replies_to_last(events)
+        engine.step(state, events[-1])
+        timings.append((time.perf_counter() - start) * 1000.0)
+    p50, p99 = np.percentile(timings, [50, 99])
+    return float(p50), float(p99)
+
+
+def replay_latency(
+    engine: Engine, stories: Sequence[Story], turns: int = 300
+) -> tuple[float, float]:
+    """p50 and p99 milliseconds to replay a whole dialogue from its log (restore, undo)."""
+    logs = dialogue_logs(engine, stories)
+    timings = []
+    for i in range(turns):
+        start = time.perf_counter()
+        engine.replay(logs[i % len(logs)])
         timings.append((time.perf_counter() - start) * 1000.0)
     p50, p99 = np.percentile(timings, [50, 99])
     return float(p50), float(p99)
@@ -323,8 +344,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"false alarms on healthy stories: {false_alarms(planned)}")
     turn50, turn99 = turn_latency(engine, stories, args.turns)
     step50, step99 = step_latency(engine, stories, args.turns)
-    print(f"turn latency (replay + beliefs + plan): p50 {turn50:.2f} ms  p99 {turn99:.2f} ms")
-    print(f"step latency (beliefs + plan, no replay): p50 {step50:.2f} ms  p99 {step99:.2f} ms")
+    replay50, replay99 = replay_latency(engine, stories)
+    said50, said99 = turn_latency(engine, stories, args.turns // 4, kinds=(Said,))
+    print(f"engine turn (answer -> beliefs + plan): p50 {turn50:.2f} ms  p99 {turn99:.2f} ms")
+    print(f"typed message (read + beliefs + plan): p50 {said50:.2f} ms  p99 {said99:.2f} ms")
+    print(f"planning step alone (beliefs + plan): p50 {step50:.2f} ms  p99 {step99:.2f} ms")
+    print(f"whole-dialogue replay (restore, undo): p50 {replay50:.2f} ms  p99 {replay99:.2f} ms")
     return 0
 
 

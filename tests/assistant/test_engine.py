@@ -325,3 +325,22 @@ def test_clarifying_none_of_these_asks_to_rephrase(kb_dir: Path) -> None:
     session.send("weird")
     (reply,) = session.choose("none")
     assert isinstance(reply, Text) and reply.text.startswith("I could not pick out")
+
+
+def test_incremental_turns_match_a_full_replay(engine: Engine) -> None:
+    session = Session(engine)
+    session.send("the loss is flat")
+    session.choose("regression")
+    session.send("why")
+    session.undo()
+    session.choose("regression")
+    session.choose("softmax")
+    replayed = engine.replay(session.events)
+    assert replayed.fact_values() == session.state.fact_values()
+    assert replayed.pending == session.state.pending
+    assert [t.replies for t in replayed.turns] == [t.replies for t in session.state.turns]
+
+
+def test_step_refuses_events_that_rewrite_the_past(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="undo and restart change the past"):
+        engine.step(engine.replay([]), Undo())
