@@ -21,7 +21,7 @@ from sklearn.model_selection import KFold
 from threadpoolctl import threadpool_limits
 
 from probes.data.noise import label_noise
-from probes.data.outcome import Check, number, summarise
+from probes.data.outcome import Check, Step, number, steps, summarise
 from probes.data.table import (
     Table,
     TableSource,
@@ -30,7 +30,7 @@ from probes.data.table import (
     sample_rows,
     table_from_source,
 )
-from probes.progress import Progress, ProgressFn
+from probes.progress import ProgressFn
 from probes.result import ProbeResult
 
 PROBE = "baselines"
@@ -40,8 +40,9 @@ FOLDS = 3
 PERMUTATIONS = 3
 #: Skill at or above this is "strong" signal.
 STRONG = 0.1
-#: Skill must beat the best shuffled-label skill by this much to count as signal at all.
+#: Skill or headline score must beat the best shuffled-label one by this much to count at all.
 MARGIN = 0.02
+#: Below this many rows early stopping's held-out tenth is too small to judge by.
 EARLY_STOPPING_ROWS = 1_000
 #: A balanced accuracy or R^2 at or above this looks too good to be true.
 TOO_GOOD = 0.995
@@ -67,11 +68,7 @@ def baselines(target: TableSource, progress: ProgressFn) -> ProbeResult:
     """Score the baselines on the target's table; facts as in ``knowledge/probes.yaml``."""
     started = time.perf_counter()
     table = table_from_source(target)
-
-    def step(fraction: float, message: str) -> None:
-        progress(Progress(PROBE, fraction, message))
-
-    scores = score_baselines(table, step)
+    scores = score_baselines(table, steps(PROBE, progress))
     checks = [signal(scores, table.task), too_good(scores, table.task)]
     noise = label_noise(scores.predictions, scores.target, table.task)
     # With weak signal even the surest predictions are unsure, so disagreement means little.
@@ -81,14 +78,14 @@ def baselines(target: TableSource, progress: ProgressFn) -> ProbeResult:
     return summarise(PROBE, checks, clean, time.perf_counter() - started)
 
 
-def score_baselines(table: Table, step: Callable[[float, str], None]) -> Scores:
+def score_baselines(table: Table, step: Step) -> Scores:
     """Dummy, boosted and shuffled-label boosted models, out of fold on one sample."""
     # OpenMP threads that compete for busy cores slow the fits down ten-fold: use half the cores.
     with threadpool_limits(limits=max(1, (os.cpu_count() or 2) // 2), user_api="openmp"):
         return _score(table, step)
 
 
-def _score(table: Table, step: Callable[[float, str], None]) -> Scores:
+def _score(table: Table, step: Step) -> Scores:
     rows = sample_rows(table.rows, ROWS, seed=0)
     inputs = as_numbers(table.features.iloc[rows])
     inputs[np.isinf(inputs)] = np.nan
@@ -176,8 +173,7 @@ def _dummy(task: str) -> Model:
 
 
 def _boosted(task: str, rows: int) -> Model:
-    # Early stopping keeps the probabilities honest (log loss) and the fits short; below a
-    # thousand rows its held-out tenth is too small to judge by.
+    # Early stopping keeps the probabilities honest (log loss) and the fits short.
     stop = rows >= EARLY_STOPPING_ROWS
     if task == "regression":
         return lambda: HistGradientBoostingRegressor(early_stopping=stop, random_state=0)

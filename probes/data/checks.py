@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from probes.data.categoricals import categoricals
 from probes.data.counts import class_balance, dataset_size
 from probes.data.leakage import leaky_feature
-from probes.data.outcome import Check, plural, summarise
+from probes.data.outcome import Check, Step, plural, steps, summarise
 from probes.data.profile import build_profile
 from probes.data.quality import constant_columns, duplicate_rows, missing_values, row_hashes
 from probes.data.scales import feature_scales, inputs_normalised, outliers, spreads
 from probes.data.split import split_overlap, valid_distribution
 from probes.data.table import Table, TableSource, table_from_source
-from probes.progress import Progress, ProgressFn
+from probes.progress import ProgressFn
 from probes.result import ProbeResult
 
 PROBE = "data_checks"
-Step = Callable[[float, str], None]
 
 
 def data_checks(target: TableSource, progress: ProgressFn) -> ProbeResult:
     """Check the target's table; facts as in ``knowledge/probes.yaml``."""
     started = time.perf_counter()
     table = table_from_source(target)
-
-    def step(fraction: float, message: str) -> None:
-        progress(Progress(PROBE, fraction, message))
-
-    checks = check_table(table, step)
+    checks = check_table(table, steps(PROBE, progress))
     shape = f"{plural(table.rows, 'row')} and {plural(len(table.features.columns), 'column')}"
     clean = f"No data problems found in {shape}."
     return summarise(PROBE, checks, clean, time.perf_counter() - started)
@@ -48,7 +42,6 @@ def check_table(table: Table, step: Step) -> list[Check]:
     step(0.2, "looking for duplicate rows")
     hashes = row_hashes(table.features)
     found += [duplicate_rows(table, profile, hashes), split_overlap(table, profile, hashes)]
-    del hashes
     step(0.4, "measuring scales and extreme values")
     columns = spreads(profile)
     found += [feature_scales(columns), inputs_normalised(columns), outliers(columns)]

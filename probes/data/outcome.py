@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from probes.progress import Progress, ProgressFn
 from probes.result import Measured, ProbeResult, ProbeStatus
 
 Severity = Literal["ok", "warn", "fail"]
+#: Reports how far a probe has got: a fraction in [0, 1] and a short message.
+Step = Callable[[float, str], None]
 
 _STATUS: dict[Severity, ProbeStatus] = {"ok": "pass", "warn": "warn", "fail": "fail"}
 _RANK: dict[Severity, int] = {"ok": 0, "warn": 1, "fail": 2}
@@ -22,6 +26,11 @@ class Check:
     severity: Severity = "ok"
     note: str = ""
     values: dict[str, Measured] = field(default_factory=dict)
+
+
+def steps(probe: str, progress: ProgressFn) -> Step:
+    """A ``Step`` that sends each report on as the probe's ``Progress`` event."""
+    return lambda fraction, message: progress(Progress(probe, fraction, message))
 
 
 def summarise(probe: str, checks: list[Check], clean: str, seconds: float) -> ProbeResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -10,6 +11,8 @@ from probes.data.table import Table, as_numbers, is_text, sample_rows
 
 #: Statistics that a sample estimates well (quantiles, shares) use at most this many rows.
 SAMPLE_ROWS = 100_000
+#: Repeated rows are expected when the columns allow fewer distinct rows than this many per row.
+EXPECTED_REPEATS = 10
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,16 @@ class Profile:
     @property
     def rows(self) -> int:
         return int(self.numbers.shape[0])
+
+    @cached_property
+    def repeats_expected(self) -> bool:
+        """Whether the columns take so few values that identical rows happen by chance."""
+        combinations = 1.0
+        for column in range(len(self.names)):
+            combinations *= max(1, len(np.unique(self.sampled(column))))
+            if combinations >= EXPECTED_REPEATS * self.rows:
+                return False
+        return True
 
     def sampled(self, column: int) -> np.ndarray:
         """The finite sampled values of one column."""

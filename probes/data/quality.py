@@ -15,8 +15,6 @@ MANY_MISSING = 0.05
 NEAR_EMPTY = 0.95
 #: A share of exact duplicate rows at or above this is "many".
 MANY_DUPLICATES = 0.05
-#: Repeats are expected when the columns allow fewer distinct rows than this many per row.
-EXPECTED_REPEATS = 10
 #: How many columns a note names.
 NAMED = 5
 
@@ -79,8 +77,7 @@ def duplicate_rows(table: Table, profile: Profile, hashes: np.ndarray) -> Check:
     )
     duplicated = int(with_label.duplicated().sum())
     share = duplicated / profile.rows
-    expected = repeats_expected(profile)
-    many = share >= MANY_DUPLICATES and not expected
+    many = share >= MANY_DUPLICATES and not profile.repeats_expected
     conflicting = _conflicting_rows(hashes, table.label)
     return Check(
         fact="duplicate_rows",
@@ -102,16 +99,6 @@ def row_hashes(features: pd.DataFrame) -> np.ndarray:
         index=pd.RangeIndex(len(features)),
     )
     return pd.util.hash_pandas_object(comparable, index=False).to_numpy()
-
-
-def repeats_expected(profile: Profile) -> bool:
-    """Whether the columns take so few values that identical rows happen by chance."""
-    combinations = 1.0
-    for column in range(len(profile.names)):
-        combinations *= max(1, len(np.unique(profile.sampled(column))))
-        if combinations >= EXPECTED_REPEATS * profile.rows:
-            return False
-    return True
 
 
 def _comparable(column: pd.Series) -> pd.Series | np.ndarray:

@@ -8,7 +8,7 @@ from scipy.stats import ks_2samp
 
 from probes.data.outcome import Check, number, percent, plural
 from probes.data.profile import Profile
-from probes.data.quality import repeats_expected, row_hashes
+from probes.data.quality import row_hashes
 from probes.data.table import Table, as_numbers, is_text, sample_rows
 
 #: A share of validation rows found in training at or above this is an overlap.
@@ -30,7 +30,7 @@ def split_overlap(table: Table, profile: Profile, train_hashes: np.ndarray) -> C
     shared = np.isin(row_hashes(table.valid_features), train_hashes)
     count = int(shared.sum())
     share = count / len(shared)
-    overlap = share >= OVERLAP and not repeats_expected(profile)
+    overlap = share >= OVERLAP and not profile.repeats_expected
     return Check(
         fact="split_overlap",
         value="yes" if overlap else "no",
