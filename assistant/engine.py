@@ -38,13 +38,15 @@ from assistant.replies import (
 )
 from assistant.rules import derive
 from assistant.state import Known, State, Turn
-from assistant.text import TextReader
+from assistant.text import Reading, TextReader
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Question as KbQuestion
 from knowledge.schema import Rule
 from knowledge.types import UNKNOWN, CauseId, FactId, Value
 
 OUTCOME_QUESTION = "_outcome"
+#: how many readings of typed text the engine remembers
+READING_CACHE = 4096
 CLARIFY_QUESTION = "_clarify"
 NONE_OF_THESE = "none"
 
@@ -93,6 +95,7 @@ class Engine:
         self.settings = settings or Settings()
         self.model = BeliefModel(kb)
         self.reader = reader or TextReader(kb)
+        self._readings: dict[tuple[str, FactId | None, tuple[tuple[str, str], ...]], Reading] = {}
         #: for each fact in some rule's conditions, the rules its value can set off, in order
         self._rules_from: dict[FactId, list[Rule]] = {
             fact: _reachable(fact, kb.rules) for rule in kb.rules for fact in rule.when
@@ -184,9 +187,7 @@ class Engine:
             choice = match_choice(text, pending)
             if choice is not None:
                 return self._answered(state, pending.id, choice)
-        reading = self.reader.read(
-            text, expecting=pending.fact if pending else None, known=state.fact_values()
-        )
+        reading = self._read(text, pending.fact if pending else None, state.fact_values())
         if reading.empty:
             if pending is not None:
                 return [Text(text=not_a_choice(text, pending), tone="notice"), pending]
@@ -208,6 +209,17 @@ class Engine:
             state.pending = question
             return [*replies, question]
         return replies + self._next(state)
+
+    def _read(self, text: str, expecting: FactId | None, known: dict[FactId, Value]) -> Reading:
+        """The reader's reading, remembered: replays (restore, undo) read the same words again."""
+        key = (text, expecting, tuple(sorted(known.items())))
+        reading = self._readings.get(key)
+        if reading is None:
+            reading = self.reader.read(text, expecting=expecting, known=known)
+            if len(self._readings) >= READING_CACHE:
+                self._readings.pop(next(iter(self._readings)))
+            self._readings[key] = reading
+        return reading
 
     def _learn(
         self, state: State, facts: dict[FactId, Value], source: str, detail: str
