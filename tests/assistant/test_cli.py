@@ -191,3 +191,44 @@ def test_plain_chat_reasks_a_wrong_choice(kb_dir: Path) -> None:
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys)
     assert code == 2 and out.startswith("usage: unstuck")
+
+
+def test_data_with_a_label_that_is_not_a_column(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    table = tmp_path / "table.csv"
+    table.write_text("a;b;y\n1;2;0\n3;4;1\n")
+    code, _, err = run(capsys, "diagnose", "--data", str(table), "--label", "zz")
+    assert code == 2
+    assert err == (
+        "error: 'label' names the column 'zz', which 'train' does not have; columns: a, b, y\n"
+    )
+
+
+def test_data_that_does_not_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "diagnose", "--data", "nowhere.csv", "--label", "y")
+    assert (code, err) == (
+        2,
+        "error: the table 'nowhere.csv' does not exist. Give the path of a CSV or Parquet file.\n",
+    )
+
+
+def test_curve_file_feeds_the_diagnosis(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    curve = tmp_path / "metrics.csv"
+    rows = ["epoch,train_loss,val_loss"] + [f"{i},0.693,0.694" for i in range(20)]
+    curve.write_text("\n".join(rows) + "\n")
+    code, out, _ = run(capsys, "diagnose", "--curve", str(curve), "--json")
+    assert code == 0
+    result = json.loads(out)
+    (probe,) = result["probes"]
+    assert probe["id"] == "curve" and probe["facts"]["loss_trend"] == "flat"
+    assert probe["seconds"] > 0
+
+
+def test_curve_file_that_does_not_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "diagnose", "--curve", "nowhere.csv")
+    assert code == 2
+    assert err == (
+        "error: the curve file 'nowhere.csv' does not exist. Give a metrics CSV, a Keras "
+        "history JSON, or a text file of numbers.\n"
+    )
