@@ -1,15 +1,22 @@
 """lr_range: the learning-rate range test, with a suggestion that noise cannot fool easily.
 
 An exponential sweep from START_LR to END_LR with the user's optimizer class and settings (only
-the learning rate changes), on a fresh model. The curve is smoothed and the sweep stops once the
-smoothed loss passes STOP_FACTOR times its best. The suggestion is fastai's "valley": the middle
-of the longest stretch where the smoothed loss keeps falling, which a single early spike or a
-noisy step cannot hijack the way the steepest-gradient rule can.
+the learning rate changes), on a fresh model; it stops once an exponential average of the loss
+passes STOP_FACTOR times its best, as torch-lr-finder, fastai and Lightning do.
+
+The suggestion is the steepest descent, as in torch-lr-finder and Lightning, but of a curve
+smoothed without lag (a running median, then a centred mean) and only between where the loss
+starts falling and its lowest point. The median drops single-batch spikes; the restriction
+keeps out the start-up of the average and the noise on the flat start (Lightning's "early
+spike" reports) and the dips after the blow-up (where torch-lr-finder's steepest step often
+lies); the centred mean keeps the fall where it happened, where the lagging exponential average
+moves it up to the lowest point, at the edge of the blow-up.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -36,18 +43,26 @@ END_LR = 10.0
 STEPS = 100
 SMOOTHING = 0.05
 STOP_FACTOR = 4.0
-#: Points at the start of the sweep that the suggestion ignores (the smoothing warms up there).
+#: Points at the start of the sweep that the suggestion ignores (the smoothing starts up there).
 SKIP_START = 5
 #: Above this factor of the suggestion the user's learning rate is "much higher"; below 1/10,
 #: "much lower".
 FACTOR = 10.0
 #: The share of its whole fall after which the loss counts as falling.
 FALL_STARTS = 0.05
+#: The running median's width in points: it drops spikes of one or two batches.
+MEDIAN_POINTS = 5
+#: The centred running mean reaches this many decades of learning rate either side.
+SMOOTH_DECADES = 0.3
+#: A fall counts only if it is this share of the loss level ...
+MIN_DROP = 0.02
+#: ... and this many times the smoothed curve's own noise.
+NOISE_DROPS = 3.0
 
 
 @dataclass(frozen=True)
 class Sweep:
-    """The learning rates tried and the losses seen, raw and smoothed."""
+    """The learning rates tried, the losses seen and the exponential average the stop watches."""
 
     lrs: list[float]
     losses: list[float]
@@ -63,9 +78,9 @@ def lr_range(target: Target, progress: ProgressFn) -> ProbeResult:
     user_lr = learning_rate(optimizer)
     stream = batches(target, target.batch_size, device)
     sweep = run_sweep(model, optimizer, loss, stream, report)
-    suggestion = suggest(sweep.lrs, sweep.smoothed)
+    fall = find_fall(sweep.lrs, sweep.losses)
     report(1.0, "done")
-    return _result(sweep, suggestion, user_lr, optimizer)
+    return _result(sweep, fall, user_lr, optimizer)
 
 
 def run_sweep(
@@ -107,28 +122,72 @@ def run_sweep(
     return Sweep(lrs, losses, smoothed, stopped_early=False)
 
 
-def suggest(lrs: Sequence[float], smoothed: Sequence[float]) -> float | None:
-    """The middle of the longest falling stretch of the smoothed curve ("valley"), or None."""
-    start = min(SKIP_START, max(len(smoothed) - 2, 0))
-    losses = list(smoothed[start:])
-    rates = list(lrs[start:])
-    if len(losses) < 3:
+@dataclass(frozen=True)
+class Fall:
+    """Where the robustly smoothed loss falls, as learning rates."""
+
+    begins: float
+    steepest: float
+    lowest: float
+
+
+def robust_curve(lrs: Sequence[float], losses: Sequence[float]) -> list[float]:
+    """The raw losses smoothed without lag: a running median, then a centred running mean.
+
+    The median drops one- and two-batch spikes that an exponential average would carry for
+    dozens of steps; the centred mean keeps the fall where it happened, where an exponential
+    average shifts it towards the blow-up.
+    """
+    reach = MEDIAN_POINTS // 2
+    medians = [
+        statistics.median(losses[max(i - reach, 0) : i + reach + 1]) for i in range(len(losses))
+    ]
+    half = _half_window(lrs)
+    return [statistics.fmean(medians[max(i - half, 0) : i + half + 1]) for i in range(len(medians))]
+
+
+def _half_window(lrs: Sequence[float]) -> int:
+    """How many points either side the centred mean takes: SMOOTH_DECADES of the sweep."""
+    decades = math.log10(lrs[-1] / lrs[0]) if len(lrs) > 1 and lrs[-1] > lrs[0] else 1.0
+    return max(1, round(SMOOTH_DECADES * (len(lrs) - 1) / decades))
+
+
+def find_fall(lrs: Sequence[float], losses: Sequence[float]) -> Fall | None:
+    """The stretch from where the smoothed loss starts falling to its lowest point, and its
+    steepest descent, or None where the loss falls nowhere beyond its noise."""
+    if len(losses) < SKIP_START + 3:
         return None
-    runs = [1] * len(losses)
-    for i in range(1, len(losses)):
-        for j in range(i):
-            if losses[i] < losses[j] and runs[i] < runs[j] + 1:
-                runs[i] = runs[j] + 1
-    end = max(range(len(runs)), key=lambda i: (runs[i], -i))
-    begin = end - runs[end] + 1
-    drop = losses[begin] - losses[end]
-    if runs[end] < 3 or drop <= 0.02 * abs(losses[begin]):
+    curve = robust_curve(lrs, losses)
+    lowest = min(range(SKIP_START, len(curve)), key=curve.__getitem__)
+    level = statistics.median(curve[SKIP_START : lowest + 1])
+    drop = level - curve[lowest]
+    if drop <= MIN_DROP * abs(level) or drop <= NOISE_DROPS * _noise(lrs, losses, curve):
         return None
-    # a smooth curve keeps falling by a hair from the very start: begin where the fall shows
-    threshold = losses[begin] - FALL_STARTS * drop
-    begin = next(i for i in range(begin, end + 1) if losses[i] <= threshold)
-    third = (end - begin) / 3
-    return rates[begin + int(third) + int(third / 2)]
+    threshold = level - FALL_STARTS * drop
+    begins = max(i for i in range(SKIP_START, lowest + 1) if curve[i] >= threshold)
+    if lowest - begins < 2:
+        return None
+    logs = [math.log10(lr) for lr in lrs]
+
+    def slope(i: int) -> float:
+        return (curve[i + 1] - curve[i - 1]) / (logs[i + 1] - logs[i - 1])
+
+    steepest = min(range(begins + 1, lowest), key=slope)
+    return Fall(lrs[begins], lrs[steepest], lrs[lowest])
+
+
+def _noise(lrs: Sequence[float], losses: Sequence[float], curve: Sequence[float]) -> float:
+    """How far the smoothed curve may wander by chance: the raw scatter about it (a robust
+    standard deviation) over the square root of the points each smoothed value averages."""
+    scatter = 1.4826 * statistics.median(abs(a - b) for a, b in zip(losses, curve, strict=True))
+    return scatter / math.sqrt(2 * _half_window(lrs) + 1)
+
+
+def suggest(lrs: Sequence[float], losses: Sequence[float]) -> float | None:
+    """The learning rate where the robustly smoothed loss falls fastest, between where it
+    starts falling and its lowest point; None where it falls nowhere."""
+    fall = find_fall(lrs, losses)
+    return None if fall is None else fall.steepest
 
 
 def learning_rate_bucket(lr: float, adaptive: bool) -> str:
@@ -145,14 +204,14 @@ def learning_rate_bucket(lr: float, adaptive: bool) -> str:
     return "very_low"
 
 
-def compare(user_lr: float, suggestion: float, sweep: Sweep | None = None) -> str:
+def compare(user_lr: float, suggestion: float, fall: Fall | None = None) -> str:
     """much_higher, close or much_lower than the suggestion, by more than FACTOR.
 
-    The valley's middle is one good rate among several, and a sweep gives each rate one step
+    The steepest descent is one good rate among several, and a sweep gives each rate one step
     only, so a rate counts as much higher only if it also lies past the lowest point of the
     curve, and as much lower only if it is also FACTOR below where the loss starts to fall.
     """
-    falls_from, lowest_at = falling_stretch(sweep) if sweep else (suggestion, suggestion)
+    falls_from, lowest_at = (fall.begins, fall.lowest) if fall else (suggestion, suggestion)
     if user_lr > FACTOR * suggestion and user_lr > lowest_at:
         return "much_higher"
     if user_lr < min(suggestion, falls_from) / FACTOR:
@@ -160,24 +219,12 @@ def compare(user_lr: float, suggestion: float, sweep: Sweep | None = None) -> st
     return "close"
 
 
-def falling_stretch(sweep: Sweep) -> tuple[float, float]:
-    """The learning rate from which the smoothed loss keeps below its starting level (less
-    FALL_STARTS of the whole fall), and the one where it is lowest."""
-    start = min(SKIP_START, len(sweep.smoothed) - 1)
-    curve = sweep.smoothed[start:]
-    lowest = min(range(len(curve)), key=curve.__getitem__)
-    before = sorted(curve[: lowest + 1])
-    level = before[len(before) // 2]
-    threshold = level - FALL_STARTS * (level - curve[lowest])
-    still_level = [i for i in range(lowest + 1) if curve[i] >= threshold]
-    begins = still_level[-1] if still_level else 0
-    return sweep.lrs[start + begins], sweep.lrs[start + lowest]
-
-
 # --- the result ---------------------------------------------------------------------------
 def _result(
-    sweep: Sweep, suggestion: float | None, user_lr: float | None, optimizer: torch.optim.Optimizer
+    sweep: Sweep, fall: Fall | None, user_lr: float | None, optimizer: torch.optim.Optimizer
 ) -> ProbeResult:
+    suggestion = fall.steepest if fall else None
+    curve = robust_curve(sweep.lrs, sweep.losses) if sweep.losses else []
     facts: dict[str, str] = {}
     if user_lr is not None and user_lr > 0:
         facts["learning_rate"] = learning_rate_bucket(user_lr, is_adaptive(optimizer))
@@ -186,7 +233,7 @@ def _result(
         "user_lr": user_lr,
         "optimizer": type(optimizer).__name__,
         "steps": len(sweep.lrs),
-        "min_loss": min(sweep.smoothed) if sweep.smoothed else None,
+        "min_loss": min(curve) if curve else None,
     }
     series = [
         Series(
@@ -194,7 +241,7 @@ def _result(
             x_label="learning rate",
             y_label="loss",
             x=sweep.lrs,
-            y=sweep.smoothed,
+            y=curve,
             log_x=True,
         ),
         Series(
@@ -216,7 +263,7 @@ def _result(
             finding="The loss was NaN or inf from the first steps of the sweep, so there is no "
             "learning rate to suggest.",
         )
-    if suggestion is None:
+    if fall is None or suggestion is None:
         return ProbeResult(
             id=PROBE_ID,
             status="warn",
@@ -236,7 +283,7 @@ def _result(
             series=series,
             finding=f"The range test suggests a learning rate of about {format_lr(suggestion)}.",
         )
-    verdict = compare(user_lr, suggestion, sweep)
+    verdict = compare(user_lr, suggestion, fall)
     facts["lr_vs_suggested"] = verdict
     return ProbeResult(
         id=PROBE_ID,

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from probes.api import run
-from probes.model.lr_range import compare, learning_rate_bucket, suggest
+from probes.model.lr_range import Fall, compare, find_fall, learning_rate_bucket, suggest
 from probes.model.short_fit import classify_trend
 
 
@@ -38,35 +38,65 @@ def test_lr_range_flags_a_rate_far_from_the_suggestion(
     assert result.facts == {"learning_rate": bucket, "lr_vs_suggested": verdict}
 
 
-def _valley(noise: float, spike: bool) -> tuple[list[float], list[float]]:
-    """A range-test curve: flat, a long fall centred near 1e-2, then a blow-up."""
-    generator = torch.Generator().manual_seed(0)
-    lrs = [1e-7 * (1e8) ** (i / 99) for i in range(100)]
+LRS = [1e-7 * (1e8) ** (i / 99) for i in range(100)]
+#: Where the synthetic curve falls fastest.
+STEEPEST = 1e-2
+
+
+def _range_curve(noise: float = 0.0, seed: int = 0, sinks_back: bool = False) -> list[float]:
+    """A range-test curve: flat at 2, a fall of 1.5 steepest at 1e-2, then a blow-up past 0.3.
+
+    With ``sinks_back`` the loss, once blown up, sinks back towards 2, as a dead network's does.
+    """
+    generator = torch.Generator().manual_seed(seed)
     losses = []
-    for i, lr in enumerate(lrs):
+    for lr in LRS:
         position = math.log10(lr)
-        value = 2.0 - 1.5 / (1 + math.exp(-3 * (position + 2)))
+        value = 2.0 - 1.5 / (1 + math.exp(-3 * (position - math.log10(STEEPEST))))
         if position > -0.5:
             value += 3 * (position + 0.5) ** 2
-        value += noise * float(torch.randn(1, generator=generator))
-        if spike and i == 8:
-            value = 0.1
-        losses.append(value)
-    return lrs, losses
+        if sinks_back and position > 0.2:
+            value = 2.0 + 1.5 * math.exp(-3 * (position - 0.2))
+        losses.append(value + noise * float(torch.randn(1, generator=generator)))
+    return losses
 
 
-@pytest.mark.parametrize(("noise", "spike"), [(0.0, False), (0.05, False), (0.05, True)])
-def test_the_suggestion_stays_in_the_fall_despite_noise_and_early_spikes(
-    noise: float, spike: bool
+def _with(losses: list[float], changes: dict[int, float]) -> list[float]:
+    return [changes.get(i, value) for i, value in enumerate(losses)]
+
+
+def _index(lr: float) -> int:
+    return min(range(len(LRS)), key=lambda i: abs(math.log10(LRS[i] / lr)))
+
+
+CURVES = {
+    "clean": _range_curve(),
+    **{f"noisy-seed{seed}": _range_curve(noise=0.1, seed=seed) for seed in range(5)},
+    # a lucky batch on the flat start: the steepest step of a lightly smoothed curve
+    "early-dip": _with(_range_curve(noise=0.05), {8: 0.1}),
+    # the first batches far above the rest: an average started there falls for 20 steps
+    "high-start": _with(_range_curve(noise=0.05), {0: 6.0, 1: 5.0, 2: 5.5}),
+    "early-spikes": _with(_range_curve(noise=0.05), {3: 8.0, 12: 0.0, 13: 7.0, 30: 9.0}),
+    # one lucky batch at the bottom of the valley, just before the blow-up
+    "lucky-batch-at-the-bottom": _with(_range_curve(noise=0.05), {_index(0.1): 0.0}),
+    "sinks-back-after-blow-up": _range_curve(noise=0.05, sinks_back=True),
+}
+
+
+@pytest.mark.parametrize("losses", CURVES.values(), ids=CURVES.keys())
+def test_the_suggestion_is_the_steepest_fall_despite_noise_and_spikes(
+    losses: list[float],
 ) -> None:
-    lrs, losses = _valley(noise, spike)
-    smoothed, average = [], 0.0
-    for step, value in enumerate(losses):
-        average = 0.05 * value + 0.95 * average
-        smoothed.append(average / (1 - 0.95 ** (step + 1)))
-    suggestion = suggest(lrs, smoothed)
+    suggestion = suggest(LRS, losses)
     assert suggestion is not None
-    assert 1e-3 <= suggestion <= 1e-1
+    assert STEEPEST / 3 <= suggestion <= STEEPEST * 3
+
+
+def test_the_fall_runs_from_where_the_loss_starts_falling_to_its_lowest_point() -> None:
+    fall = find_fall(LRS, _range_curve(noise=0.05))
+    assert fall is not None
+    assert 1e-4 <= fall.begins <= 3e-3
+    assert 0.05 <= fall.lowest <= 0.3
 
 
 def test_a_curve_that_never_falls_gives_no_suggestion() -> None:
@@ -86,6 +116,16 @@ def test_rates_are_bucketed_per_optimizer_family() -> None:
     assert compare(1.0, 0.01) == "much_higher"
     assert compare(1e-4, 0.01) == "much_lower"
     assert compare(3e-3, 0.01) == "close"
+
+
+@pytest.mark.parametrize(
+    ("lr", "verdict"),
+    [(1.0, "much_higher"), (0.3, "close"), (1e-3, "close"), (1e-4, "close"), (1e-6, "much_lower")],
+    ids=["past-the-bottom", "below-the-bottom", "in-the-fall", "where-it-starts", "tiny"],
+)
+def test_a_rate_is_far_only_past_the_bottom_or_before_the_fall(lr: float, verdict: str) -> None:
+    fall = Fall(begins=1e-4, steepest=0.01, lowest=0.5)
+    assert compare(lr, fall.steepest, fall) == verdict
 
 
 def _step(clear: bool, update: bool = True) -> Any:
