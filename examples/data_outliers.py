@@ -42,7 +42,7 @@ def experiment() -> dict:
         "valid": sensor_log(300, seed=2, glitches=False),
         "label": "kwh",
         "loss": nn.MSELoss(),
-        "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3),
+        "optimizer": lambda params: torch.optim.Adam(params, lr=1e-2),
         "task": "regression",
         "batch_size": 32,
     }

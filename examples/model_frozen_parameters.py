@@ -15,10 +15,10 @@ class Classifier(nn.Module):
             nn.ReLU(),
             nn.Linear(64, 32),
             nn.ReLU(),
-            nn.Linear(32, 4),
+            nn.Linear(32, 8),
             nn.ReLU(),
         )
-        self.head = nn.Linear(4, n_classes)
+        self.head = nn.Linear(8, n_classes)
         if freeze_encoder:
             for parameter in self.encoder.parameters():
                 parameter.requires_grad = False
