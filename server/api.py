@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Form, Path, UploadFile
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from assistant.replies import CauseCard
-from probes.result import ProbeReport
+from probes.result import ProbeReport, ProbeResult
 from server import jobs
 from server.auth import Key, RuntimeDep
 from server.errors import JobNotFound, QueueUnavailable
@@ -26,9 +27,26 @@ from server.schemas import (
     WhyText,
 )
 from server.settings import Settings, get_settings
+from server.storage import SessionRecord
 from server.tables import check_label, read_table, table_format
 
 SessionId = Annotated[str, Path(max_length=100, description="A session id from POST /v1/sessions.")]
+
+
+def owned_session(key: Key, runtime: RuntimeDep, session_id: SessionId) -> SessionRecord:
+    """The session, checked before the body: an unknown session is a 404 whatever was sent."""
+    return runtime.sessions.owned(key, session_id)
+
+
+OwnedSession = Annotated[SessionRecord, Depends(owned_session)]
+
+
+class ReportBody(ProbeReport):
+    """A ``probes.result.ProbeReport`` with at least one result."""
+
+    results: list[ProbeResult] = Field(min_length=1)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 sessions = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -94,10 +112,10 @@ def cause(
 
 @sessions.post("/{session_id}/probe-reports", responses=errors(404, 409))
 def probe_report(
-    key: Key, runtime: RuntimeDep, session_id: SessionId, report: ProbeReport
+    key: Key, runtime: RuntimeDep, session: OwnedSession, report: ReportBody
 ) -> Replies:
     """Results of ``unstuck probe TARGET --server URL --session ID`` run on the user's machine."""
-    return Replies(replies=runtime.sessions.report(key, session_id, report))
+    return Replies(replies=runtime.sessions.report(key, session.id, report))
 
 
 @sessions.post("/{session_id}/tables", status_code=202, responses=errors(404, 415))
@@ -105,18 +123,19 @@ async def upload_table(
     key: Key,
     runtime: RuntimeDep,
     settings: SettingsDep,
-    session_id: SessionId,
+    session: OwnedSession,
     file: Annotated[UploadFile, Form(description="The table: CSV (with a header row) or Parquet.")],
-    label: Annotated[str, Form(max_length=200, description="The name of the label column.")],
+    label: Annotated[
+        str, Form(min_length=1, max_length=200, description="The name of the label column.")
+    ],
 ) -> JobAccepted:
     """Check a table on the server: the data probes run as a job, their results join the session."""
-    await run_in_threadpool(runtime.sessions.owned, key, session_id)
     data = await file.read()
     filename = file.filename or "table"
     fmt = table_format(filename, data)
     frame = await run_in_threadpool(read_table, filename, data, fmt, settings.max_table_cells)
     check_label(filename, frame, label)
-    job = jobs.new_job(session_id, key.id, filename, fmt, label)
+    job = jobs.new_job(session.id, key.id, filename, fmt, label)
     await run_in_threadpool(
         runtime.db.create_job, job, data, jobs.job_item(job, job.status, job.message)
     )

@@ -151,6 +151,12 @@ def test_a_probe_report_that_does_not_validate(shared_server: Server, session_id
     status, code, message = error_of(schema_response)
     assert (status, code) == (422, "invalid_probe_report")
     assert message.startswith("The probe report does not validate: body.results.0.status: ")
+    assert error_of(empty_response) == (
+        422,
+        "invalid_probe_report",
+        "The probe report does not validate: body.results: List should have at least 1 item "
+        "after validation, not 0.",
+    )
     assert error_of(unknown_response)[:2] == (422, "invalid_probe_report")
     assert error_of(unknown_response)[2] == (
         "The probe report does not fit this service: results[0].facts: unknown fact 'nope'; "
@@ -158,10 +164,6 @@ def test_a_probe_report_that_does_not_validate(shared_server: Server, session_id
         "init_loss, activations, gradients, overfit_one_batch, lr_range, train_step_check, "
         "short_fit, data_checks, baselines, curve); results[2].facts.label_noise: 'x' is not "
         "one of its values (low, high)"
-    )
-    assert error_of(empty_response)[2] == (
-        "The probe report does not fit this service: 'results' is empty; a report carries "
-        "at least one probe result"
     )
     assert events_in(shared_server, session_id) == before
 
