@@ -19,6 +19,8 @@ from tui.screens import HelpScreen
 class UnstuckApp(App[int]):
     CSS_PATH = "unstuck.tcss"
     TITLE = "unstuck"
+    # Every action has its own key (listed by F1); a palette would be one more thing to learn.
+    ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f1", "help", "Help")]
 
     def __init__(

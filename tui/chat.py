@@ -118,6 +118,8 @@ class ChatScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         self._show_where()
+        # Stay at the newest message as replies and cards grow, until the user scrolls up.
+        self.query_one("#conversation", VerticalScroll).anchor()
         self.query_one(Composer).focus()
         await self.step(self.backend.start)
         if self.target_spec:
@@ -269,7 +271,7 @@ class ChatScreen(Screen[None]):
             message.add_class(f"tone-{tone}")
         conversation = self.query_one("#conversation", VerticalScroll)
         conversation.mount(message)
-        conversation.scroll_end(animate=False)
+        conversation.anchor()
 
     def notice(self, text: str) -> None:
         self.add("notice", text)
@@ -365,7 +367,7 @@ class ChatScreen(Screen[None]):
             )
             conversation = self.query_one("#conversation", VerticalScroll)
             await conversation.mount(ProbeCard(result))
-            conversation.scroll_end(animate=False)
+            conversation.anchor()
             await self._step(lambda: self.backend.report(result))
             self.running = None
         self._start_next_probe()

@@ -25,6 +25,8 @@ class Composer(TextArea):
 
     def __init__(self) -> None:
         super().__init__(id="composer", soft_wrap=True, show_line_numbers=False)
+        # A steady cursor: easier to find, and screenshots do not depend on the blink phase.
+        self.set_reactive(TextArea.cursor_blink, False)
         self.sent: list[str] = []
         self._recall: int | None = None
         self._draft = ""

@@ -127,9 +127,9 @@ class QuestionPanel(Vertical):
         self.question = question
         self.set_class(question is None, "empty")
         self.query_one("#question-text", Static).update(_question_head(question))
-        self.query_one("#question-why", Static).update(
-            f"Why I ask: {question.why}" if question and question.why else ""
-        )
+        why = self.query_one("#question-why", Static)
+        why.update(f"Why I ask: {question.why}" if question and question.why else "")
+        why.display = bool(question and question.why)
         choices = self.query_one("#choices", Grid)
         await choices.remove_children()
         if question is not None:

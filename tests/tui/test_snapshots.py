@@ -6,11 +6,15 @@ Update after a deliberate change:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from textual.pilot import Pilot
 
 from assistant.engine import Ranked
 from assistant.replies import CauseCard, Diagnosis, Evidence, Option, Question, Reply, Text
 from probes.result import ProbeResult, Series
+from tui.widgets import ChoiceButton, ProbeCard
 
 CARD = CauseCard(
     id="model.output_activation",
@@ -68,34 +72,52 @@ def scripted_app(make_app: Any, scripted_backend: Any) -> Any:
     return make_app(backend=scripted_backend(CONVERSATION, RANKING, CARD))
 
 
+def when_ready(app: Any, *keys: str) -> Callable[[Pilot[int]], Awaitable[None]]:
+    """Wait for the first replies and the panels (slow on a busy machine), then press ``keys``."""
+
+    async def run(pilot: Pilot[int]) -> None:
+        for _ in range(200):
+            if app.chat.snapshot.pending is not None and app.chat.query(ChoiceButton):
+                break
+            await pilot.pause(0.05)
+        await pilot.press(*keys)
+        # The footer recomposes its keys shortly after focus moves.
+        await pilot.pause(0.3)
+        await pilot.wait_for_scheduled_animations()
+
+    return run
+
+
 def test_chat_at_80x24(snap_compare: Any, make_app: Any, scripted_backend: Any) -> None:
-    assert snap_compare(scripted_app(make_app, scripted_backend), terminal_size=(80, 24))
+    app = scripted_app(make_app, scripted_backend)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=when_ready(app))
 
 
 def test_chat_at_120x40_with_a_plot(
     snap_compare: Any, make_app: Any, scripted_backend: Any
 ) -> None:
     app = scripted_app(make_app, scripted_backend)
+    ready = when_ready(app)
 
-    async def show_probe(pilot: Any) -> None:
-        from tui.widgets import ProbeCard
-
-        await pilot.pause()
+    async def show_probe(pilot: Pilot[int]) -> None:
+        await ready(pilot)
         await app.chat.query_one("#conversation").mount(ProbeCard(CURVE))
-        await pilot.pause()
+        await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=show_probe)
 
 
 def test_help_at_80x24(snap_compare: Any, make_app: Any, scripted_backend: Any) -> None:
     app = scripted_app(make_app, scripted_backend)
-    assert snap_compare(app, press=["f1"], terminal_size=(80, 24))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=when_ready(app, "f1"))
 
 
 def test_cause_card_at_80x24(snap_compare: Any, make_app: Any, scripted_backend: Any) -> None:
     app = scripted_app(make_app, scripted_backend)
-    assert snap_compare(app, press=["tab", "tab", "tab", "tab", "enter"], terminal_size=(80, 24))
+    keys = ("tab", "tab", "tab", "tab", "enter")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=when_ready(app, *keys))
 
 
 def test_too_small_terminal(snap_compare: Any, make_app: Any, scripted_backend: Any) -> None:
-    assert snap_compare(scripted_app(make_app, scripted_backend), terminal_size=(50, 12))
+    app = scripted_app(make_app, scripted_backend)
+    assert snap_compare(app, terminal_size=(50, 12), run_before=when_ready(app))
