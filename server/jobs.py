@@ -54,7 +54,7 @@ def view(job: JobRecord) -> JobView:
     return JobView(
         id=job.id,
         session=job.session_id,
-        status=job.status,  # type: ignore[arg-type]
+        status=job.status,
         message=job.message,
         file=job.filename,
         label=job.label,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
@@ -25,7 +25,7 @@ from server.storage import StreamRecord
 
 router = APIRouter(prefix="/v1/sessions", tags=["events"])
 
-_STREAM_DOC = {
+_STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "A text/event-stream. Each item has an `id`, an `event` (`event`: a "
         "session event; `reply`: an assistant reply; `job`: a table job's status; `progress`: "

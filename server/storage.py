@@ -25,8 +25,6 @@ from server.errors import StorageUnavailable
 
 
 class Cursor(Protocol):
-    rowcount: int
-
     def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
@@ -148,7 +146,7 @@ class Database:
                 yield from _sqlite_cursor(conn, write)
             else:
                 yield from _postgres_cursor(conn, write)
-        except (sqlite3.OperationalError, *_postgres_operational()) as exc:
+        except _operational_errors() as exc:
             self.close()
             raise StorageUnavailable(
                 f"The session store {redact(self.url)} failed: {exc}. Try again shortly."
@@ -417,9 +415,10 @@ def _postgres_cursor(conn: Any, write: bool) -> Iterator[Cursor]:
         yield cur
 
 
-def _postgres_operational() -> tuple[type[Exception], ...]:
+def _operational_errors() -> tuple[type[Exception], ...]:
+    """Errors that mean the store is down or busy, not that the request was wrong."""
     try:
         import psycopg
     except ImportError:
-        return ()
-    return (psycopg.OperationalError,)
+        return (sqlite3.OperationalError,)
+    return (sqlite3.OperationalError, psycopg.OperationalError)

@@ -6,8 +6,8 @@ import io
 from typing import Literal
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from server.errors import BadTable, UnsupportedTable
 
@@ -81,7 +81,8 @@ def _read_parquet(filename: str, data: bytes, max_cells: int) -> pd.DataFrame:
         # Checked before decoding: a small compressed file can unpack into a huge table.
         if rows * columns > max_cells:
             raise BadTable(_too_big(filename, rows, columns, max_cells))
-        return parquet.read().to_pandas()
+        frame: pd.DataFrame = parquet.read().to_pandas()
+        return frame
     except (pa.ArrowException, OSError) as exc:
         raise BadTable(
             f"The file '{filename}' is not a Parquet file that can be read: {exc}. Send a "

@@ -86,7 +86,7 @@ def test_a_cause_card_carries_evidence_and_the_fix(shared_server: Server) -> Non
         card = client.get(f"/v1/sessions/{session_id}/causes/train.lr_too_low").json()
     assert card["id"] == "train.lr_too_low"
     assert card["fix_steps"]
-    assert [e["fact"] for e in card["evidence_for"]] == ["loss_trend"]
+    assert "loss_trend" in [e["fact"] for e in card["evidence_for"]]
 
 
 def test_a_probe_report_joins_the_session_as_probed_events(shared_server: Server) -> None:
