@@ -92,7 +92,7 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     if not args.plain:
         import tui
 
-        code: int = tui.run(target=args.target, server=args.server)
+        code: int = tui.run(target=args.target, server=args.server, api_key=args.api_key)
         return code
     if args.server:
         raise UsageError("--plain works in-process only; drop --server, or drop --plain")

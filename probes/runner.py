@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -189,12 +190,13 @@ class ProbeWorker:
                 self._conn.send(("stop",))
             self._conn.close()
             self._conn = None
-        if self._process is not None:
-            self._process.join(0.2)
-            if self._process.is_alive():
-                self._process.kill()
-                self._process.join(2)
-            self._process = None
+        process, self._process = self._process, None
+        # A process that never started (its start failed) cannot be joined.
+        if process is not None and process.pid is not None:
+            process.join(0.2)
+            if process.is_alive():
+                process.kill()
+                process.join(2)
         self.info = None
 
     def _wait_for_load(self, timeout: float) -> tuple[str, Any]:
@@ -368,6 +370,9 @@ def _context() -> Any:
     """forkserver where there is one (fast starts, no fork after threads); spawn elsewhere."""
     global _CONTEXT
     if _CONTEXT is None:
+        # Start the resource tracker while stderr is still a real file: front ends such as
+        # Textual replace sys.stderr, and the tracker cannot be started without its handle.
+        resource_tracker.ensure_running()
         if "forkserver" in multiprocessing.get_all_start_methods():
             _CONTEXT = multiprocessing.get_context("forkserver")
             _CONTEXT.set_forkserver_preload(PRELOAD)
