@@ -15,6 +15,7 @@ from server.auth import Key, RuntimeDep
 from server.errors import JobNotFound, QueueUnavailable
 from server.openapi import errors
 from server.schemas import (
+    TYPICAL_KEYS,
     AnswerBody,
     Created,
     Health,
@@ -24,6 +25,7 @@ from server.schemas import (
     NewSession,
     Replies,
     SessionView,
+    TargetBody,
     WhyText,
 )
 from server.settings import Settings, get_settings
@@ -59,8 +61,22 @@ def create_session(
     key: Key, runtime: RuntimeDep, body: Annotated[NewSession | None, Body()] = None
 ) -> Created:
     """Start a conversation, optionally with the user's first words."""
-    session_id, replies = runtime.sessions.create(key, body.message if body else None)
+    if body is None:
+        session_id, replies = runtime.sessions.create(key, None)
+    else:
+        session_id, replies = runtime.sessions.create(
+            key, body.message, body.target, TYPICAL_KEYS if body.target else []
+        )
     return Created(id=session_id, replies=replies)
+
+
+@sessions.post("/{session_id}/target", responses=errors(404, 409))
+def attach_target(
+    key: Key, runtime: RuntimeDep, session_id: SessionId, body: TargetBody
+) -> Replies:
+    """Name the training file on the user's machine: the assistant then asks for the checks it
+    can run there, with the exact ``unstuck probe`` command, and their results join the session."""
+    return Replies(replies=runtime.sessions.attach(key, session_id, body.target, list(body.keys)))
 
 
 @sessions.post("/{session_id}/messages", responses=errors(404, 409))

@@ -13,9 +13,24 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+TargetKey = Literal["model", "train", "valid", "loss", "optimizer", "train_step"]
+#: What a typical training file provides, assumed when a client names one without its keys.
+TYPICAL_KEYS: list[TargetKey] = ["model", "train", "loss", "optimizer"]
+
+
 class NewSession(_Body):
     message: str | None = Field(default=None, max_length=20_000)
     """The user's first words; without them the assistant greets and waits."""
+    target: str | None = Field(default=None, min_length=1, max_length=500)
+    """The path of the user's training file on their own machine. The server never reads it:
+    it puts the path into the ``unstuck probe`` command it asks the user to run there."""
+
+
+class TargetBody(_Body):
+    target: str = Field(min_length=1, max_length=500)
+    """The path of the user's training file on their own machine (never read by the server)."""
+    keys: list[TargetKey] = Field(default_factory=lambda: list(TYPICAL_KEYS))
+    """What its ``experiment()`` provides; decides which probes the assistant asks for."""
 
 
 class Message(_Body):

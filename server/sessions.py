@@ -68,10 +68,18 @@ class SessionService:
 
     # -- the routes' operations ---------------------------------------------------------
 
-    def create(self, key: KeyRecord, message: str | None) -> tuple[str, list[Reply]]:
+    def create(
+        self,
+        key: KeyRecord,
+        message: str | None,
+        target: str | None = None,
+        keys: Sequence[str] = (),
+    ) -> tuple[str, list[Reply]]:
         session_id = "s_" + secrets.token_urlsafe(16)
         session = RecordingSession(self.engine)
         words = (message or "").strip()
+        if target is not None:
+            session.attach(target, keys)
         replies = session.send(words) if words else session.start()
         replies = self._with_probe_command(session_id, session, replies)
         rows = _event_rows(session.events, session.recorded, replies)
@@ -84,6 +92,11 @@ class SessionService:
 
     def answer(self, key: KeyRecord, session_id: str, question: str, value: str) -> list[Reply]:
         return self.turn(key, session_id, lambda session: session.answer(question, value))
+
+    def attach(
+        self, key: KeyRecord, session_id: str, target: str, keys: Sequence[str]
+    ) -> list[Reply]:
+        return self.turn(key, session_id, lambda session: session.attach(target, keys))
 
     def undo(self, key: KeyRecord, session_id: str) -> list[Reply]:
         return self.turn(key, session_id, lambda session: session.undo())

@@ -146,3 +146,45 @@ def test_health_needs_no_key(shared_server: Server) -> None:
     with shared_server.client(key=None) as client:
         health = client.get("/healthz")
     assert health.json() == {"status": "ok", "database": "sqlite"}
+
+
+def test_a_session_named_with_a_target_asks_for_the_checks_there(shared_server: Server) -> None:
+    with shared_server.client() as client:
+        created = client.post(
+            "/v1/sessions", json={"message": COMPLAINT, "target": "train.py"}
+        ).json()
+    session_id = created["id"]
+    assert "probe" in kinds(created["replies"])
+    assert created["replies"][-1]["text"].endswith(
+        f"unstuck probe train.py --server https://unstuck.example --session {session_id}"
+    )
+
+
+def test_naming_a_target_later_joins_the_session(shared_server: Server) -> None:
+    session_id = new_session(shared_server)
+    with shared_server.client() as client:
+        attached = client.post(
+            f"/v1/sessions/{session_id}/target",
+            json={"target": "src/exp.py:build", "keys": ["train"]},
+        )
+        view = client.get(f"/v1/sessions/{session_id}").json()
+    assert attached.status_code == 200
+    assert view["transcript"][-1]["event"] == {
+        "type": "attached",
+        "target": "src/exp.py:build",
+        "keys": ["train"],
+    }
+    replies = attached.json()["replies"]
+    if "probe" in kinds(replies):  # only data probes apply to a target with data alone
+        probe = next(r for r in replies if r["kind"] == "probe")
+        assert set(probe["probes"]) <= {"data_checks", "baselines"}
+
+
+def test_a_target_with_unknown_keys_is_refused(shared_server: Server) -> None:
+    session_id = new_session(shared_server)
+    with shared_server.client() as client:
+        refused = client.post(
+            f"/v1/sessions/{session_id}/target", json={"target": "t.py", "keys": ["weights"]}
+        )
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "invalid_input"
