@@ -16,9 +16,10 @@ to it.
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,7 @@ import numpy as np
 import yaml
 
 from knowledge.loader import KnowledgeBase
+from knowledge.schema import Phrase
 from knowledge.types import FactId, Value
 
 PHRASINGS = Path(__file__).resolve().parent / "data" / "phrasings.yaml"
@@ -45,6 +47,18 @@ NEGATION_WINDOW = 4
 """How many words before a phrase's cue are searched for a negation."""
 SHORT_ANSWER_WORDS = 6
 """Answers up to this many words are read against the pending question's values."""
+HEAD_CHARS = 2000
+"""Of a long message, how much of the start is read: the user's own words come first."""
+TAIL_CHARS = 6000
+"""Of a long message, how much of the end is read: a pasted traceback names its error last."""
+LINE_CHARS = 2000
+"""How much of each line is read: longer lines are logs or tensors, not sentences."""
+WORD_CHARS = 100
+"""How much of each run of letters, digits and underscores is read: a longer one is a hash,
+a tensor or noise, and a phrase that starts at "val" and takes the rest of the word would
+scan it again from every "val" in it."""
+LOOK_BACK_CHARS = 200
+"""How far before a phrase or number the words that qualify it are looked for."""
 
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -63,7 +77,7 @@ class Reading:
 
 # -- cleaning ---------------------------------------------------------------------------
 
-_FILE_LINE = re.compile(r'^\s*File ".*", line \d+.*$', re.MULTILINE)
+_FILE_LINE = re.compile(r'^[^\S\n]*File ".*", line \d+.*$', re.MULTILINE)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _SENTENCE_END = re.compile(r"[;!?]+|\.(?=\s|$)")
 _CLAUSE_BREAK = re.compile(
@@ -72,6 +86,29 @@ _CLAUSE_BREAK = re.compile(
 _HYPOTHETICAL = re.compile(r"(?P<start>^|\n|\|)[ \t]*(?:but |and |even )?if\b[^|\n]*", re.I)
 """A clause that starts with "if" says what would happen, not what happens."""
 _HAS_CONTENT = re.compile(r"[a-z0-9]", re.IGNORECASE)
+_LONG_WORD = re.compile(rf"(?<!\w)(\w{{{WORD_CHARS}}})\w+")
+
+
+def bounded(text: str) -> str:
+    """The part of ``text`` worth reading: each line cut to ``LINE_CHARS``, each word to
+    ``WORD_CHARS``, and of a long message its start and its end, cut at line breaks where
+    there are some.
+
+    Reading takes time in proportion to the text, and a service reads every message posted
+    to it: a pasted log of megabytes must not hold it up. The start keeps what the user
+    wrote, the end keeps the error a traceback closes with.
+    """
+    if len(text) > HEAD_CHARS + TAIL_CHARS:
+        head_end = text.rfind("\n", HEAD_CHARS // 2, HEAD_CHARS)
+        tail_start = text.find("\n", len(text) - TAIL_CHARS, len(text) - TAIL_CHARS // 2)
+        head = text[: head_end if head_end >= 0 else HEAD_CHARS]
+        tail = text[tail_start + 1 if tail_start >= 0 else len(text) - TAIL_CHARS :]
+        text = f"{head}\n{tail}"
+    if len(text) > LINE_CHARS:
+        text = "\n".join(line[:LINE_CHARS] for line in text.split("\n"))
+    if len(text) > WORD_CHARS:
+        text = _LONG_WORD.sub(r"\1", text)
+    return text
 
 
 def clean(text: str) -> str:
@@ -98,17 +135,160 @@ _NEGATION = re.compile(
 
 
 def negated(text: str, start: int) -> bool:
-    """Whether a negation comes shortly before ``start``, in the same clause."""
-    before = text[:start]
-    clause_start = max(before.rfind("|"), before.rfind("\n")) + 1
-    words = before[clause_start:].split()[-NEGATION_WINDOW:]
-    return bool(_NEGATION.search(" ".join(words)))
+    """Whether a negation comes shortly before ``start``, in the same clause.
+
+    Only ``LOOK_BACK_CHARS`` before ``start`` are searched, so that a long text with many
+    matches is not split again for each of them.
+    """
+    reach = max(0, start - LOOK_BACK_CHARS)
+    clause_start = max(text.rfind("|", reach, start), text.rfind("\n", reach, start)) + 1
+    words = text[max(clause_start, reach) : start].split()
+    if clause_start <= reach < start and _cuts_a_word(text, reach, "|"):
+        words = words[1:]
+    return bool(_NEGATION.search(" ".join(words[-NEGATION_WINDOW:])))
+
+
+def _cuts_a_word(text: str, at: int, separators: str) -> bool:
+    """Whether position ``at`` falls inside a word (whitespace and ``separators`` end words)."""
+    if at == 0:
+        return False
+    before, after = text[at - 1], text[at]
+    return not (before.isspace() or after.isspace() or before in separators)
+
+
+Needs = tuple[tuple[str, ...], ...]
+"""Words a text must hold for a pattern to match it, in lower case: one of each group."""
+
+_PARSER: Any = importlib.import_module("re._parser")
+"""The parser behind ``re.compile`` (private, hence untyped; :func:`needed_words` falls back
+to needing nothing should it ever change)."""
+_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
+_CASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+"""The non-ASCII letters that IGNORECASE matches to ASCII ones ("\u212a", the Kelvin sign, is
+a "k")."""
+
+
+def needed_words(pattern: str) -> Needs:
+    """Literal words every match of ``pattern`` (case-insensitive) contains, one of each group.
+
+    Read off the parsed pattern: a run of literal characters is needed wherever the part
+    holding it is (not under ``?``, ``*`` or a negative lookaround); of alternatives, each
+    gives its most telling need and one of those is needed. A text without them cannot
+    match, so the pattern need not be run over it, which is most of the time.
+    """
+    try:
+        groups = _needs(_PARSER.parse(pattern, re.IGNORECASE))
+    except Exception:  # a parser of another Python: the pattern is always run
+        return ()
+    return tuple(sorted({tuple(sorted(group)) for group in groups}))
+
+
+def _needs(items: Any) -> list[frozenset[str]]:
+    needs: list[frozenset[str]] = []
+    run = ""
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL" and av < 128:
+            run += chr(av).lower()
+            continue
+        if run:
+            needs.append(frozenset({run}))
+            run = ""
+        if name == "SUBPATTERN":
+            needs += _needs(av[-1])
+        elif name == "ATOMIC_GROUP":
+            needs += _needs(av)
+        elif name == "ASSERT":
+            needs += _needs(av[1])
+        elif name in _REPEATS and av[0] >= 1:
+            needs += _needs(av[2])
+        elif name == "BRANCH":
+            needs += _any_of(av[1])
+    if run:
+        needs.append(frozenset({run}))
+    return needs
+
+
+def _any_of(alternatives: Any) -> list[frozenset[str]]:
+    """The need of a choice: each alternative's most telling one, any of them."""
+    words: set[str] = set()
+    for alternative in alternatives:
+        needs = _needs(alternative)
+        if not needs:
+            return []
+        words |= max(needs, key=lambda group: (min(map(len, group)), -len(group)))
+    # a text holding "losses" holds "loss": the longer word adds nothing
+    return [frozenset(w for w in words if not any(v != w and v in w for v in words))]
 
 
 @dataclass(frozen=True)
 class _Phrase:
     pattern: re.Pattern[str]
     sets: Mapping[FactId, Value]
+    needs: tuple[int, ...]
+    """What a text must hold for ``pattern`` to match (:func:`needed_words`): for each group
+    of words, a mask of their bits in :attr:`Phrases.words`."""
+
+
+_KEY = 3
+"""Needed words are looked up by their first three characters."""
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """The knowledge base's phrases, compiled, with the words their matches need."""
+
+    entries: tuple[_Phrase, ...]
+    words: tuple[str, ...]
+    """Every word some phrase needs, each looked for once per text."""
+    by_key: Mapping[str, tuple[tuple[str, int], ...]]
+    """The words at least ``_KEY`` long, with their bits, by their first ``_KEY`` characters."""
+    short: tuple[tuple[str, int], ...]
+    """The shorter words, with their bits."""
+
+    @classmethod
+    def compile(cls, phrases: Iterable[Phrase]) -> Phrases:
+        phrases = list(phrases)
+        needs = [needed_words(phrase.pattern) for phrase in phrases]
+        words = tuple(sorted({word for groups in needs for group in groups for word in group}))
+        bit = {word: 1 << index for index, word in enumerate(words)}
+        by_key: dict[str, list[tuple[str, int]]] = {}
+        for word in words:
+            if len(word) >= _KEY:
+                by_key.setdefault(word[:_KEY], []).append((word, bit[word]))
+        entries = tuple(
+            _Phrase(
+                re.compile(phrase.pattern, re.IGNORECASE),
+                phrase.sets,
+                tuple(sum(bit[word] for word in group) for group in groups),
+            )
+            for phrase, groups in zip(phrases, needs, strict=True)
+        )
+        return cls(
+            entries=entries,
+            words=words,
+            by_key={key: tuple(found) for key, found in by_key.items()},
+            short=tuple((word, bit[word]) for word in words if len(word) < _KEY),
+        )
+
+    def candidates(self, text: str) -> Iterator[_Phrase]:
+        """The phrases that may match ``text``, in order: those whose needs it holds."""
+        folded = text.translate(_CASE_FOLD).lower()
+        present = 0
+        for word, bit in self.short:
+            if word in folded:
+                present |= bit
+        keys = set(map("".join, zip(folded, folded[1:], folded[2:], strict=False)))
+        for key in keys.intersection(self.by_key):
+            for word, bit in self.by_key[key]:
+                if word in folded:
+                    present |= bit
+        for entry in self.entries:
+            for group in entry.needs:
+                if not present & group:
+                    break
+            else:
+                yield entry
 
 
 def _cue(match: re.Match[str]) -> tuple[int, int]:
@@ -124,12 +304,12 @@ class PhraseMatch:
     """Some phrase matched only under a negation ("the loss is not nan")."""
 
 
-def match_phrases(phrases: list[_Phrase], text: str) -> PhraseMatch:
+def match_phrases(phrases: Phrases, text: str) -> PhraseMatch:
     """Facts from the first phrases that match, each cue used once, negations skipped."""
     facts: dict[FactId, Value] = {}
     taken: list[tuple[int, int]] = []
     saw_negation = False
-    for phrase in phrases:
+    for phrase in phrases.candidates(text):
         for match in phrase.pattern.finditer(text):
             start, end = _cue(match)
             if any(start < e and s < end for s, e in taken):
@@ -146,8 +326,12 @@ def match_phrases(phrases: list[_Phrase], text: str) -> PhraseMatch:
 
 # -- numbers ----------------------------------------------------------------------------
 
-_NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?"
-_END = r"(?![\d.]*\d)"  # the whole number, not a prefix of it
+# A number is read from its first digit only (``(?<!\d)``), its runs of digits are never
+# given back (``(?>...)``: a shorter run is followed by a digit, which _END refuses anyway)
+# and _END only walks the dots after it. Without these, a line of digits took time in the
+# cube of its length: every start, every length, and a scan to the end for each.
+_NUM = r"[-+]?+(?<!\d)(?:(?>\d+)(?:\.(?>\d*))?|\.(?>\d+))(?:e[-+]?+(?>\d+))?"
+_END = r"(?!\.*+\d)"  # the whole number, not a prefix of it ("1.2.3" is no number)
 _WORD_NUMBERS = {
     "two": 2,
     "three": 3,
@@ -290,29 +474,29 @@ def _count(value: str, multiplier: str | None) -> float:
 
 
 _LR = re.compile(
-    rf"\b(?:lr|learning[ _-]?rate|step size)\b[^\d\n|-]{{0,15}}?(?P<value>{_NUM}){_END}(?!\s*%)",
+    rf"\b(?:lr|learning[ _-]?rate|step size)\b[^\d\n|-]{{0,15}}?(?P<value>{_NUM}){_END}(?!\s*+%)",
     re.IGNORECASE,
 )
 _LR_BEFORE = re.compile(
-    rf"(?P<value>{_NUM}){_END}\s*(?:as (?:the |my )?|for (?:the )?)?(?:lr|learning rate)\b",
+    rf"(?P<value>{_NUM}){_END}\s*+(?:as (?:the |my )?|for (?:the )?)?(?:lr|learning rate)\b",
     re.IGNORECASE,
 )
 _EPOCHS = re.compile(
-    rf"(?P<value>{_NUM}){_END}\s*(?P<mult>k\b)?\s*(?P<unit>epochs?|steps|iterations|iters|updates)\b",
+    rf"(?P<value>{_NUM}){_END}\s*+(?P<mult>k\b)?\s*+(?P<unit>epochs?|steps|iterations|iters|updates)\b",
     re.IGNORECASE,
 )
 _TRAINING_WORDS = {"for", "trained", "train", "training", "ran", "run", "after", "only", "just"}
 _TIME_MARKERS = {"after", "at", "by", "in", "within", "until", "around", "since", "from", "before"}
 _SIZE = re.compile(
-    rf"(?P<value>{_NUM}){_END}\s*(?P<mult>k|m|mil|thousand|million)?\s*"
+    rf"(?P<value>{_NUM}){_END}\s*+(?P<mult>k|m|mil|thousand|million)?\s*+"
     r"(?:training |labell?ed |train |total )?"
     r"(?P<unit>samples?|examples?|rows|images|pictures|photos|data ?points|records|instances|"
     r"sentences|documents|texts|observations|items|sequences|patients|entries)\b",
     re.IGNORECASE,
 )
-_PER_CLASS = re.compile(r"^\s*(?:per|each|for each|in each|of each)\s+(?:class|category)", re.I)
-_PER_BATCH = re.compile(r"^\s*(?:per|each|a|in each|in a)\s+(?:batch|step|epoch|second)", re.I)
-_SHARE = re.compile(rf"(?P<value>{_NUM}){_END}\s*%", re.IGNORECASE)
+_PER_CLASS = re.compile(r"\s*+(?:per|each|for each|in each|of each)\s++(?:class|category)", re.I)
+_PER_BATCH = re.compile(r"\s*+(?:per|each|a|in each|in a)\s++(?:batch|step|epoch|second)", re.I)
+_SHARE = re.compile(rf"(?P<value>{_NUM}){_END}\s*+%", re.IGNORECASE)
 _CLASS_WORDS = re.compile(
     r"\b(?:class\w*|labels?|positives?|negatives?|minority|majority|zeros|ones|fraud\w*|spam|"
     r"defaults?|anomal\w*|samples are|examples are|"
@@ -325,45 +509,45 @@ _METRIC_WORDS = re.compile(
     re.IGNORECASE,
 )
 _RATIO = re.compile(
-    rf"(?P<a>{_NUM}){_END}\s*(?::|/|to(?= \S+ ratio))\s*(?P<b>{_NUM}){_END}"
-    rf"|(?P<times>{_NUM}){_END}\s*(?:x|times)\s+(?:more|as many|as common|as frequent)",
+    rf"(?P<a>{_NUM}){_END}\s*+(?::|/|to(?= \S+ ratio))\s*+(?P<b>{_NUM}){_END}"
+    rf"|(?P<times>{_NUM}){_END}\s*+(?:x|times)\s++(?:more|as many|as common|as frequent)",
     re.IGNORECASE,
 )
 _LOSS_VALUE = re.compile(
     rf"(?<!val )(?<!val_)(?<!validation )(?<!test )\b(?:loss|cost)\b[^\d\n|%]{{0,40}}?"
-    rf"(?P<value>{_NUM}){_END}(?!\s*(?:%|epochs?|steps|iterations|iters|classes|samples))"
-    rf"(?:\s*(?:to|->|→)\s*(?P<after>{_NUM}){_END})?",
+    rf"(?P<value>{_NUM}){_END}(?!\s*+(?:%|epochs?|steps|iterations|iters|classes|samples))"
+    rf"(?:\s*+(?:to|->|→)\s*+(?P<after>{_NUM}){_END})?",
     re.IGNORECASE,
 )
 _STUCK_VALUE = re.compile(
-    rf"\b(?:stuck|plateau\w*|stays?|hovers?|sits?|remains?|flat\w*)\s+(?:at|around|near|on|about)"
-    rf"\s+(?:~\s*)?(?P<value>{_NUM}){_END}(?!\s*%)",
+    rf"\b(?:stuck|plateau\w*|stays?|hovers?|sits?|remains?|flat\w*)\s++(?:at|around|near|on|about)"
+    rf"\s++(?:~\s*+)?(?P<value>{_NUM}){_END}(?!\s*+%)",
     re.IGNORECASE,
 )
 _ACCURACY = re.compile(
-    rf"\b(?P<role>(?:val\w*|validation|test|dev|train\w*)\s*(?:set\s*)?)?(?:acc|accuracy)\b"
-    rf"[^\d\n|]{{0,30}}?(?P<value>{_NUM}){_END}(?:\s*(?:-|to)\s*(?P<upper>{_NUM}){_END})?\s*(?P<pct>%)?"
-    r"(?!\s*(?:epochs?|steps|iterations|iters|classes|samples|layers|hours|minutes|days)\b)",
+    rf"\b(?P<role>(?:val\w*|validation|test|dev|train\w*)\s*+(?:set\s*+)?)?(?:acc|accuracy)\b"
+    rf"[^\d\n|]{{0,30}}?(?P<value>{_NUM}){_END}(?:\s*+(?:-|to)\s*+(?P<upper>{_NUM}){_END})?"
+    r"\s*+(?P<pct>%)?(?!\s*+(?:epochs?|steps|iterations|iters|classes|samples|layers|hours|minutes|days)\b)",
     re.IGNORECASE,
 )
 _ACCURACY_AFTER = re.compile(
-    rf"(?P<value>{_NUM}){_END}\s*(?P<pct>%)\s*(?P<role>(?:val\w*|validation|test|train\w*)\s+)?"
+    rf"(?P<value>{_NUM}){_END}\s*+(?P<pct>%)\s*+(?P<role>(?:val\w*|validation|test|train\w*)\s++)?"
     r"(?:acc|accuracy)\b",
     re.IGNORECASE,
 )
 _AUC = re.compile(rf"\b(?:roc.?)?auc\b[^\d\n|]{{0,20}}?(?P<value>{_NUM}){_END}", re.I)
-_DROPOUT = re.compile(rf"\bdropout\b[^\d\n|]{{0,12}}?(?P<value>{_NUM}){_END}\s*(?P<pct>%)?", re.I)
+_DROPOUT = re.compile(rf"\bdropout\b[^\d\n|]{{0,12}}?(?P<value>{_NUM}){_END}\s*+(?P<pct>%)?", re.I)
 _WEIGHT_DECAY = re.compile(rf"\bweight.?decay\b[^\d\n|]{{0,12}}?(?P<value>{_NUM}){_END}", re.I)
 _ROLE = (
     r"(?P<role>train(?:ing)?|val(?:id|idation)?|test|dev)\b"
     r"(?P<gap>(?:[^\d\n](?!\btrain(?:ing)?\b|\bval\w*|\btest\b)){0,25}?)"
 )
 _SCORE_AFTER_ROLE = re.compile(
-    rf"\b{_ROLE}(?P<value>{_NUM}){_END}\s*(?P<pct>%)?(?!\s*(?:epochs?|steps|samples|rows|images))",
+    rf"\b{_ROLE}(?P<value>{_NUM}){_END}\s*+(?P<pct>%)?(?!\s*+(?:epochs?|steps|samples|rows|images))",
     re.IGNORECASE,
 )
 _SCORE_BEFORE_ROLE = re.compile(
-    rf"(?P<value>{_NUM}){_END}\s*(?P<pct>%)?\s*(?:acc\w*\s+|accuracy\s+)?(?:(?:on|in)\s+(?:the\s+)?)?"
+    rf"(?P<value>{_NUM}){_END}\s*+(?P<pct>%)?\s*+(?:acc\w*\s++|accuracy\s++)?(?:(?:on|in)\s++(?:the\s++)?)?"
     r"(?P<role>train(?:ing)?|val(?:id|idation)?|test|dev)\b",
     re.IGNORECASE,
 )
@@ -373,9 +557,21 @@ def _percent(value: float, pct: str | None) -> float:
     return value if pct or value > 1.0 else value * 100.0
 
 
+_LETTERS = re.compile(r"[a-zA-Z]+")
+
+
 def _words_before(text: str, start: int, count: int = 2) -> list[str]:
-    words = [w.lower() for w in re.findall(r"[a-zA-Z]+", text[:start])]
+    """The last ``count`` words before ``start``, within ``LOOK_BACK_CHARS``."""
+    reach = max(0, start - LOOK_BACK_CHARS)
+    found = _LETTERS.finditer(text, reach, start)
+    words = [
+        m.group().lower() for m in found if not (m.start() == reach and _letter_before(text, reach))
+    ]
     return words[-count:]
+
+
+def _letter_before(text: str, at: int) -> bool:
+    return at > 0 and text[at - 1].isascii() and text[at - 1].isalpha()
 
 
 def read_learning_rate(text: str, context: Context) -> Value | None:
@@ -409,12 +605,11 @@ def read_epochs(text: str) -> Value | None:
 
 def read_dataset_size(text: str, context: Context) -> Value | None:
     for match in _SIZE.finditer(text):
-        after = text[match.end() :]
         before = _words_before(text, match.start(), 3)
-        if _PER_BATCH.match(after) or any(w.startswith("batch") for w in before):
+        if _PER_BATCH.match(text, match.end()) or any(w.startswith("batch") for w in before):
             continue
         count = _count(match.group("value"), match.group("mult"))
-        if _PER_CLASS.match(after):
+        if _PER_CLASS.match(text, match.end()):
             if context.classes is None:
                 continue
             count *= context.classes
@@ -697,9 +892,9 @@ _NO = re.compile(
     re.IGNORECASE,
 )
 _ANSWER_NUMBER = re.compile(
-    rf"(?P<value>{_NUM}){_END}\s*(?P<mult>k|m|mil|thousand|million)?\b\s*(?P<pct>%)?", re.I
+    rf"(?P<value>{_NUM}){_END}\s*(?P<mult>k|m|mil|thousand|million)?\b\s*+(?P<pct>%)?", re.I
 )
-_RATIO_ANSWER = re.compile(rf"(?P<a>{_NUM}){_END}\s*(?::|/|to)\s*(?P<b>{_NUM}){_END}")
+_RATIO_ANSWER = re.compile(rf"(?P<a>{_NUM}){_END}\s*+(?::|/|to)\s*+(?P<b>{_NUM}){_END}")
 _BARE_NUMBER = re.compile(r"\d*\.\d+")
 _GENERIC_PARTS = frozenset({"very", "with", "too", "custom", "based", "after", "raw", "one"})
 
@@ -708,9 +903,7 @@ class TextReader:
     def __init__(self, kb: KnowledgeBase, phrasings: Path = PHRASINGS) -> None:
         self.kb = kb
         self.phrasings = phrasings
-        self._phrases = [
-            _Phrase(re.compile(phrase.pattern, re.IGNORECASE), phrase.sets) for phrase in kb.phrases
-        ]
+        self._phrases = Phrases.compile(kb.phrases)
         self._yes_no = {fact: self._yes_no_values(fact) for fact in kb.facts}
 
     def read(
@@ -723,8 +916,10 @@ class TextReader:
 
         ``expecting`` is the fact of the pending question: a short answer is read against
         it. ``known`` holds facts already established (the optimizer, the task), which
-        change how numbers read.
+        change how numbers read. Of a long text only its start and its end are read
+        (:func:`bounded`).
         """
+        text = bounded(text)
         cleaned = clean(text)
         if not _HAS_CONTENT.search(cleaned):
             return Reading()
