@@ -11,7 +11,7 @@ from torch import nn
 
 from probes.api import run
 from probes.model.lr_range import Fall, compare, find_fall, learning_rate_bucket, suggest
-from probes.model.short_fit import classify_trend
+from probes.model.short_fit import _gap, classify_trend
 
 
 def test_lr_range_finds_a_healthy_rate_close(cases: Any) -> None:
@@ -230,3 +230,28 @@ def test_short_fit_sees_dropout_split_train_and_eval_mode(cases: Any) -> None:
 )
 def test_loss_curves_are_classified(curve: list[float], trend: str) -> None:
     assert classify_trend(curve, [], reference=1.0) == trend
+
+
+@pytest.mark.parametrize(
+    ("train", "valid", "reference", "accuracy_gap", "gap"),
+    [
+        (0.035, 0.066, 1.1, None, "none"),
+        (0.05, 1.2, math.log(2), None, "large"),
+        (0.2, 0.3, math.log(2), 0.25, "large"),
+        (0.6, 0.2, math.log(2), None, "valid_better"),
+        (0.035, 0.066, None, None, "large"),
+        (0.3, float("nan"), 1.0, None, "none"),
+    ],
+    ids=[
+        "small-next-to-a-blind-guess",
+        "far-in-units-of-a-blind-guess",
+        "accuracy-gap",
+        "valid-better",
+        "ratio-when-no-reference",
+        "not-finite",
+    ],
+)
+def test_short_fit_judges_the_gap_in_units_of_a_blind_guess(
+    train: float, valid: float, reference: float | None, accuracy_gap: float | None, gap: str
+) -> None:
+    assert _gap(train, valid, reference, accuracy_gap) == gap
