@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
 
 from assistant.engine import CLARIFY_QUESTION, REPHRASE, Engine
 from assistant.replies import Question, Text
@@ -12,16 +18,33 @@ from assistant.session import Session
 from assistant.text import (
     NONE_LABEL,
     PHRASINGS,
+    Context,
+    Phrases,
     Reading,
     TextReader,
+    bounded,
     clean,
     learning_rate_level,
     load_phrasings,
+    match_phrases,
+    needed_words,
     negated,
+    read_accuracy_level,
+    read_class_balance,
+    read_dataset_size,
+    read_epochs,
+    read_learning_rate,
+    read_loss_at_chance,
+    read_numbers,
+    read_regularisation,
+    read_train_valid_gap,
     text_model,
 )
 from knowledge import load
 from knowledge.loader import KnowledgeBase, bundled
+from knowledge.schema import Phrase
+
+STORIES = Path(__file__).resolve().parents[2] / "benchmarks" / "stories.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -429,3 +452,166 @@ def test_session_asks_which_reading_was_meant(kb: KnowledgeBase) -> None:
 
 def test_session_asks_to_rephrase_what_it_cannot_read(kb: KnowledgeBase) -> None:
     assert Session(Engine(kb)).send("it's bad") == [Text(text=REPHRASE, tone="notice")]
+
+
+# -- reading time is bounded ------------------------------------------------------------
+
+SAFE_SECONDS = 1.0
+"""A safety bound, not a benchmark: these took from seconds to minutes when reading time
+grew with the cube of a run of digits."""
+
+
+def seconds(read: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    read()
+    return time.perf_counter() - start
+
+
+def pasted_traceback(size: int) -> str:
+    frame = (
+        '  File "/venv/lib/python3.11/site-packages/torch/nn/modules/module.py", line 1501, '
+        "in _call_impl\n    return forward_call(*args, **kwargs)\n"
+    )
+    frames = frame * (size // len(frame))
+    return (
+        "Training crashes after a few batches:\nTraceback (most recent call last):\n"
+        f"{frames}torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB\n"
+    )
+
+
+HOSTILE = {
+    "digits": "0" * 5000,
+    "digits-then-percent": "9" * 5000 + "%",
+    "dots-and-digits": "0." * 2500,
+    "version-numbers": "1.2.3." * 850,
+    "dots-after-a-number": "1." + "." * 5000 + "x",
+    "digits-then-dots": "0" * 2500 + "." * 2500,
+    "spaces-after-a-number": "5" + " " * 5000 + "x",
+    "exponents": "1e5" * 1700,
+    "signs": "-1+" * 1700,
+    "lr": "lr " + "1" * 5000 + "%",
+    "loss": "loss " + "0" * 5000 + " epochs",
+    "accuracy": "val acc 5" + " " * 5000 + "epochs",
+    "train-valid": "train " + "9" * 2500 + " val " + "8" * 2500,
+    "stuck": "stuck at " + "1" * 5000 + "%",
+    "samples": "5 " * 2500 + "samples",
+    "ratio": "1/" * 2500,
+    "one-long-word": "valimprovdecreasscal" * 250,
+    "many-negations": "the loss is not nan " * 250,
+    "many-epochs": "at 1 epochs " * 400,
+}
+READERS: dict[str, Callable[[str], object]] = {
+    "learning_rate": lambda text: read_learning_rate(text, Context()),
+    "epochs": read_epochs,
+    "dataset_size": lambda text: read_dataset_size(text, Context(classes=10)),
+    "class_balance": lambda text: read_class_balance(text, Context()),
+    "train_valid_gap": read_train_valid_gap,
+    "accuracy_level": lambda text: read_accuracy_level(text, Context()),
+    "regularisation": lambda text: read_regularisation(text, Context()),
+    "loss_at_chance": lambda text: read_loss_at_chance(text, Context(stuck=True)),
+    "numbers": lambda text: read_numbers(text, Context()),
+}
+
+
+@pytest.mark.parametrize("text", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_hostile_messages_are_read_quickly(reader: TextReader, text: str) -> None:
+    assert seconds(lambda: reader.read(text)) < SAFE_SECONDS
+    assert seconds(lambda: reader.read(text, expecting="dataset_size")) < SAFE_SECONDS
+
+
+@pytest.mark.parametrize("reader_name", list(READERS))
+@pytest.mark.parametrize("text", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_each_number_reader_is_quick_on_the_whole_text(reader_name: str, text: str) -> None:
+    read = READERS[reader_name]
+    # the whole text, not the part TextReader.read keeps: the patterns themselves are linear
+    assert seconds(lambda: read(clean(text))) < SAFE_SECONDS
+
+
+def test_a_20kb_traceback_is_read_quickly_and_its_error_is_kept(reader: TextReader) -> None:
+    text = pasted_traceback(20_000)
+    assert len(text) > 20_000
+    elapsed = seconds(lambda: reader.read(text))
+    assert elapsed < SAFE_SECONDS
+    assert reader.read(text).facts["crash"] == "out_of_memory"
+
+
+def test_a_long_message_keeps_its_start_and_its_end() -> None:
+    text = "my loss is nan\n" + "x = 1\n" * 5000 + "CUDA out of memory\n"
+    kept = bounded(text)
+    assert len(kept) < 8100
+    assert kept.startswith("my loss is nan\n")
+    assert kept.endswith("CUDA out of memory\n")
+
+
+def test_a_typical_message_is_kept_whole() -> None:
+    text = "Training a small CNN on 180 chest X-rays.\nTrain accuracy hits 100%."
+    assert bounded(text) == text
+
+
+def test_long_lines_and_words_are_cut() -> None:
+    assert bounded("a" * 5000) == "a" * 100
+    assert bounded("loss " + "y " * 3000) == "loss " + "y " * 997 + "y"
+
+
+# -- phrases are only run where they can match ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        ("nan", (("nan",),)),
+        (r"(?:the )?cat", (("cat",),)),
+        (r"(?!not )nan", (("nan",),)),
+        (r"(?<=very )high", (("high",), ("very ",))),
+        (
+            r"\b(loss|losses|cost)\b.{0,40}?(?P<cue>explod\w*|blows? up)",
+            (("blow", "explod"), ("cost", "loss")),
+        ),
+        (r"a|\d+", ()),
+        (r"(?:ab)*", ()),
+        (r"[xy]z", (("z",),)),
+    ],
+    ids=[
+        "literal",
+        "optional",
+        "negative-lookahead",
+        "lookbehind",
+        "alternatives",
+        "open",
+        "star",
+        "class",
+    ],
+)
+def test_needed_words(pattern: str, needs: tuple[tuple[str, ...], ...]) -> None:
+    assert needed_words(pattern) == needs
+
+
+def _texts() -> list[str]:
+    stories = yaml.safe_load(STORIES.read_text(encoding="utf-8"))["stories"]
+    cases = COMPLAINTS + NEGATIONS_AND_TRAPS + NUMBERS + TRACEBACKS
+    return (
+        [str(story["say"]) for story in stories]
+        + [str(param.values[0]) for param in cases]  # type: ignore[attr-defined]
+        + [sentence for sentence, _ in load_phrasings()]
+    )
+
+
+def test_the_prefilter_never_skips_a_phrase_that_matches(kb: KnowledgeBase) -> None:
+    book = Phrases.compile(kb.phrases)
+    every = replace(book, entries=tuple(replace(entry, needs=()) for entry in book.entries))
+    for text in _texts():
+        for variant in (text, text.upper()):
+            cleaned = clean(variant)
+            assert match_phrases(book, cleaned) == match_phrases(every, cleaned), variant
+
+
+def test_letters_ignorecase_takes_for_ascii_ones_still_match() -> None:
+    # "\u212a" (the Kelvin sign) matches "k", "\u017f" (long s) matches "s", and so on
+    ascii_letter = re.compile("[a-z]", re.IGNORECASE)
+    odd = [chr(c) for c in range(128, sys.maxunicode + 1) if ascii_letter.fullmatch(chr(c))]
+    assert odd
+    book = Phrases.compile([Phrase(pattern="kiss", sets={"x": "y"})])
+    for letter in odd:
+        text = "".join(letter if re.fullmatch(c, letter, re.I) else c for c in "kiss")
+        assert text != "kiss"
+        assert match_phrases(book, text).facts == {"x": "y"}, ascii(letter)
