@@ -1,0 +1,107 @@
+"""Likelihood calibration: what the probes report on common setups points at the right cause.
+
+Each scenario is the set of facts the probes report on a kind of setup (not on one example file);
+the beliefs must rank the cause that setup really has, and raise no alarm on healthy ones.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.beliefs import BeliefModel
+from assistant.rules import derive
+from knowledge.loader import bundled
+from knowledge.types import CauseId, FactId, Value
+
+FOUND_AT = 0.5
+
+#: What every probe reports on a model that trains normally.
+HEALTHY_PROBES: dict[FactId, Value] = {
+    "loss_trend": "decreasing",
+    "overfit_one_batch": "pass",
+    "baseline_signal": "strong",
+    "constant_predictions": "no",
+    "update_ratio": "healthy",
+    "gradient_flow": "healthy",
+    "dead_units": "few",
+    "saturation": "no",
+    "nonfinite_values": "no",
+    "output_activation": "none",
+    "output_range_mismatch": "no",
+    "softmax_into_ce": "no",
+    "loss_task_fit": "fits",
+    "broadcast_mismatch": "no",
+    "label_format": "ok",
+    "crash": "none",
+    "mode_effect": "no",
+    "split_overlap": "no",
+    "leaky_feature": "no",
+    "valid_distribution": "same",
+    "dataset_size": "small",
+}
+
+
+@pytest.fixture(scope="module")
+def model() -> BeliefModel:
+    return BeliefModel(bundled())
+
+
+def confidences(model: BeliefModel, facts: dict[FactId, Value]) -> dict[CauseId, float]:
+    derived = {f: v for f, (v, _) in derive(facts, model.kb.rules).items()}
+    values = model.confidences({**facts, **derived})
+    return dict(zip(model.causes, (float(v) for v in values), strict=True))
+
+
+def found(model: BeliefModel, facts: dict[FactId, Value]) -> list[CauseId]:
+    return [c for c, p in confidences(model, facts).items() if p >= FOUND_AT]
+
+
+@pytest.mark.parametrize(
+    "task",
+    ["regression", "binary", "multiclass", "multilabel"],
+)
+def test_healthy_setup_raises_no_alarm(model: BeliefModel, task: Value) -> None:
+    facts = {**HEALTHY_PROBES, "task": task, "train_valid_gap": "none"}
+    assert found(model, facts) == ["eval.actually_fine"]
+
+
+def test_multilabel_task_alone_does_not_make_the_metric_suspect(model: BeliefModel) -> None:
+    facts = {**HEALTHY_PROBES, "task": "multilabel"}
+    assert confidences(model, facts)["eval.misleading_metric"] < FOUND_AT
+
+
+def test_metric_that_ignores_the_loss_is_found(model: BeliefModel) -> None:
+    facts = {**HEALTHY_PROBES, "task": "multilabel", "metric_follows_loss": "no"}
+    assert "eval.misleading_metric" in found(model, facts)
+
+
+def test_train_valid_gap_points_at_overfitting_not_at_a_healthy_model(
+    model: BeliefModel,
+) -> None:
+    beliefs = confidences(model, {**HEALTHY_PROBES, "train_valid_gap": "large"})
+    assert beliefs["model.overfitting"] > beliefs["eval.actually_fine"]
+
+
+def test_train_eval_mode_difference_beats_overfitting(model: BeliefModel) -> None:
+    facts = {
+        **HEALTHY_PROBES,
+        "loss_trend": "plateau_high",
+        "train_valid_gap": "large",
+        "mode_effect": "yes",
+    }
+    beliefs = confidences(model, facts)
+    assert beliefs["train.mode_mismatch"] > beliefs["model.overfitting"]
+    assert beliefs["train.mode_mismatch"] >= FOUND_AT
+
+
+def test_usual_learning_rate_is_not_evidence_against_too_low_when_range_test_says_so(
+    model: BeliefModel,
+) -> None:
+    index = model.causes.index("train.lr_too_low")
+    ratios = model.likelihood_ratios("learning_rate", "normal")
+    assert ratios is not None
+    assert 1 / 1.5 < ratios[index] < 1.5
+    facts = {**HEALTHY_PROBES, "loss_trend": "slow", "learning_rate": "normal"}
+    facts["lr_vs_suggested"] = "much_lower"
+    facts["update_ratio"] = "tiny"
+    assert "train.lr_too_low" in found(model, facts)
