@@ -105,3 +105,25 @@ def test_usual_learning_rate_is_not_evidence_against_too_low_when_range_test_say
     facts["lr_vs_suggested"] = "much_lower"
     facts["update_ratio"] = "tiny"
     assert "train.lr_too_low" in found(model, facts)
+
+
+def test_severe_imbalance_with_high_accuracy_points_at_the_imbalance(model: BeliefModel) -> None:
+    facts = {**HEALTHY_PROBES, "task": "binary", "train_valid_gap": "none"}
+    facts |= {"class_balance": "severe", "accuracy_level": "high"}
+    beliefs = confidences(model, facts)
+    assert beliefs["data.class_imbalance"] > beliefs["eval.actually_fine"]
+
+
+def test_plateau_without_regularisation_clues_points_at_a_small_model(model: BeliefModel) -> None:
+    facts = {**HEALTHY_PROBES, "task": "multiclass", "train_valid_gap": "none"}
+    facts |= {"loss_trend": "plateau_high", "overfit_one_batch": "fail"}
+    beliefs = confidences(model, facts)
+    assert beliefs["model.too_small"] > beliefs["train.over_regularized"]
+
+
+def test_collapse_to_one_output_points_at_over_regularisation(model: BeliefModel) -> None:
+    facts = {**HEALTHY_PROBES, "task": "binary", "train_valid_gap": "none"}
+    facts |= {"loss_trend": "slow", "overfit_one_batch": "fail", "constant_predictions": "yes"}
+    facts |= {"inputs_normalised": "no", "feature_scales": "similar"}
+    ranked = sorted(confidences(model, facts).items(), key=lambda item: -item[1])
+    assert ranked[0][0] == "train.over_regularized"
