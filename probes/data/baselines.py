@@ -42,6 +42,12 @@ PERMUTATIONS = 3
 STRONG = 0.1
 #: Skill or headline score must beat the best shuffled-label one by this much to count at all.
 MARGIN = 0.02
+#: Regression targets beyond this many robust standard deviations from the median are broken
+#: readings (a unit slip, a sentinel), left out so that a few of them cannot hide the signal.
+EXTREME_TARGET = 10.0
+#: A headline score must beat the shuffled-label one by this many standard errors of a
+#: chance-level score on the held-out rows, so that small tables do not pass on luck.
+CHANCE_ERRORS = 2.0
 #: Below this many rows early stopping's held-out tenth is too small to judge by.
 EARLY_STOPPING_ROWS = 1_000
 #: A balanced accuracy or R^2 at or above this looks too good to be true.
@@ -71,8 +77,13 @@ def baselines(target: TableSource, progress: ProgressFn) -> ProbeResult:
     scores = score_baselines(table, steps(PROBE, progress))
     checks = [signal(scores, table.task), too_good(scores, table.task)]
     noise = label_noise(scores.predictions, scores.target, table.task)
-    # With weak signal even the surest predictions are unsure, so disagreement means little.
-    if checks[0].value == "strong" and noise is not None:
+    # With weak signal even the surest predictions are unsure, so disagreement means little;
+    # but labels flipped at random keep the log loss near the dummy's while the headline score
+    # stays well above chance, and there the surest predictions are worth judging.
+    clear = checks[0].value == "strong" or (
+        checks[0].value == "weak" and _headline_skill(scores, table.task) >= STRONG
+    )
+    if clear and noise is not None:
         checks.append(noise)
     clean = "A quick gradient-boosted model finds clear signal in the data."
     return summarise(PROBE, checks, clean, time.perf_counter() - started)
@@ -87,6 +98,8 @@ def score_baselines(table: Table, step: Step) -> Scores:
 
 def _score(table: Table, step: Step) -> Scores:
     rows = sample_rows(table.rows, ROWS, seed=0)
+    if table.task == "regression":
+        rows = rows[ordinary_targets(label_codes(table)[rows])]
     inputs = as_numbers(table.features.iloc[rows])
     inputs[np.isinf(inputs)] = np.nan
     target = label_codes(table)[rows]
@@ -116,13 +129,24 @@ def _score(table: Table, step: Step) -> Scores:
     return Scores(skill, permuted, headline, permuted_headline, predicted, target)
 
 
+def ordinary_targets(target: np.ndarray) -> np.ndarray:
+    """A mask of the regression targets within EXTREME_TARGET robust deviations of the median."""
+    centre = np.median(target)
+    spread = 1.4826 * np.median(np.abs(target - centre))
+    if spread == 0:
+        return np.ones(len(target), dtype=bool)
+    return np.abs(target - centre) <= EXTREME_TARGET * spread
+
+
 def signal(scores: Scores, task: str) -> Check:
     """strong, weak or none, from the skill and the shuffled-label reference."""
     reference = max(scores.permuted)
+    chance = _chance_headline(scores, task)
     # Log loss punishes an unsure model, the headline score a mostly-wrong one: either can show
     # a faint signal the other misses.
     beats_loss = scores.skill >= max(reference, 0.0) + MARGIN
-    beats_headline = scores.headline >= max(scores.permuted_headline) + MARGIN
+    margin = max(MARGIN, CHANCE_ERRORS * _chance_error(scores, task))
+    beats_headline = scores.headline >= max(max(scores.permuted_headline), chance) + margin
     if not (beats_loss or beats_headline):
         value, severity = "none", "fail"
     elif scores.skill < STRONG:
@@ -160,6 +184,28 @@ def too_good(scores: Scores, task: str) -> Check:
         "which is too good to be true for most real data",
         values={"headline_metric": metric},
     )
+
+
+def _chance_headline(scores: Scores, task: str) -> float:
+    """Balanced accuracy of a guess (1 / classes); an R^2 of 0 for numbers."""
+    if task == "regression":
+        return 0.0
+    return 1.0 / scores.predictions.shape[1]
+
+
+def _chance_error(scores: Scores, task: str) -> float:
+    """Standard error of a chance-level headline score on one held-out fold."""
+    if task == "regression":
+        return 0.0
+    chance = _chance_headline(scores, task)
+    held_out = max(1, len(scores.target) // FOLDS)
+    return float(np.sqrt(chance * (1 - chance) / held_out))
+
+
+def _headline_skill(scores: Scores, task: str) -> float:
+    """The headline score rescaled so that chance is 0 and perfect is 1."""
+    chance = _chance_headline(scores, task)
+    return (scores.headline - chance) / (1 - chance)
 
 
 def metric_name(task: str) -> str:
