@@ -16,6 +16,7 @@ to it.
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import math
 import re
@@ -446,11 +447,20 @@ def chance_class_count(loss: float, context: Context) -> int | None:
     elif context.classes:
         candidates = iter([context.classes])
     else:
-        candidates = iter(range(2, 1001 if context.stuck else 11))
+        # ln(k) rises with k: start a little below loss / 1.02, stop a little past loss / 0.98
+        below = bisect.bisect_left(_LOGS, loss / 1.02) - 2
+        candidates = iter(range(max(below, 0) + 2, 1001 if context.stuck else 11))
     for k in candidates:
-        if k >= 2 and abs(loss - math.log(k)) <= 0.02 * math.log(k):
+        log_k = math.log(k)
+        if k >= 2 and abs(loss - log_k) <= 0.02 * log_k:
             return k
+        if log_k - loss > 0.03 * log_k:
+            return None
     return None
+
+
+_LOGS = tuple(math.log(k) for k in range(2, 1001))
+"""ln(k) for k from 2 to 1000."""
 
 
 def accuracy_level(percent: float, context: Context) -> Value | None:

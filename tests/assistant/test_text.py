@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import time
@@ -23,6 +24,7 @@ from assistant.text import (
     Reading,
     TextReader,
     bounded,
+    chance_class_count,
     clean,
     learning_rate_level,
     load_phrasings,
@@ -617,3 +619,18 @@ def test_letters_ignorecase_takes_for_ascii_ones_still_match() -> None:
         text = "".join(letter if re.fullmatch(c, letter, re.I) else c for c in "kiss")
         assert text != "kiss"
         assert match_phrases(book, text).facts == {"x": "y"}, ascii(letter)
+
+
+@pytest.mark.parametrize("stuck", [False, True], ids=["moving", "stuck"])
+def test_chance_class_count_is_the_first_k_within_two_percent(stuck: bool) -> None:
+    def plain(loss: float) -> int | None:
+        top = 1000 if stuck else 10
+        return next(
+            (k for k in range(2, top + 1) if abs(loss - math.log(k)) <= 0.02 * math.log(k)), None
+        )
+
+    losses = [i / 1000 for i in range(-100, 7500)] + [
+        math.log(k) * f for k in range(2, 1001) for f in (0.98, 1.02)
+    ]
+    context = Context(stuck=stuck)
+    assert [chance_class_count(x, context) for x in losses] == [plain(x) for x in losses]
