@@ -338,6 +338,40 @@ def user_step(
     return as_float(value)
 
 
+#: Modules that behave differently in train and eval mode.
+MODE_SENSITIVE = (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd)
+
+
+def mode_sensitive(model: nn.Module) -> list[nn.Module]:
+    return [m for m in model.modules() if isinstance(m, MODE_SENSITIVE)]
+
+
+def step_in_eval_mode(
+    target: Target,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    inputs: Tensor,
+    targets: Tensor,
+) -> tuple[float, bool]:
+    """One ``user_step`` from train mode; also whether it ran the model with its dropout or
+    batch norm in eval mode (the step calls model.eval()), which turns training into
+    evaluation: dropout off, batch norm on frozen running statistics."""
+    sensitive = mode_sensitive(model)
+    seen: list[bool] = []
+
+    def record(module: nn.Module, args: tuple[object, ...]) -> None:
+        seen.append(any(not m.training for m in sensitive))
+
+    model.train()
+    handle = model.register_forward_pre_hook(record)
+    try:
+        value = user_step(target, model, optimizer, inputs, targets)
+    finally:
+        handle.remove()
+    in_eval = any(seen) if seen else any(not m.training for m in sensitive)
+    return value, in_eval
+
+
 def as_float(value: object) -> float:
     if isinstance(value, Tensor) and value.numel() == 1:
         return float(value.detach())

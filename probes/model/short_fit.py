@@ -26,9 +26,10 @@ from probes.model.common import (
     forward,
     fresh_model,
     make_optimizer,
+    step_in_eval_mode,
     training_loss,
-    user_step,
 )
+from probes.model.train_step_check import EVAL_MODE_PROBLEM
 from probes.progress import ProgressFn
 from probes.result import ProbeResult, Series
 from probes.target import Target, loss_kind
@@ -66,12 +67,13 @@ def short_fit(target: Target, progress: ProgressFn) -> ProbeResult:
     if valid_x is not None and valid_y is not None:
         curves["valid"] = [evaluate_loss(model, loss, valid_x, valid_y)]
     steps: list[float] = []
+    eval_steps = 0
     deadline = Deadline(TIME_BUDGET)
     generator = torch.Generator().manual_seed(0)
     for epoch in range(MAX_EPOCHS):
-        model.train()
         for inputs, targets in epoch_batches(train_x, train_y, target.batch_size, generator):
-            value = user_step(target, model, optimizer, inputs, targets)
+            value, in_eval = step_in_eval_mode(target, model, optimizer, inputs, targets)
+            eval_steps += in_eval
             if target.train_step is None:
                 # a user's step may return nothing; the eval-mode curve covers it then
                 steps.append(value)
@@ -97,6 +99,9 @@ def short_fit(target: Target, progress: ProgressFn) -> ProbeResult:
     facts, values = _judge(
         target, model, loss, curves, steps, reference, (sample_x, sample_y), accuracy_gap
     )
+    values["steps_in_eval_mode"] = eval_steps
+    if eval_steps:
+        facts["mode_effect"] = "yes"
     report(1.0, "done")
     return _result(target, facts, values, curves, check_y)
 
@@ -174,12 +179,14 @@ def _judge(
         "end_loss": _finite(curves["train"][-1]),
         "chance_loss": reference,
     }
-    if "valid" in curves:
+    if "valid" in curves and all(math.isfinite(c[-1]) for c in curves.values()):
+        # a NaN curve says nothing about the gap between training and validation
         facts["train_valid_gap"] = _gap(
             curves["train"][-1], curves["valid"][-1], reference, accuracy_gap
         )
-        values["valid_loss"] = _finite(curves["valid"][-1])
         values["accuracy_gap"] = accuracy_gap
+    if "valid" in curves:
+        values["valid_loss"] = _finite(curves["valid"][-1])
     if trend != "nan":
         mode = _mode_ratio(model, loss, sample_x, sample_y)
         values["mode_ratio"] = mode
@@ -364,7 +371,9 @@ def _problems(
             f"The validation loss ({_text(values.get('valid_loss'))}) is well below the "
             f"training loss ({words['end']})."
         )
-    if facts.get("mode_effect") == "yes":
+    if values.get("steps_in_eval_mode"):
+        problems.append(EVAL_MODE_PROBLEM)
+    elif facts.get("mode_effect") == "yes":
         problems.append(
             f"Train and eval mode give losses {_text(values.get('mode_ratio'))} times apart "
             "(dropout or batch norm): evaluate with model.eval()."

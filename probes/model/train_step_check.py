@@ -20,7 +20,7 @@ from probes.model.common import (
     fresh_model,
     make_optimizer,
     sample,
-    user_step,
+    step_in_eval_mode,
 )
 from probes.progress import ProgressFn
 from probes.result import ProbeResult, Series
@@ -30,6 +30,11 @@ PROBE_ID = "train_step_check"
 BATCH = 32
 CALLS = 5
 STEP_SEED = 1234
+EVAL_MODE_PROBLEM = (
+    "Your train_step runs the model in eval mode (it calls model.eval()), so dropout is off "
+    "and batch norm uses its running statistics instead of the batch's: call model.train() "
+    "before the training forward pass."
+)
 
 
 def train_step_check(target: Target, progress: ProgressFn) -> ProbeResult:
@@ -42,6 +47,7 @@ def train_step_check(target: Target, progress: ProgressFn) -> ProbeResult:
     before = _weights(model)
     report(0.2, "calling your train_step")
     losses = [_call(target, model, optimizer, inputs, targets)]
+    in_eval = _runs_in_eval_mode(target, copy.deepcopy(model), inputs, targets)
     first_grads = _grads(model)
     updates = any(not torch.equal(before[n], p.detach()) for n, p in model.named_parameters())
     snapshot = copy.deepcopy(model)
@@ -54,7 +60,7 @@ def train_step_check(target: Target, progress: ProgressFn) -> ProbeResult:
         losses.append(_call(target, model, optimizer, inputs, targets))
     losses = [v if math.isfinite(v) else _measure(target, model, inputs, targets) for v in losses]
     report(1.0, "done")
-    return _result(clears, updates, losses)
+    return _result(clears, updates, losses, in_eval)
 
 
 def _call(
@@ -65,7 +71,13 @@ def _call(
     targets: Tensor,
 ) -> float:
     torch.manual_seed(STEP_SEED)
-    return user_step(target, model, optimizer, inputs, targets)
+    return step_in_eval_mode(target, model, optimizer, inputs, targets)[0]
+
+
+def _runs_in_eval_mode(target: Target, model: nn.Module, inputs: Tensor, targets: Tensor) -> bool:
+    """Whether a call from train mode runs the dropout or batch norm in eval mode (on a copy)."""
+    torch.manual_seed(STEP_SEED)
+    return step_in_eval_mode(target, model, make_optimizer(target, model), inputs, targets)[1]
 
 
 def _clean_grads(
@@ -123,7 +135,9 @@ def _no_step() -> ProbeResult:
     )
 
 
-def _result(clears: bool | None, updates: bool, losses: list[float]) -> ProbeResult:
+def _result(
+    clears: bool | None, updates: bool, losses: list[float], in_eval: bool = False
+) -> ProbeResult:
     falls = len(losses) >= 2 and math.isfinite(losses[-1]) and losses[-1] < losses[0]
     cleared = clears is not False
     facts = {
@@ -136,6 +150,7 @@ def _result(clears: bool | None, updates: bool, losses: list[float]) -> ProbeRes
         "first_loss": losses[0] if losses and math.isfinite(losses[0]) else None,
         "last_loss": losses[-1] if losses and math.isfinite(losses[-1]) else None,
         "parameters_changed": updates,
+        "runs_in_eval_mode": in_eval,
     }
     problems = []
     if not cleared:
@@ -153,6 +168,8 @@ def _result(clears: bool | None, updates: bool, losses: list[float]) -> ProbeRes
             f"The loss on a fixed batch did not fall over {len(losses)} calls of your "
             f"train_step ({_text(losses[0])} to {_text(losses[-1])})."
         )
+    if in_eval:
+        problems.append(EVAL_MODE_PROBLEM)
     series = [
         Series(
             name="train_step loss",

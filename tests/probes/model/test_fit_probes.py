@@ -255,3 +255,36 @@ def test_short_fit_judges_the_gap_in_units_of_a_blind_guess(
     train: float, valid: float, reference: float | None, accuracy_gap: float | None, gap: str
 ) -> None:
     assert _gap(train, valid, reference, accuracy_gap) == gap
+
+
+def _eval_step(model: nn.Module, batch: Any, loss: Any, optimizer: Any) -> float:
+    model.eval()
+    return _step(clear=True)(model, batch, loss, optimizer)  # type: ignore[no-any-return]
+
+
+def _batch_norm_model() -> nn.Module:
+    return nn.Sequential(nn.Linear(10, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 3))
+
+
+def test_train_step_check_sees_a_step_that_trains_in_eval_mode(cases: Any) -> None:
+    experiment = cases.classification(model=_batch_norm_model, train_step=_eval_step)
+    result = run("train_step_check", experiment)
+    assert result.status == "fail"
+    assert result.values["runs_in_eval_mode"] is True
+    assert result.finding.endswith(
+        "Your train_step runs the model in eval mode (it calls model.eval()), so dropout is "
+        "off and batch norm uses its running statistics instead of the batch's: call "
+        "model.train() before the training forward pass."
+    )
+
+
+def test_short_fit_sees_a_step_that_trains_in_eval_mode(cases: Any) -> None:
+    experiment = cases.classification(model=_batch_norm_model, train_step=_eval_step)
+    result = run("short_fit", experiment)
+    assert result.facts["mode_effect"] == "yes"
+    assert result.values["steps_in_eval_mode"] > 0
+
+
+def test_eval_mode_does_not_matter_without_dropout_or_batch_norm(cases: Any) -> None:
+    result = run("train_step_check", cases.classification(train_step=_eval_step))
+    assert result.values["runs_in_eval_mode"] is False
