@@ -127,3 +127,35 @@ def test_collapse_to_one_output_points_at_over_regularisation(model: BeliefModel
     facts |= {"inputs_normalised": "no", "feature_scales": "similar"}
     ranked = sorted(confidences(model, facts).items(), key=lambda item: -item[1])
     assert ranked[0][0] == "train.over_regularized"
+
+
+#: What the probes report when the loss turns NaN or inf during training.
+NAN_PROBES: dict[FactId, Value] = {
+    **HEALTHY_PROBES,
+    "loss_trend": "nan",
+    "nonfinite_values": "yes",
+    "gradient_flow": "exploding",
+}
+
+
+def leader(model: BeliefModel, facts: dict[FactId, Value]) -> CauseId:
+    return max(confidences(model, facts).items(), key=lambda item: item[1])[0]
+
+
+def test_nan_with_missing_cells_points_at_the_data(model: BeliefModel) -> None:
+    facts = {**NAN_PROBES, "missing_values": "some", "overfit_one_batch": "pass"}
+    assert leader(model, facts) == "data.missing_values"
+
+
+def test_nan_with_inputs_of_very_different_scales_points_at_the_scaling(
+    model: BeliefModel,
+) -> None:
+    facts = {**NAN_PROBES, "missing_values": "none", "update_ratio": "huge"}
+    facts |= {"inputs_normalised": "no", "feature_scales": "very_different"}
+    facts |= {"init_loss": "too_high", "depth": "shallow", "nonfinite_values": "no"}
+    assert leader(model, facts) == "data.unscaled_features"
+
+
+def test_nan_in_a_shallow_model_with_sane_inputs_points_at_an_overflow(model: BeliefModel) -> None:
+    facts = {**NAN_PROBES, "missing_values": "none", "update_ratio": "huge", "depth": "shallow"}
+    assert leader(model, facts) == "train.numerical_instability"
