@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from probes.data.categoricals import categoricals
 from probes.data.counts import class_balance, dataset_size
 from probes.data.leakage import leaky_feature
 from probes.data.outcome import Check, Step, plural, steps, summarise
 from probes.data.profile import build_profile
 from probes.data.quality import constant_columns, duplicate_rows, missing_values, row_hashes
-from probes.data.scales import feature_scales, inputs_normalised, outliers, spreads
+from probes.data.scales import (
+    Spread,
+    feature_scales,
+    inputs_normalised,
+    outliers,
+    spread_of,
+    spreads,
+)
 from probes.data.split import split_overlap, valid_distribution
 from probes.data.table import Table, TableSource, table_from_source
 from probes.progress import ProgressFn
@@ -44,7 +53,8 @@ def check_table(table: Table, step: Step) -> list[Check]:
     found += [duplicate_rows(table, profile, hashes), split_overlap(table, profile, hashes)]
     step(0.4, "measuring scales and extreme values")
     columns = spreads(profile)
-    found += [feature_scales(columns), inputs_normalised(columns), outliers(columns)]
+    found += [feature_scales(columns), inputs_normalised(columns)]
+    found.append(outliers(columns + _target_spread(table)))
     step(0.55, "looking for categorical columns")
     found.append(categoricals(table, profile))
     step(0.7, "looking for columns that give the label away")
@@ -53,3 +63,12 @@ def check_table(table: Table, step: Step) -> list[Check]:
     found.append(valid_distribution(table, profile))
     step(1.0, "done")
     return [check for check in found if check is not None]
+
+
+def _target_spread(table: Table) -> list[Spread]:
+    """A regression target's spread, so that broken readings of it count as outliers."""
+    if table.task != "regression":
+        return []
+    values = table.label.to_numpy(dtype=np.float64, na_value=np.nan)
+    spread = spread_of(f"{table.label_name} (target)", values[np.isfinite(values)])
+    return [spread] if spread is not None else []

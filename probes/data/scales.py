@@ -19,6 +19,8 @@ NORMALISED_SPAN = 0.01
 FAR_OUT = 3.0
 #: A column with at least this share of extreme values has "many" outliers.
 MANY_OUTLIERS = 0.01
+#: Values that commonly stand in for "missing": -1 and runs of nines (99, -999, 9999, ...).
+SENTINELS = (-1.0, *(sign * (10.0**digits - 1) for digits in range(2, 7) for sign in (1, -1)))
 #: How many columns a note names.
 NAMED = 3
 
@@ -45,12 +47,18 @@ def spreads(profile: Profile) -> list[Spread]:
     for column, name in enumerate(profile.names):
         if profile.text[column] or profile.constant[column]:
             continue
-        values = profile.sampled(column)
-        if len(values) < 2 or values.min() == values.max():
-            continue
-        low, q1, q3, high = np.quantile(values, [0.005, 0.25, 0.75, 0.995])
-        found.append(Spread(name, float(low), float(high), (float(q1), float(q3)), values))
+        spread = spread_of(name, profile.sampled(column))
+        if spread is not None:
+            found.append(spread)
     return found
+
+
+def spread_of(name: str, values: np.ndarray) -> Spread | None:
+    """The robust range of one column's finite values; None for fewer than two distinct."""
+    if len(values) < 2 or values.min() == values.max():
+        return None
+    low, q1, q3, high = np.quantile(values, [0.005, 0.25, 0.75, 0.995])
+    return Spread(name, float(low), float(high), (float(q1), float(q3)), values)
 
 
 def feature_scales(columns: list[Spread]) -> Check:
@@ -90,8 +98,10 @@ def inputs_normalised(columns: list[Spread]) -> Check:
 
 
 def outliers(columns: list[Spread]) -> Check:
-    """Share of values beyond Tukey's far fences, per column with more than two values."""
-    shares = [(column.name, _far_out_share(column)) for column in columns]
+    """Share of values beyond Tukey's far fences or at a stand-in for missing, per column."""
+    shares = [
+        (column.name, max(_far_out_share(column), _sentinel_share(column))) for column in columns
+    ]
     heavy = sorted(
         ((name, share) for name, share in shares if share >= MANY_OUTLIERS),
         key=lambda item: -item[1],
@@ -101,7 +111,8 @@ def outliers(columns: list[Spread]) -> Check:
         fact="outliers",
         value="many" if heavy else "few",
         severity="warn" if heavy else "ok",
-        note=f"extreme values (beyond 3 IQR of the quartiles) in "
+        note=f"extreme values (beyond 3 IQR of the quartiles, or stand-ins such as -1 or 9999 "
+        f"at the edge of the range) in "
         f"{plural(len(heavy), 'column')}: {shown}",
         values={"outlier_share_max": round(max((s for _, s in shares), default=0.0), 6)},
     )
@@ -119,3 +130,24 @@ def _far_out_share(column: Spread) -> float:
         return 0.0
     beyond = (column.values < q1 - FAR_OUT * iqr) | (column.values > q3 + FAR_OUT * iqr)
     return float(beyond.mean())
+
+
+def _sentinel_share(column: Spread) -> float:
+    """Share of a stand-in value such as -1 or 9999 that sits alone at the column's edge.
+
+    A stand-in is the column's minimum or maximum, and every other value lies on the far side
+    of it by a clear gap (-1 below counts that start at 0; 9999 above readings in the tens), so
+    a column whose real values run through -1 is not taken for one.
+    """
+    values = column.values
+    for edge in (values.min(), values.max()):
+        if edge not in SENTINELS:
+            continue
+        rest = values[values != edge]
+        if len(rest) == 0:
+            continue
+        gap = rest.min() - edge if edge < rest.min() else edge - rest.max()
+        spread = max(float(np.quantile(rest, 0.75) - np.quantile(rest, 0.25)), 1e-12)
+        if gap > 0 and ((edge == -1.0 and rest.min() >= 0) or gap >= FAR_OUT * spread):
+            return float((values == edge).mean())
+    return 0.0

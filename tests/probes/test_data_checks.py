@@ -233,9 +233,43 @@ def test_heavy_tails_are_many_outliers() -> None:
     result = check(frame)
 
     assert result.facts["outliers"] == "many"
-    assert "extreme values (beyond 3 IQR of the quartiles) in 1 column: x2 (3.0%)" in (
-        result.finding
-    )
+    assert (
+        "extreme values (beyond 3 IQR of the quartiles, or stand-ins such as -1 or 9999 at the "
+        "edge of the range) in 1 column: x2 (3.0%)"
+    ) in result.finding
+
+
+@pytest.mark.parametrize(
+    ("stand_in", "column"), [(-1.0, "count"), (-9999.0, "x2"), (9999.0, "x2")], ids=str
+)
+def test_stand_ins_for_missing_are_many_outliers(stand_in: float, column: str) -> None:
+    frame = healthy()
+    frame["count"] = np.random.default_rng(5).poisson(4, size=ROWS).astype(float)
+    frame.loc[:29, column] = stand_in
+
+    result = check(frame)
+
+    assert result.facts["outliers"] == "many"
+    assert f"{column} (3.0%)" in result.finding
+
+
+def test_a_column_that_runs_through_minus_one_has_no_stand_in() -> None:
+    frame = healthy()
+    frame["count"] = np.random.default_rng(5).integers(-3, 5, size=ROWS).astype(float)
+
+    assert check(frame).facts["outliers"] == "few"
+
+
+def test_a_regression_target_off_by_orders_of_magnitude_is_named() -> None:
+    rng = np.random.default_rng(0)
+    frame = healthy()
+    frame["y"] = 20 + frame["x0"] + 0.3 * rng.normal(size=ROWS)
+    frame.loc[:29, "y"] *= 1000.0
+
+    result = check(frame)
+
+    assert result.facts["outliers"] == "many"
+    assert "y (target) (3.0%)" in result.finding
 
 
 def test_a_copy_of_the_label_is_a_leak() -> None:
