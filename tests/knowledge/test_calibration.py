@@ -159,3 +159,12 @@ def test_nan_with_inputs_of_very_different_scales_points_at_the_scaling(
 def test_nan_in_a_shallow_model_with_sane_inputs_points_at_an_overflow(model: BeliefModel) -> None:
     facts = {**NAN_PROBES, "missing_values": "none", "update_ratio": "huge", "depth": "shallow"}
     assert leader(model, facts) == "train.numerical_instability"
+
+
+def test_a_metric_still_near_chance_does_not_argue_against_too_few_epochs(
+    model: BeliefModel,
+) -> None:
+    index = model.causes.index("train.too_few_epochs")
+    ratios = model.likelihood_ratios("accuracy_level", "chance")
+    assert ratios is not None
+    assert ratios[index] > 1 / 1.5
