@@ -86,7 +86,12 @@ def _label_format(target: Target, prediction: Tensor, targets: Tensor) -> str:
     values = targets.reshape(-1).double()
     units = prediction.shape[1] if prediction.ndim > 1 else 1
     if kind in CLASSIFICATION_LOSSES and targets.is_floating_point():
-        return "float_classes"
+        # whole numbers stored as floats are classes; other floats are no class labels at all
+        whole = bool((values == values.round()).all())
+        return "float_classes" if whole else "ok"
+    if kind in BINARY_LOSSES and not bool(((values >= 0) & (values <= 1)).all()):
+        # -1/+1 or other codes: the closest value the knowledge base has for them
+        return "strings"
     starts_at_one = values.numel() > 0 and float(values.min()) == 1
     if kind in CLASSIFICATION_LOSSES and units > 1 and starts_at_one:
         return "one_based" if float(values.max()) == units else "ok"
@@ -106,11 +111,18 @@ def _task_misfit(target: Target, prediction: Tensor, targets: Tensor) -> bool:
     task = target.task
     if kind == "nll" and not _log_probabilities(prediction):
         return True
+    if kind in CLASSIFICATION_LOSSES and _units(prediction) < 2:
+        # one class only: the loss is exactly 0 and no gradient flows
+        return True
     if task in ("binary", "multiclass") and kind in REGRESSION_LOSSES:
         return True
     if task == "multiclass" and kind in BINARY_LOSSES and not _one_hot(targets):
         return True
     return task == "regression" and kind in (*CLASSIFICATION_LOSSES, *BINARY_LOSSES)
+
+
+def _units(prediction: Tensor) -> int:
+    return int(prediction.shape[1]) if prediction.ndim > 1 else 1
 
 
 def _log_probabilities(prediction: Tensor) -> bool:
@@ -202,7 +214,7 @@ def _problems(
         )
     problems += _format_problem(facts["label_format"], name)
     if facts["loss_task_fit"] == "mismatch":
-        problems.append(_misfit_problem(target, name))
+        problems.append(_misfit_problem(target, name, prediction))
     return problems
 
 
@@ -219,15 +231,23 @@ def _format_problem(label_format: str, name: str) -> list[str]:
         "use labels.long().",
         "one_based": "The class labels run from 1 to the number of classes; they must start "
         "at 0: subtract 1.",
+        "strings": f"Some labels lie outside [0, 1]; {name} wants 0 or 1 (or a probability): "
+        "map them, e.g. (labels + 1) / 2 for -1/+1.",
     }
     return [texts[label_format]] if label_format in texts else []
 
 
-def _misfit_problem(target: Target, name: str) -> str:
+def _misfit_problem(target: Target, name: str, prediction: Tensor) -> str:
     kind = loss_kind(target.loss)
     if kind == "nll":
         return (
             "NLLLoss expects log-probabilities, but the model does not end in a log-softmax: "
             "add nn.LogSoftmax(dim=1) or use CrossEntropyLoss on the raw scores."
+        )
+    if kind in CLASSIFICATION_LOSSES and _units(prediction) < 2:
+        return (
+            f"{name} over a single output unit sees one class only, so the loss is 0 whatever "
+            "the model predicts and nothing is learnt: give the model one output per class, "
+            "or use BCEWithLogitsLoss for two classes and MSELoss for a regression."
         )
     return f"{name} does not suit {target.task}: use a loss made for this task."

@@ -27,6 +27,8 @@ MODULE_ACTIVATIONS: dict[type[nn.Module], str] = {
     nn.Hardtanh: "tanh",
     nn.Hardsigmoid: "sigmoid",
 }
+#: Modules that reshape or pass values through without changing them.
+SHAPE_ONLY = (nn.Flatten, nn.Unflatten, nn.Identity)
 ACTIVATION_WORDS = {
     "none": "no output activation",
     "sigmoid": "a sigmoid",
@@ -75,12 +77,15 @@ def detect_activation(model: nn.Module, inputs: Tensor) -> str:
     finally:
         for handle in handles:
             handle.remove()
+    while len(last) > 1 and isinstance(last[-1][0], SHAPE_ONLY):
+        # a Flatten or Identity after the activation changes no value
+        last.pop()
     if last:
         module, module_output = last[-1]
         for cls, name in MODULE_ACTIVATIONS.items():
             if isinstance(module, cls):
                 return name
-        if isinstance(module_output, Tensor) and _same(module_output, output):
+        if isinstance(module_output, Tensor) and _same_values(module_output, output):
             return "none"
     return _activation_from_range(model, inputs, output)
 
@@ -117,6 +122,10 @@ def _rows_sum_to_one(output: Tensor) -> bool:
     return bool(torch.allclose(sums, torch.ones_like(sums), atol=1e-4))
 
 
+def _same_values(a: Tensor, b: Tensor) -> bool:
+    return a.numel() == b.numel() and _same(a.reshape(-1), b.reshape(-1))
+
+
 def _same(a: Tensor, b: Tensor) -> bool:
     return a.shape == b.shape and bool(torch.allclose(a, b, equal_nan=True))
 
@@ -149,6 +158,9 @@ def _double_activation(activation: str, kind: str | None) -> bool:
 
 
 def _units_verdict(task: str, kind: str | None, units: int, targets: Tensor) -> str:
+    if kind in CLASSIFICATION_LOSSES and units < 2:
+        # a softmax over one unit is always 1: the loss is 0 whatever the model does
+        return "too_few"
     expected = _expected_units(task, kind, targets)
     if expected is None:
         return "match"
@@ -268,17 +280,17 @@ def _range_problem(target: Target, activation: str, units: int) -> str:
 
 
 def _units_problem(target: Target, units: int, verdict: str) -> str:
-    targets = target.train_tensors()[1]
-    expected = _expected_units(target.task or "", loss_kind(target.loss), targets)
-    wanted = (
-        ""
-        if expected is None
-        else f"{expected[0]}"
-        if expected[0] == expected[1]
-        else f"{expected[0]} or {expected[1]}"
-    )
     word = "too few" if verdict == "too_few" else "too many"
     return (
         f"The model has {units} output unit{'s' if units != 1 else ''}, {word} for {target.task} "
-        f"with this loss, which needs {wanted}."
+        f"with this loss, which needs {_wanted_units(target)}."
     )
+
+
+def _wanted_units(target: Target) -> str:
+    kind = loss_kind(target.loss)
+    expected = _expected_units(target.task or "", kind, target.train_tensors()[1])
+    if expected is None or (kind in CLASSIFICATION_LOSSES and expected[0] < 2):
+        return "at least 2"
+    low, high = expected
+    return f"{low}" if low == high else f"{low} or {high}"

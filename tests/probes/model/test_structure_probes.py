@@ -187,3 +187,53 @@ def test_nan_everywhere_in_the_data_is_named(cases: Any) -> None:
         "The loss of the untrained model is nan, not a number. The inputs hold NaN or inf in "
         "100% of their entries."
     )
+
+
+def test_output_check_sees_a_sigmoid_behind_a_flatten(cases: Any) -> None:
+    def squashed() -> nn.Module:
+        return nn.Sequential(mlp(8, 1), nn.Sigmoid(), nn.Flatten(0))
+
+    x, y = cases.regression()["train"]
+    result = run("output_check", cases.regression(train=(x, y[:, 0] * 100), valid=None))
+    assert result.facts["output_range_mismatch"] == "no"
+    result = run(
+        "output_check", cases.regression(model=squashed, train=(x, y[:, 0] * 100), valid=None)
+    )
+    assert result.facts["output_activation"] == "sigmoid"
+    assert result.facts["output_range_mismatch"] == "yes"
+
+
+def _binary(cases: Any, labels: Any) -> Any:
+    x, y = cases.classification(classes=2)["train"]
+    return cases.classification(
+        classes=2,
+        model=lambda: mlp(10, 1),
+        train=(x, labels(y).float().unsqueeze(1)),
+        valid=None,
+        loss=nn.BCEWithLogitsLoss(),
+        task="binary",
+    )
+
+
+def test_loss_target_check_flags_minus_one_plus_one_labels_for_bce(cases: Any) -> None:
+    result = run("loss_target_check", _binary(cases, lambda y: y * 2 - 1))
+    assert result.facts["label_format"] == "strings"
+    assert result.finding == (
+        "Some labels lie outside [0, 1]; BCEWithLogitsLoss wants 0 or 1 (or a probability): "
+        "map them, e.g. (labels + 1) / 2 for -1/+1."
+    )
+    assert run("loss_target_check", _binary(cases, lambda y: y)).facts["label_format"] == "ok"
+
+
+def test_cross_entropy_over_one_unit_is_a_misfit_with_too_few_units(cases: Any) -> None:
+    x, y = cases.regression()["train"]
+    experiment = cases.regression(loss=nn.CrossEntropyLoss(), train=(x, y / 10), valid=None)
+    result = run("loss_target_check", experiment)
+    assert result.facts["loss_task_fit"] == "mismatch"
+    assert result.facts["label_format"] == "ok"
+    assert result.finding == (
+        "CrossEntropyLoss over a single output unit sees one class only, so the loss is 0 "
+        "whatever the model predicts and nothing is learnt: give the model one output per "
+        "class, or use BCEWithLogitsLoss for two classes and MSELoss for a regression."
+    )
+    assert run("output_check", experiment).facts["output_units"] == "too_few"
