@@ -45,7 +45,7 @@ def check_table(table: Table, step: Step) -> list[Check]:
     found: list[Check | None] = [
         dataset_size(table),
         missing_values(table, profile),
-        constant_columns(profile),
+        constant_columns(table, profile),
         class_balance(table),
     ]
     step(0.2, "looking for duplicate rows")

@@ -7,7 +7,7 @@ import pandas as pd
 
 from probes.data.outcome import Check, Severity, percent
 from probes.data.profile import Profile
-from probes.data.table import Table, is_text, name_list
+from probes.data.table import Table, is_text, label_codes, name_list
 
 #: A share of missing or infinite cells at or above this is "many".
 MANY_MISSING = 0.05
@@ -15,6 +15,12 @@ MANY_MISSING = 0.05
 NEAR_EMPTY = 0.95
 #: A share of exact duplicate rows at or above this is "many".
 MANY_DUPLICATES = 0.05
+#: Noise columns are judged only in tables at least this wide: in a narrow one a few unrelated
+#: columns are common and do little harm.
+NOISE_MIN_COLUMNS = 20
+#: A column is noise when n * (its squared rank correlation with the label, or with any one
+#: class) stays below this: chi-squared with one degree of freedom at p = 0.001.
+NOISE_CHI2 = 10.83
 #: How many columns a note names.
 NAMED = 5
 
@@ -53,21 +59,65 @@ def missing_values(table: Table, profile: Profile) -> Check:
     )
 
 
-def constant_columns(profile: Profile) -> Check:
-    """Columns with one value only, or almost nothing but missing values."""
+def constant_columns(table: Table, profile: Profile) -> Check:
+    """Columns with one value only, almost nothing but missing values, or (wide tables) noise."""
     empty = profile.missing / profile.rows >= NEAR_EMPTY
     useless = [i for i in range(len(profile.names)) if profile.constant[i] or empty[i]]
-    share = len(useless) / len(profile.names)
-    many = share >= 0.5 or (len(useless) >= 2 and share >= 0.2)
+    noise = noise_columns(table, profile, set(useless))
+    share = (len(useless) + len(noise)) / len(profile.names)
+    many = share >= 0.5 or (len(useless) >= 2 and len(useless) / len(profile.names) >= 0.2)
     names = [profile.names[i] for i in useless]
+    notes = [
+        f"{len(useless)} of {len(profile.names)} columns {_are(len(useless))} constant or "
+        f"empty: {name_list(names)}"
+    ]
+    if noise:
+        notes.append(
+            f"{len(noise)} of {len(profile.names)} columns show no relation to the label: "
+            f"{name_list([profile.names[i] for i in noise])}"
+        )
     return Check(
         fact="constant_columns",
         value="many" if many else "few",
-        severity="warn" if useless else "ok",
-        note=f"{len(useless)} of {len(profile.names)} columns {_are(len(useless))} constant or "
-        f"empty: {name_list(names)}",
-        values={"constant_or_empty_columns": len(useless)},
+        severity="warn" if useless or noise else "ok",
+        note="; ".join(notes[1:] if noise and not useless else notes),
+        values={"constant_or_empty_columns": len(useless), "noise_columns": len(noise)},
     )
+
+
+def noise_columns(table: Table, profile: Profile, skip: set[int]) -> list[int]:
+    """Numeric columns whose ranks do not follow the label (or any class) beyond chance."""
+    if len(profile.names) < NOISE_MIN_COLUMNS:
+        return []
+    labels = label_codes(table)[profile.sample]
+    targets = _ranked_targets(labels, table.task)
+    found = []
+    for column in range(len(profile.names)):
+        if column in skip or profile.text[column]:
+            continue
+        values = profile.numbers[profile.sample, column]
+        present = ~np.isnan(values)
+        ranks = _standardised(pd.Series(values[present]).rank().to_numpy())
+        if ranks is None:
+            continue
+        correlations = ranks @ targets[present] / present.sum()
+        if present.sum() * float((correlations**2).max()) < NOISE_CHI2:
+            found.append(column)
+    return found
+
+
+def _ranked_targets(labels: np.ndarray, task: str) -> np.ndarray:
+    if task == "regression":
+        columns = [pd.Series(labels).rank().to_numpy()]
+    else:
+        columns = [(labels == code).astype(np.float64) for code in np.unique(labels)]
+    standardised = [_standardised(column) for column in columns]
+    return np.column_stack([c if c is not None else np.zeros(len(labels)) for c in standardised])
+
+
+def _standardised(values: np.ndarray) -> np.ndarray | None:
+    spread = values.std()
+    return None if spread == 0 else (values - values.mean()) / spread
 
 
 def duplicate_rows(table: Table, profile: Profile, hashes: np.ndarray) -> Check:

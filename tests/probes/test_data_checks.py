@@ -329,3 +329,38 @@ def test_every_fact_and_value_is_in_the_knowledge_base() -> None:
     assert {fact: value in knowledge.facts[fact].values for fact, value in facts.items()} == {
         fact: True for fact in facts
     }
+
+
+def wide(noise_columns: int, rows: int = 300) -> pd.DataFrame:
+    """Three useful columns next to ``noise_columns`` columns of pure noise."""
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(
+        rng.normal(size=(rows, 3 + noise_columns)),
+        columns=["a", "b", "c", *(f"noise_{i}" for i in range(noise_columns))],
+    )
+    frame["y"] = (frame["a"] + frame["b"] - frame["c"] > 0).astype(int)
+    return frame
+
+
+def test_a_wide_table_of_mostly_noise_columns_has_many_useless_columns() -> None:
+    result = check(wide(noise_columns=40))
+
+    assert result.facts["constant_columns"] == "many"
+    assert result.values["noise_columns"] >= 35
+    assert "of 43 columns show no relation to the label: noise_" in result.finding
+
+
+def test_a_wide_table_of_useful_columns_has_few_useless_columns() -> None:
+    rng = np.random.default_rng(3)
+    features = rng.normal(size=(500, 24))
+    frame = pd.DataFrame(features, columns=[f"x{i}" for i in range(24)])
+    frame["y"] = (features.sum(axis=1) > 0).astype(int)
+
+    result = check(frame)
+
+    # Each of 24 equal columns explains little on its own, so some look like noise; not most.
+    assert result.facts["constant_columns"] == "few"
+
+
+def test_a_narrow_table_is_not_judged_for_noise_columns() -> None:
+    assert check(healthy()).values["noise_columns"] == 0
