@@ -57,8 +57,24 @@ def spread_of(name: str, values: np.ndarray) -> Spread | None:
     """The robust range of one column's finite values; None for fewer than two distinct."""
     if len(values) < 2 or values.min() == values.max():
         return None
-    low, q1, q3, high = np.quantile(values, [0.005, 0.25, 0.75, 0.995])
+    q1, q3 = np.quantile(values, [0.25, 0.75])
+    # Scales are judged on the bulk of the values: extreme values and stand-ins for missing are
+    # the outliers check's business, and would make a sound column look unscaled.
+    bulk = _bulk(values, float(q1), float(q3))
+    low, high = np.quantile(bulk, [0.005, 0.995])
     return Spread(name, float(low), float(high), (float(q1), float(q3)), values)
+
+
+def _bulk(values: np.ndarray, q1: float, q3: float) -> np.ndarray:
+    iqr = q3 - q1
+    inside = values
+    if iqr > 0:
+        inside = values[(values >= q1 - FAR_OUT * iqr) & (values <= q3 + FAR_OUT * iqr)]
+    spread = Spread("", float(inside.min()), float(inside.max()), (q1, q3), values)
+    if _sentinel_share(spread) > 0:
+        stand_ins = np.isin(values, (values.min(), values.max())) & np.isin(values, SENTINELS)
+        inside = inside[~np.isin(inside, values[stand_ins])]
+    return inside if len(inside) else values
 
 
 def feature_scales(columns: list[Spread]) -> Check:
