@@ -114,7 +114,8 @@ def run(
         replies = session.send(say)
         for fact, known in session.state.facts.items():
             steps.append(Step(kind="inference", id=fact, result=known.value, text=say))
-    else:
+    if not any(isinstance(r, Question | ProbeRequest | Diagnosis) for r in replies):
+        # Nothing to act on (no words, or words it could not read): plan from what is known.
         replies = session.tell({})
     while len(session.events) < MAX_EVENTS:
         request = _last(replies, ProbeRequest)

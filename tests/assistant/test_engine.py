@@ -344,3 +344,21 @@ def test_incremental_turns_match_a_full_replay(engine: Engine) -> None:
 def test_step_refuses_events_that_rewrite_the_past(engine: Engine) -> None:
     with pytest.raises(ValueError, match="undo and restart change the past"):
         engine.step(engine.replay([]), Undo())
+
+
+def test_headless_run_probes_even_when_the_complaint_is_unreadable(engine: Engine) -> None:
+    from assistant import headless
+
+    ran: list[str] = []
+
+    def runner(probe_id: str) -> ProbeResult:
+        ran.append(probe_id)
+        return ProbeResult(
+            id=probe_id, status="fail", facts={"output_activation": "softmax"}, finding="softmax"
+        )
+
+    _, outcome = headless.run(
+        engine, say="qwerty zxcv", target="t.py", target_keys=["model"], probe_runner=runner
+    )
+    assert ran == ["output_check"]
+    assert [p.id for p in outcome.probes] == ["output_check"]
