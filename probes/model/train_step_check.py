@@ -145,6 +145,9 @@ def _result(
         "zero_grad_called": "yes" if cleared else "no",
         "train_step_updates": "yes" if updates and falls else "no",
     }
+    if in_eval:
+        # Only the wrong case is certain: a step in train mode says nothing of evaluation.
+        facts["mode_switching"] = "missing"
     values: dict[str, float | int | str | bool | None] = {
         "calls": len(losses),
         "first_loss": losses[0] if losses and math.isfinite(losses[0]) else None,
