@@ -168,3 +168,17 @@ def test_a_metric_still_near_chance_does_not_argue_against_too_few_epochs(
     ratios = model.likelihood_ratios("accuracy_level", "chance")
     assert ratios is not None
     assert ratios[index] > 1 / 1.5
+
+
+def test_many_constant_columns_with_a_memorised_train_set_points_at_useless_features(
+    model: BeliefModel,
+) -> None:
+    """A wide table of mostly noise columns: the model memorises the training rows on them.
+
+    The few real columns still give a quick baseline strong signal, the training loss falls and
+    one batch is fitted; only the many constant or noise columns tell this from plain overfitting.
+    """
+    facts = {**HEALTHY_PROBES, "task": "binary", "modality": "tabular"}
+    facts |= {"dataset_size": "tiny", "train_valid_gap": "large", "missing_values": "none"}
+    facts |= {"constant_columns": "many", "label_noise": "low"}
+    assert leader(model, facts) == "data.useless_features"
