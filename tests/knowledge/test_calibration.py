@@ -182,3 +182,14 @@ def test_many_constant_columns_with_a_memorised_train_set_points_at_useless_feat
     facts |= {"dataset_size": "tiny", "train_valid_gap": "large", "missing_values": "none"}
     facts |= {"constant_columns": "many", "label_noise": "low"}
     assert leader(model, facts) == "data.useless_features"
+
+
+def test_many_labels_disagreeing_with_their_neighbours_points_at_label_noise(
+    model: BeliefModel,
+) -> None:
+    """Noisy labels on a table: a quick baseline finds only weak signal, the neighbour check
+    says many labels look wrong, and the network keeps lowering its loss by memorising them."""
+    facts = {**HEALTHY_PROBES, "task": "multiclass", "modality": "tabular"}
+    facts |= {"baseline_signal": "weak", "label_noise": "high", "accuracy_level": "chance"}
+    facts |= {"train_valid_gap": "large", "constant_columns": "few", "class_balance": "balanced"}
+    assert leader(model, facts) == "data.label_noise"
