@@ -269,7 +269,7 @@ class Engine:
                 fact, _, fact_value = value.partition("=")
                 noted = self._learn(state, {fact: fact_value}, "you said", state.clarifying)
                 return [Text(text="Noted: " + "; ".join(noted) + "."), *self._next(state)]
-            if not state.facts:
+            if not state.facts and state.target is None:
                 return [Text(text=REPHRASE, tone="notice")]
             return [Text(text="Then let me ask instead.", tone="notice"), *self._next(state)]
         if value != UNKNOWN:

@@ -362,3 +362,13 @@ def test_headless_run_probes_even_when_the_complaint_is_unreadable(engine: Engin
     )
     assert ran == ["output_check"]
     assert [p.id for p in outcome.probes] == ["output_check"]
+
+
+def test_skipped_clarifying_question_goes_on_to_the_probes(kb_dir: Path) -> None:
+    engine = Engine(load(kb_dir), reader=UnsureReader())  # type: ignore[arg-type]
+    session = Session(engine)
+    session.attach("t.py", ["model"])
+    session.send("the loss is weird")
+    replies = session.skip()
+    assert replies[0] == Text(text="Then let me ask instead.", tone="notice")
+    assert isinstance(replies[1], ProbeRequest)
