@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -14,7 +12,7 @@ from assistant.cli import read_json, write
 from assistant.driver import ProbeDriver, table_target
 from assistant.engine import Engine
 from assistant.errors import UnstuckError, UsageError
-from assistant.replies import Diagnosis, ProbeRequest, Question, Reply
+from assistant.replies import ProbeRequest, Reply
 from assistant.session import Session
 from knowledge.loader import bundled, load
 from probes.result import ProbeReport, ProbeResult
@@ -252,10 +250,3 @@ def serve(args: argparse.Namespace) -> int:
         raise UnstuckError(f"the server is not available: {error}") from error
     code: int = server.run(args.host, args.port)
     return code
-
-
-def print_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
-
-
-__all__ = ["Diagnosis", "Question", "chat", "demo", "diagnose", "kb", "probe", "serve"]
