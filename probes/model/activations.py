@@ -262,7 +262,32 @@ def _structure(model: nn.Module, records: list[Record]) -> dict[str, str]:
         facts["hidden_activation"] = common[0][0] if common else "none"
     else:
         facts["linear_stack"] = "no"
+    facts["init_scheme"] = init_scheme(model)
     return facts
+
+
+#: A weight spread above this many times 1/sqrt(fan_in) is far beyond every usual scheme
+#: (PyTorch's default gives about 0.58, Kaiming normal 1.41, Xavier at most 1.41).
+LARGE_INIT = 4.0
+
+
+def init_scheme(model: nn.Module) -> str:
+    """How the fresh model's weights look: ``custom_constant`` when every weight of some layer
+    holds one value (its units can never differ), ``custom_large`` for a far too wide spread."""
+    scheme = "default"
+    for module in model.modules():
+        weight = getattr(module, "weight", None)
+        if not isinstance(module, WEIGHT_LAYERS) or not isinstance(weight, Tensor):
+            continue
+        if weight.dim() < 2 or weight.numel() < 2:
+            continue
+        values = weight.detach().float()
+        if bool(torch.all(values == values.flatten()[0])):
+            return "custom_constant"
+        fan_in = values[0].numel()
+        if float(values.std()) > LARGE_INIT / math.sqrt(fan_in):
+            scheme = "custom_large"
+    return scheme
 
 
 def _depth(model: nn.Module, records: list[Record]) -> str:
@@ -283,6 +308,11 @@ def _result(
     facts["saturation"] = "yes" if saturated else "no"
     facts["nonfinite_values"] = "yes" if nonfinite else "no"
     problems = _problems(phases, facts)
+    if facts.get("init_scheme") == "custom_constant":
+        problems.append(
+            "Every weight of some layer starts at the same value, so its units get the same "
+            "gradient and never become different: keep PyTorch's default initialisation."
+        )
     values: dict[str, float | int | str | bool | None] = {
         "layers": sum(isinstance(r.module, WEIGHT_LAYERS) for r in records),
         "dead_layers": ", ".join(sorted(dead)) or None,

@@ -45,8 +45,38 @@ def test_activations_pass_a_healthy_relu_network(cases: Any) -> None:
         "dead_units": "few",
         "saturation": "no",
         "nonfinite_values": "no",
+        "init_scheme": "default",
     }
     assert result.finding == "No dead, saturated or non-finite activations; hidden layers use ReLU."
+
+
+def constant_init() -> nn.Module:
+    model = nn.Sequential(nn.Linear(10, 8), nn.ReLU(), nn.Linear(8, 3))
+    for parameter in model.parameters():
+        nn.init.zeros_(parameter)
+    return model
+
+
+def wide_init() -> nn.Module:
+    model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 2))
+    nn.init.normal_(model[0].weight, std=3.0)
+    return model
+
+
+def test_activations_notice_weights_that_all_start_equal(cases: Any) -> None:
+    experiment = cases.classification()
+    experiment["model"] = constant_init
+    result = run("activations", experiment)
+    assert result.facts["init_scheme"] == "custom_constant"
+    assert result.status == "fail"
+    assert "Every weight of some layer starts at the same value" in result.finding
+
+
+def test_activations_notice_a_far_too_wide_initial_spread() -> None:
+    from probes.model.activations import init_scheme
+
+    assert init_scheme(wide_init()) == "custom_large"
+    assert init_scheme(nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 2))) == "default"
 
 
 def test_activations_find_dead_units_behind_a_functional_relu(cases: Any) -> None:
