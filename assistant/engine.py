@@ -179,11 +179,7 @@ class Engine:
 
     def _said(self, state: State, text: str) -> list[Reply]:
         pending = state.pending
-        if pending is not None and pending.id == OUTCOME_QUESTION:
-            choice = match_choice(text, pending)
-            if choice is not None:
-                return self._answered(state, pending.id, choice)
-        if pending is not None and pending.id != OUTCOME_QUESTION:
+        if pending is not None:
             choice = match_choice(text, pending)
             if choice is not None:
                 return self._answered(state, pending.id, choice)
