@@ -1,5 +1,5 @@
-"""activations: dead ReLU units, saturated sigmoid/tanh, NaN or inf, and linear layers stacked
-with nothing non-linear between them.
+"""activations: dead ReLU units, saturated sigmoid/tanh, NaN or inf, linear layers stacked
+with nothing non-linear between them, and a model blind to the order of its inputs.
 
 Measured with forward hooks at initialisation and again after a few steps with the user's
 optimizer (units often die in the first steps of a too-high learning rate).
@@ -26,6 +26,7 @@ from probes.model.common import (
     sample,
     standard_step,
 )
+from probes.model.order import OrderBlindness, order_blind_axis
 from probes.progress import ProgressFn
 from probes.result import ProbeResult
 from probes.target import Target
@@ -97,6 +98,9 @@ def activations(target: Target, progress: ProgressFn) -> ProbeResult:
     records = record(model, inputs)
     facts = _structure(model, records)
     phases = {"at initialisation": _findings(records)}
+    # Weights that all start equal can make a fresh model blind to order by accident; only a
+    # blindness that training keeps comes from the architecture.
+    blind = None if facts["init_scheme"] == "custom_constant" else order_blind_axis(model, inputs)
     if {"loss", "optimizer"} <= target.keys:
         report(0.4, f"training {TRAIN_STEPS} steps with your optimizer")
         try:
@@ -105,8 +109,11 @@ def activations(target: Target, progress: ProgressFn) -> ProbeResult:
             pass  # training itself fails: other probes name why; the start is still worth a look
         else:
             phases[f"after {TRAIN_STEPS} training steps"] = _findings(record(model, inputs))
+            if blind is not None:
+                blind = order_blind_axis(model, inputs)
     report(1.0, "done")
-    return _result(facts, phases, records)
+    facts["order_blind"] = "yes" if blind is not None else "no"
+    return _result(facts, phases, records, blind)
 
 
 def record(model: nn.Module, inputs: Tensor) -> list[Record]:
@@ -298,7 +305,10 @@ def _depth(model: nn.Module, records: list[Record]) -> str:
 
 # --- the result ---------------------------------------------------------------------------
 def _result(
-    facts: dict[str, str], phases: dict[str, Findings], records: list[Record]
+    facts: dict[str, str],
+    phases: dict[str, Findings],
+    records: list[Record],
+    blind: OrderBlindness | None = None,
 ) -> ProbeResult:
     facts = dict(facts)
     dead = {n: s for f in phases.values() for n, s in f.dead.items()}
@@ -318,17 +328,19 @@ def _result(
         "dead_layers": ", ".join(sorted(dead)) or None,
         "saturated_layers": ", ".join(sorted(saturated)) or None,
         "nonfinite_layers": ", ".join(nonfinite) or None,
+        "order_blind_axis": blind.axis if blind else None,
     }
+    order = order_note(blind) if blind else ""
     if problems:
-        return ProbeResult(
-            id=PROBE_ID, status="fail", facts=facts, values=values, finding=" ".join(problems)
-        )
-    status = "warn" if facts["depth"] == "deep" else "pass"
+        finding = " ".join(problems) + (f" {order}" if order else "")
+        return ProbeResult(id=PROBE_ID, status="fail", facts=facts, values=values, finding=finding)
+    deep = facts["depth"] == "deep"
+    status = "warn" if deep or blind else "pass"
     hidden = facts.get("hidden_activation")
     tail = f"; hidden layers use {_HIDDEN_WORDS[hidden]}" if hidden else ""
-    deep = (
+    deep_note = (
         f" The network is deep ({values['layers']} layers) without residual connections."
-        if status == "warn"
+        if deep
         else ""
     )
     return ProbeResult(
@@ -336,7 +348,18 @@ def _result(
         status=status,
         facts=facts,
         values=values,
-        finding=f"No dead, saturated or non-finite activations{tail}.{deep}",
+        finding=f"No dead, saturated or non-finite activations{tail}.{deep_note}"
+        + (f" {order}" if order else ""),
+    )
+
+
+def order_note(blind: OrderBlindness) -> str:
+    """What an order-blind model means for the user, in one or two sentences."""
+    return (
+        f"Shuffling the {blind.positions} positions along input axis {blind.axis} leaves every "
+        "output unchanged, so the model cannot see their order (it pools over them, for "
+        "example by averaging time steps): if the order matters, use a layer that sees it, "
+        "such as a 1-D convolution, an LSTM or GRU, or positional encodings."
     )
 
 

@@ -46,6 +46,7 @@ def test_activations_pass_a_healthy_relu_network(cases: Any) -> None:
         "saturation": "no",
         "nonfinite_values": "no",
         "init_scheme": "default",
+        "order_blind": "no",
     }
     assert result.finding == "No dead, saturated or non-finite activations; hidden layers use ReLU."
 
