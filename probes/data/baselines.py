@@ -3,7 +3,9 @@
 A dummy model and a histogram gradient-boosted model are scored out of fold on the same seeded
 sample; the boosted model is scored again on shuffled labels, which tells "the data has signal"
 (the model beats both references) from "nothing to learn or labels misaligned" (it does not).
-Skill is 1 - loss/dummy loss: log loss for classes, squared error for numbers.
+Skill is 1 - loss/dummy loss: log loss for classes, squared error for numbers. Where the
+signal is weak or absent, or a validation split has its own, the pairing of inputs and labels
+is checked too (``probes.data.alignment``).
 """
 
 from __future__ import annotations
@@ -14,12 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.metrics import balanced_accuracy_score
+from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 from sklearn.model_selection import KFold
 from threadpoolctl import threadpool_limits
 
+from probes.data.alignment import (
+    MIN_SPLIT_ROWS,
+    Fit,
+    RowsInOrder,
+    rows_out_of_step,
+    splits_disagree,
+)
 from probes.data.noise import label_noise
 from probes.data.outcome import Check, Step, number, steps, summarise
 from probes.data.table import (
@@ -52,6 +62,12 @@ CHANCE_ERRORS = 2.0
 EARLY_STOPPING_ROWS = 1_000
 #: A balanced accuracy or R^2 at or above this looks too good to be true.
 TOO_GOOD = 0.995
+#: Rows of each split the pairing checks use, in their original order.
+PAIRING_ROWS = 3_000
+#: Trees of the small model the pairing checks fit (many times over).
+SMALL_TREES = 30
+#: A split's ROC AUC is judged only where chance's standard error stays below this.
+AUC_ERROR = 0.05
 
 Model = Callable[[], object]
 
@@ -85,6 +101,9 @@ def baselines(target: TableSource, progress: ProgressFn) -> ProbeResult:
     )
     if clear and noise is not None:
         checks.append(noise)
+    pairing = label_pairing(table, checks[0].value, scores)
+    if pairing is not None:
+        checks.append(pairing)
     clean = "A quick gradient-boosted model finds clear signal in the data."
     return summarise(PROBE, checks, clean, time.perf_counter() - started)
 
@@ -127,6 +146,100 @@ def _score(table: Table, step: Step) -> Scores:
     step(1.0, "done")
     headline = _headline(predicted, target, classes)
     return Scores(skill, permuted, headline, permuted_headline, predicted, target)
+
+
+def label_pairing(table: Table, signal: str, scores: Scores) -> Check | None:
+    """Whether inputs and labels look paired wrongly; None where neither check applies.
+
+    Rows out of step are looked for only where the signal is weak or absent (a sound pairing
+    shows its signal), the splits compared only where validation has enough rows of its own.
+    """
+    with threadpool_limits(limits=max(1, (os.cpu_count() or 2) // 2), user_api="openmp"):
+        found = None
+        if signal != "strong":
+            found = rows_out_of_step(_split_in_order(table, train=True), _fitter(table, folds=1))
+        valid = _split_in_order(table, train=False)
+        if found is None and valid is not None and len(valid.target) >= MIN_SPLIT_ROWS:
+            train = _fit(scores.skill, scores.predictions, scores.target, table)
+            found = splits_disagree(train, valid, _fitter(table, folds=FOLDS))
+    if found is None and signal != "strong":
+        return Check(fact="label_pairing", value="consistent")
+    return found
+
+
+def _split_in_order(table: Table, train: bool) -> RowsInOrder | None:
+    """Inputs and label codes of the first PAIRING_ROWS rows of a split, in their order."""
+    if train:
+        features, labels = table.features, table.label
+    elif table.valid_features is None or table.valid_label is None:
+        return None
+    else:
+        features, labels = table.valid_features, table.valid_label
+    features, labels = features.iloc[:PAIRING_ROWS], labels.iloc[:PAIRING_ROWS]
+    if table.task == "regression":
+        target = labels.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        known = np.sort(table.label.unique())
+        target = pd.Categorical(labels, categories=known).codes.astype(np.int64)
+    inputs = as_numbers(features)
+    inputs[np.isinf(inputs)] = np.nan
+    keep = target >= 0 if table.task != "regression" else np.isfinite(target)
+    return RowsInOrder(inputs[keep], target[keep])
+
+
+def _fitter(table: Table, folds: int) -> Callable[[np.ndarray, np.ndarray], Fit]:
+    """A small boosted model against the dummy, out of fold (``folds`` of FOLDS splits)."""
+    classes = table.classes
+
+    def fit(inputs: np.ndarray, target: np.ndarray) -> Fit:
+        if table.task == "regression":
+            ordinary = ordinary_targets(target)
+            inputs, target = inputs[ordinary], target[ordinary]
+        if len(target) < FOLDS or len(np.unique(target)) < 2:
+            return Fit(float("nan"), beyond_chance=False, judged=False)
+        splits = list(KFold(FOLDS, shuffle=True, random_state=0).split(inputs))[:folds]
+        held_out = np.concatenate([test for _, test in splits])
+        boosted = _predict(_small_boosted(table.task), inputs, target, classes, splits)
+        dummy = _predict(_dummy(table.task), inputs, target, classes, splits)
+        truth = target[held_out]
+        blind = _loss(dummy[held_out], truth, classes)
+        if blind == 0:
+            return Fit(float("nan"), beyond_chance=False, judged=False)
+        skill = 1 - _loss(boosted[held_out], truth, classes) / blind
+        return _fit(skill, boosted[held_out], truth, table)
+
+    return fit
+
+
+def _fit(skill: float, predicted: np.ndarray, target: np.ndarray, table: Table) -> Fit:
+    """Skill with a verdict on chance that holds for rare classes too.
+
+    Classes: ROC AUC (each class against the rest, averaged) more than CHANCE_ERRORS standard
+    errors above 0.5, the error taken for the rarest class; a split whose rarest class is too
+    rare for that error to stay below AUC_ERROR is not judged. Numbers: skill above MARGIN.
+    """
+    if table.task == "regression":
+        return Fit(skill, beyond_chance=skill > MARGIN, judged=True)
+    counts = np.bincount(target, minlength=predicted.shape[1])
+    present = [c for c in range(predicted.shape[1]) if 0 < counts[c] < len(target)]
+    if not present:
+        return Fit(skill, beyond_chance=False, judged=False)
+    aucs = [roc_auc_score(target == c, predicted[:, c]) for c in present]
+    rarest = min(counts[c] for c in present)
+    error = float(np.sqrt((len(target) + 1) / (12 * rarest * (len(target) - rarest))))
+    beyond = float(np.mean(aucs)) > 0.5 + CHANCE_ERRORS * error
+    return Fit(skill, beyond_chance=beyond, judged=error <= AUC_ERROR)
+
+
+def _small_boosted(task: str) -> Model:
+    """Few, coarse trees: enough to tell clear signal from none, at a fraction of the cost."""
+    if task == "regression":
+        return lambda: HistGradientBoostingRegressor(
+            max_iter=SMALL_TREES, learning_rate=0.2, early_stopping=False, random_state=0
+        )
+    return lambda: HistGradientBoostingClassifier(
+        max_iter=SMALL_TREES, learning_rate=0.2, early_stopping=False, random_state=0
+    )
 
 
 def ordinary_targets(target: np.ndarray) -> np.ndarray:

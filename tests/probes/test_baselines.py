@@ -24,8 +24,8 @@ def table(flipped: float = 0.0, noise: float = 0.3, seed: int = 0) -> pd.DataFra
     return frame
 
 
-def run(frame: pd.DataFrame) -> ProbeResult:
-    return PROBES["baselines"](Target.from_frame(frame, "y"), lambda progress: None)
+def run(frame: pd.DataFrame, valid: pd.DataFrame | None = None) -> ProbeResult:
+    return PROBES["baselines"](Target.from_frame(frame, "y", valid), lambda progress: None)
 
 
 def test_clear_signal_is_strong_and_quiet() -> None:
@@ -42,7 +42,11 @@ def test_shuffled_labels_have_no_signal() -> None:
 
     result = run(frame)
 
-    assert result.facts == {"baseline_signal": "none", "too_good": "no"}
+    assert result.facts == {
+        "baseline_signal": "none",
+        "too_good": "no",
+        "label_pairing": "consistent",
+    }
     assert result.status == "fail"
     assert result.finding == (
         "No signal: a gradient-boosted model does no better than on shuffled labels "
@@ -141,8 +145,85 @@ def test_missing_and_infinite_values_and_text_do_not_stop_the_models() -> None:
 
 
 def test_every_fact_and_value_is_in_the_knowledge_base() -> None:
-    facts = run(table(flipped=0.4, noise=0.0)).facts
+    facts = run(table(flipped=0.4, noise=0.0), valid=table(seed=1)).facts
 
     knowledge = load()
     assert set(facts) == set(knowledge.probes["baselines"].yields)
     assert all(value in knowledge.facts[fact].values for fact, value in facts.items())
+
+
+# -- inputs and labels paired wrongly ----------------------------------------------------------
+
+
+def test_labels_one_row_out_of_step_are_found() -> None:
+    """An off-by-one join: each row carries the label of the row before it."""
+    frame = table()
+    frame["y"] = np.roll(frame["y"].to_numpy(), 1)
+
+    result = run(frame)
+
+    assert result.facts["baseline_signal"] == "none"
+    assert result.facts["label_pairing"] == "off_by_rows"
+    assert result.values["pairing_shift"] == 1
+    assert result.finding == (
+        "No signal: a gradient-boosted model does no better than on shuffled labels (balanced "
+        "accuracy 0.501 against 0.547 on shuffled labels); each label fits the inputs 1 row "
+        "before it (skill 0.678) far better than its own row's (skill -0.131): inputs and "
+        "labels are out of step, as after an off-by-one join or a lagged series."
+    )
+
+
+def test_labels_shuffled_in_training_only_make_the_splits_disagree() -> None:
+    frame, valid = table(), table(seed=1).iloc[:400]
+    frame["y"] = np.random.default_rng(1).permutation(frame["y"].to_numpy())
+
+    result = run(frame, valid)
+
+    assert result.facts["label_pairing"] == "splits_disagree"
+    assert result.finding.endswith(
+        "; a quick model finds clear signal within the validation data (skill 0.588) but none "
+        "within the training data (skill -0.0709): the training labels look shuffled apart "
+        "from their inputs."
+    )
+
+
+def test_labels_shuffled_in_validation_only_make_the_splits_disagree() -> None:
+    valid = table(seed=1).iloc[:400].copy()
+    valid["y"] = np.random.default_rng(1).permutation(valid["y"].to_numpy())
+
+    result = run(table(), valid)
+
+    assert result.facts["baseline_signal"] == "strong"
+    assert result.facts["label_pairing"] == "splits_disagree"
+    assert "but none within the validation data" in result.finding
+
+
+def test_sound_splits_are_consistent() -> None:
+    result = run(table(), table(seed=1).iloc[:400])
+
+    assert result.facts["label_pairing"] == "consistent"
+    assert result.status == "pass"
+
+
+def test_a_rare_class_in_a_small_validation_split_is_not_judged() -> None:
+    """A dozen positives are too few to call the validation signal nothing."""
+    rng = np.random.default_rng(2)
+    valid = table(seed=1).iloc[:600].copy()
+    valid["y"] = (rng.random(600) < 0.02).astype(int)
+
+    facts = run(table(), valid).facts
+
+    assert facts["baseline_signal"] == "strong"
+    assert "label_pairing" not in facts
+
+
+def test_labels_with_no_signal_anywhere_show_no_sign_of_misalignment() -> None:
+    frame = table()
+    frame["y"] = np.random.default_rng(1).permutation(frame["y"].to_numpy())
+    valid = table(seed=1).iloc[:400].copy()
+    valid["y"] = np.random.default_rng(2).permutation(valid["y"].to_numpy())
+
+    result = run(frame, valid)
+
+    assert result.facts["baseline_signal"] == "none"
+    assert result.facts["label_pairing"] == "consistent"
