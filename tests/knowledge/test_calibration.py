@@ -193,3 +193,80 @@ def test_many_labels_disagreeing_with_their_neighbours_points_at_label_noise(
     facts |= {"baseline_signal": "weak", "label_noise": "high", "accuracy_level": "chance"}
     facts |= {"train_valid_gap": "large", "constant_columns": "few", "class_balance": "balanced"}
     assert leader(model, facts) == "data.label_noise"
+
+
+#: What the probes report on a small regression whose quick baseline finds nothing at all.
+NO_SIGNAL_PROBES: dict[FactId, Value] = {
+    **HEALTHY_PROBES,
+    "task": "regression",
+    "baseline_signal": "none",
+    "loss_trend": "plateau_high",
+    "train_valid_gap": "none",
+    "label_pairing": "consistent",
+}
+
+
+def test_a_plain_relation_without_any_signal_points_at_misaligned_labels(
+    model: BeliefModel,
+) -> None:
+    """The user knows the target follows from the inputs, yet a quick model finds nothing:
+    the pairing was broken on the way, even where a completely shuffled pairing leaves no
+    other trace and a small model cannot memorise the random batch."""
+    facts = {**NO_SIGNAL_PROBES, "relation_expected": "yes", "overfit_one_batch": "fail"}
+    assert leader(model, facts) == "data.misaligned_labels"
+
+
+@pytest.mark.parametrize("relation", ["unknown", "no"])
+def test_without_a_known_relation_no_signal_stays_no_signal(
+    model: BeliefModel, relation: Value
+) -> None:
+    """A large model memorises the training rows of data that hold nothing to learn."""
+    facts = {**NO_SIGNAL_PROBES, "loss_trend": "decreasing", "train_valid_gap": "large"}
+    facts |= {"accuracy_level": "chance", "task": "binary", "relation_expected": relation}
+    assert leader(model, facts) == "data.no_signal"
+
+
+@pytest.mark.parametrize("pairing", ["off_by_rows", "splits_disagree"])
+def test_labels_out_of_step_with_their_inputs_point_at_misaligned_labels(
+    model: BeliefModel, pairing: Value
+) -> None:
+    assert leader(model, {**NO_SIGNAL_PROBES, "label_pairing": pairing}) == (
+        "data.misaligned_labels"
+    )
+
+
+def test_a_model_blind_to_order_on_data_with_signal_points_at_the_architecture(
+    model: BeliefModel,
+) -> None:
+    """Sequences whose class depends on order: the baseline on the flattened steps finds the
+    signal, the order-blind model stays near chance and learns slowly."""
+    facts = {**HEALTHY_PROBES, "task": "binary", "order_blind": "yes"}
+    facts |= {"loss_trend": "slow", "accuracy_level": "chance", "overfit_one_batch": "fail"}
+    assert leader(model, facts) == "model.wrong_architecture"
+
+
+def test_an_order_blind_model_that_learns_raises_no_alarm(model: BeliefModel) -> None:
+    """Sets (point clouds, bags of items) are meant to be read without order."""
+    facts = {**HEALTHY_PROBES, "task": "multiclass", "order_blind": "yes"}
+    facts |= {"train_valid_gap": "none"}
+    assert found(model, facts) == ["eval.actually_fine"]
+
+
+def test_extreme_regression_targets_explain_huge_gradients_better_than_the_learning_rate(
+    model: BeliefModel,
+) -> None:
+    """A few sentinel or misread targets make squared errors, gradients and updates huge at
+    an ordinary learning rate; the range test finds no rate at which the loss falls."""
+    facts = {**HEALTHY_PROBES, "task": "regression", "outliers": "many"}
+    facts |= {"gradient_flow": "exploding", "update_ratio": "huge", "learning_rate": "high"}
+    facts |= {"loss_trend": "oscillating", "train_valid_gap": "valid_better"}
+    assert leader(model, facts) == "data.outliers"
+
+
+def test_huge_gradients_without_extreme_values_still_point_at_the_learning_rate(
+    model: BeliefModel,
+) -> None:
+    facts = {**HEALTHY_PROBES, "task": "regression", "outliers": "few"}
+    facts |= {"gradient_flow": "exploding", "update_ratio": "huge", "learning_rate": "very_high"}
+    facts |= {"loss_trend": "oscillating", "lr_vs_suggested": "much_higher"}
+    assert leader(model, facts) == "train.lr_too_high"

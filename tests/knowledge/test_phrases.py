@@ -1,0 +1,108 @@
+"""Phrases in knowledge/phrases.yaml: complaints read into the facts they state, and no more."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.text import TextReader
+from knowledge.loader import bundled
+from knowledge.types import FactId, Value
+
+
+@pytest.fixture(scope="module")
+def reader() -> TextReader:
+    return TextReader(bundled())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "the fit is bad even though the relation should be a straight line",
+            {"relation_expected": "yes"},
+            id="straight-line",
+        ),
+        pytest.param(
+            "it sits at chance although the two classes look obviously different",
+            {"relation_expected": "yes"},
+            id="obviously-different",
+        ),
+        pytest.param(
+            "any nurse could tell them apart at a glance, the model cannot",
+            {},
+            id="nurse-is-not-a-listed-subject",
+        ),
+        pytest.param(
+            "a person can tell them apart at a glance but the model cannot",
+            {"relation_expected": "yes"},
+            id="a-person-can-tell",
+        ),
+        pytest.param(
+            "the price follows a known formula from size and age",
+            {"relation_expected": "yes"},
+            id="known-formula",
+        ),
+        pytest.param(
+            "region and carrier should explain most of the delivery time",
+            {"relation_expected": "yes"},
+            id="should-explain",
+        ),
+        pytest.param(
+            "the relation is not obvious at all",
+            {},
+            id="negated-relation",
+        ),
+        pytest.param(
+            "we want to see if there is any signal in these sensor readings",
+            {"relation_expected": "no"},
+            id="hoping-for-signal",
+        ),
+        pytest.param(
+            "predicting tomorrow's stock returns from the last 20 days",
+            {"relation_expected": "no"},
+            id="stock-returns",
+        ),
+    ],
+)
+def test_the_expected_relation_is_read(
+    reader: TextReader, text: str, expected: dict[FactId, Value]
+) -> None:
+    facts = reader.read(text).facts
+
+    assert {f: v for f, v in facts.items() if f == "relation_expected"} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "the loss was still going down when training stopped",
+            {"loss_trend": "decreasing", "epochs": "few"},
+            id="still-falling-when-stopped",
+        ),
+        pytest.param(
+            "I stopped training while the loss was still improving",
+            {"epochs": "few", "loss_trend": "decreasing"},
+            id="stopped-while-improving",
+        ),
+        pytest.param(
+            "we stopped the run although the loss was still decreasing",
+            {"epochs": "few", "loss_trend": "decreasing"},
+            id="stopped-although-decreasing",
+        ),
+        pytest.param(
+            "after 3 epochs validation accuracy is poor; the loss was still falling when it ended",
+            {"epochs": "few", "loss_trend": "decreasing"},
+            id="after-3-epochs-still-falling",
+        ),
+        pytest.param(
+            "the loss is nan after 3 epochs",
+            {"loss_trend": "nan"},
+            id="nan-after-3-epochs-says-nothing-of-length",
+        ),
+    ],
+)
+def test_a_run_cut_short_is_read(
+    reader: TextReader, text: str, expected: dict[FactId, Value]
+) -> None:
+    assert reader.read(text).facts == expected
