@@ -65,6 +65,9 @@ class FactTable:
     likelihood: Vector
     #: which causes state a likelihood for this fact (the others follow the baseline)
     mentioned: npt.NDArray[np.bool_]
+    log_likelihood: Vector
+    #: log_likelihood transposed and contiguous: one row per value
+    log_likelihood_t: Vector
 
 
 class BeliefModel:
@@ -88,11 +91,15 @@ class BeliefModel:
                 mentioned.append(table is not None)
                 rows.append(_row(fact, table or {}, baseline))
             rows.append([baseline[v] for v in fact.values])
+            likelihood = np.array(rows, dtype=np.float64)
+            log_likelihood = np.log(likelihood)
             self.tables[fact.id] = FactTable(
                 values=list(fact.values),
                 index={v: i for i, v in enumerate(fact.values)},
-                likelihood=np.array(rows, dtype=np.float64),
+                likelihood=likelihood,
                 mentioned=np.array([*mentioned, False]),
+                log_likelihood=log_likelihood,
+                log_likelihood_t=np.ascontiguousarray(log_likelihood.T),
             )
         # Every fact's likelihood columns side by side, to score all facts in one pass.
         self.fact_ids: list[FactId] = list(self.tables)
@@ -107,6 +114,17 @@ class BeliefModel:
         if table is None or value == UNKNOWN or value not in table.index:
             return None
         return table.likelihood[:, table.index[value]]
+
+    def log_column(self, fact: FactId, value: Value) -> Vector | None:
+        """log P(fact = value | h) for every hypothesis, or None for an unknown value."""
+        table = self.tables.get(fact)
+        if table is None or value == UNKNOWN or value not in table.index:
+            return None
+        return table.log_likelihood[:, table.index[value]]
+
+    def log_likelihood_t(self, fact: FactId) -> Vector:
+        """log P(fact = v | h) as rows per value v."""
+        return self.tables[fact].log_likelihood_t
 
     def likelihood_ratios(self, fact: FactId, value: Value) -> Vector | None:
         """For each cause: P(value | cause) / P(value | any other hypothesis)."""
@@ -157,9 +175,9 @@ class BeliefModel:
         """Unnormalised log of the single-fault distribution."""
         log_p = np.log(self.weights)
         for fact, value in facts.items():
-            column = self.column(fact, value)
+            column = self.log_column(fact, value)
             if column is not None:
-                log_p = log_p + np.log(column)
+                log_p = log_p + column
         for cause in excluded:
             log_p[self.causes.index(cause)] = -np.inf
         return np.asarray(log_p, dtype=np.float64)

@@ -47,6 +47,8 @@ from knowledge.types import UNKNOWN, CauseId, FactId, Value
 OUTCOME_QUESTION = "_outcome"
 #: how many readings of typed text the engine remembers
 READING_CACHE = 4096
+#: how many rule simulations the planner remembers (see ``Engine._derived_log_likelihood``)
+DERIVED_CACHE = 65536
 CLARIFY_QUESTION = "_clarify"
 NONE_OF_THESE = "none"
 
@@ -76,6 +78,18 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class _Plan:
+    """What one planning step knows, shared by the scores of every question and probe."""
+
+    facts: dict[FactId, Value]
+    p: np.ndarray
+    gains: dict[FactId, float]
+    simulated: dict[FactId, float]
+    """Gains of the open facts that rules read, with the rules' conclusions counted."""
+    entropy: float
+
+
+@dataclass(frozen=True)
 class Ranked:
     id: str
     title: str
@@ -100,6 +114,18 @@ class Engine:
         self._rules_from: dict[FactId, list[Rule]] = {
             fact: _reachable(fact, kb.rules) for rule in kb.rules for fact in rule.when
         }
+        #: for each such fact, the rules with a condition on it
+        self._rules_on: dict[FactId, list[Rule]] = {
+            fact: [rule for rule in kb.rules if fact in rule.when] for fact in self._rules_from
+        }
+        #: for each such fact, every fact those rules read or set: what their outcome depends on
+        self._rule_facts: dict[FactId, tuple[FactId, ...]] = {
+            fact: tuple(
+                dict.fromkeys(f for rule in rules for f in (*rule.when, *rule.then) if f != fact)
+            )
+            for fact, rules in self._rules_from.items()
+        }
+        self._derived: dict[tuple[FactId, tuple[Value | None, ...]], np.ndarray] = {}
         #: for each fact, the questions that wait on it (``requires``)
         self._gated: dict[FactId, list[KbQuestion]] = {}
         for question in kb.questions.values():
@@ -125,20 +151,22 @@ class Engine:
 
     def replies_to_last(self, events: Sequence[Event]) -> list[Reply]:
         """What the assistant says in answer to the last event of ``events``."""
-        if not events:
-            return [Text(text=GREETING)]
-        last = events[-1]
-        if isinstance(last, Undo):
-            return self._undo_replies(events)
-        state = self.replay(events)
-        return state.turns[-1].replies if state.turns else [Text(text=GREETING)]
+        return self.replay_last(events)[1]
 
-    def _undo_replies(self, events: Sequence[Event]) -> list[Reply]:
+    def replay_last(self, events: Sequence[Event]) -> tuple[State, list[Reply]]:
+        """The state after ``events`` and what the assistant says to the last of them."""
+        state = self.replay(events)
+        if not events:
+            return state, [Text(text=GREETING)]
+        if isinstance(events[-1], Undo):
+            return state, self._undo_replies(events, state)
+        return state, state.turns[-1].replies if state.turns else [Text(text=GREETING)]
+
+    def _undo_replies(self, events: Sequence[Event], state: State) -> list[Reply]:
         before = effective(events[:-1])
         after = effective(events)
         if len(after) == len(before) and _user_steps(before) == 0:
             return [Text(text="There is nothing to undo yet: you have not said anything.")]
-        state = self.replay(events)
         replies: list[Reply] = [Text(text="Done: I took back your last step.")]
         if state.pending is not None:
             replies.append(state.pending)
@@ -337,10 +365,9 @@ class Engine:
         self, state: State, facts: dict[FactId, Value], p: np.ndarray
     ) -> Question | None:
         best: tuple[float, KbQuestion] | None = None
-        excluded = frozenset(state.excluded)
-        gains = self.model.information_gains(p)
+        plan = self._plan(state, facts, p)
         for question in self.candidate_questions(state, facts):
-            gain = self.gain(question.fact, facts, p, excluded, gains)
+            gain = self.gain(question.fact, plan)
             score = gain / question.cost
             if score >= self.settings.min_gain and (best is None or score > best[0]):
                 best = (score, question)
@@ -362,16 +389,13 @@ class Engine:
         if state.target is None:
             return None
         best: tuple[float, str] | None = None
-        excluded = frozenset(state.excluded)
-        gains = self.model.information_gains(p)
+        plan = self._plan(state, facts, p)
         for probe in self.kb.probes.values():
             if probe.id in state.probes_done:
                 continue
             if not set(probe.needs) <= state.target_keys:
                 continue
-            gain = sum(
-                self.gain(f, facts, p, excluded, gains) for f in probe.yields if f not in facts
-            )
+            gain = sum(self.gain(f, plan) for f in probe.yields if f not in facts)
             # Cheapest informative first: a probe's cost is its typical runtime in seconds.
             score = gain / probe.cost
             if gain >= self.settings.min_gain and (best is None or score > best[0]):
@@ -385,54 +409,89 @@ class Engine:
             why=f"It measures {', '.join(self.kb.facts[f].title for f in probe.yields)}.",
         )
 
-    def gain(
-        self,
-        fact: FactId,
-        facts: dict[FactId, Value],
-        p: np.ndarray,
-        excluded: frozenset[str],
-        gains: dict[FactId, float],
-    ) -> float:
+    def _plan(self, state: State, facts: dict[FactId, Value], p: np.ndarray) -> _Plan:
+        excluded = frozenset(state.excluded)
+        base = self.model.log_weights(facts, excluded)
+        h = entropy(p)
+        return _Plan(
+            facts=facts,
+            p=p,
+            gains=self.model.information_gains(p),
+            simulated=self._simulated_gains(facts, p, base, h),
+            entropy=h,
+        )
+
+    def gain(self, fact: FactId, plan: _Plan) -> float:
         """Expected bits from learning ``fact``, counting what it leads to.
 
-        ``gains`` holds every fact's direct information gain and ``facts`` already has the rules
-        applied. A fact with no likelihoods of its own (the task, say) matters through rules and
-        through the questions that wait on it: its answer is simulated through the rules, it gets
-        credit for enabling a rule whose other conditions are still open (backward chaining), and
-        for the questions its answer would open up.
+        ``plan.gains`` holds every fact's direct information gain and ``plan.facts`` already has
+        the rules applied. A fact with no likelihoods of its own (the task, say) matters through
+        rules and through the questions that wait on it: its answer is simulated through the
+        rules, it gets credit for enabling a rule whose other conditions are still open
+        (backward chaining), and for the questions its answer would open up.
         """
-        best = gains[fact]
-        rules = self._rules_from.get(fact)
-        if rules:
-            best = max(best, self._simulated_gain(fact, facts, p, excluded, rules))
-            best = max(best, self._rule_credit(fact, facts, gains))
+        best = plan.gains[fact]
+        if fact in plan.simulated:
+            best = max(best, plan.simulated[fact])
+            best = max(best, self._rule_credit(fact, plan.facts, plan.gains))
         if fact in self._gated:
-            best = max(best, self._unlock_credit(fact, facts, p, gains))
+            best = max(best, self._unlock_credit(fact, plan.facts, plan.p, plan.gains))
         return best
 
-    def _simulated_gain(
-        self,
-        fact: FactId,
-        facts: dict[FactId, Value],
-        p: np.ndarray,
-        excluded: frozenset[str],
-        rules: list[Rule],
-    ) -> float:
-        table = self.model.tables[fact]
-        base = self.model.log_weights(facts, excluded)
-        # One row per possible answer: the log-posterior after it and what the rules derive.
-        log_p = base[None, :] + np.log(table.likelihood.T)
-        for row, value in enumerate(table.values):
-            for derived, (derived_value, _) in derive({**facts, fact: value}, rules).items():
-                column = self.model.column(derived, derived_value)
-                if column is not None:
-                    log_p[row] += np.log(column)
+    def _simulated_gains(
+        self, facts: dict[FactId, Value], p: np.ndarray, base: np.ndarray, h: float
+    ) -> dict[FactId, float]:
+        """For every open fact that some rule reads: the expected bits from learning it, with
+        each possible answer carried through the rules. All answers of all such facts are
+        scored in one pass, one row per answer."""
+        open_facts = [f for f in self._rules_from if f not in facts]
+        if not open_facts:
+            return {}
+        # log-posterior after each answer, plus what the rules would derive from it
+        log_p = base[None, :] + np.concatenate(
+            [
+                self.model.log_likelihood_t(f) + self._derived_log_likelihood(f, facts)
+                for f in open_facts
+            ]
+        )
         posterior = np.exp(log_p - log_p.max(axis=1, keepdims=True))
         posterior /= posterior.sum(axis=1, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
-            plogp = np.where(posterior > 0, posterior * np.log2(posterior), 0.0)
-        expected_after = float(-(p @ table.likelihood) @ plogp.sum(axis=1))
-        return entropy(p) - expected_after
+            plogp = np.where(posterior > 0, posterior * np.log2(posterior), 0.0).sum(axis=1)
+        gains: dict[FactId, float] = {}
+        start = 0
+        for fact in open_facts:
+            likelihood = self.model.tables[fact].likelihood
+            end = start + likelihood.shape[1]
+            gains[fact] = h - float(-(p @ likelihood) @ plogp[start:end])
+            start = end
+        return gains
+
+    def _derived_log_likelihood(self, fact: FactId, facts: dict[FactId, Value]) -> np.ndarray:
+        """For each value of ``fact``: the log-likelihood of what the rules would derive from it.
+
+        What the rules derive depends only on the values of the facts their conditions and
+        conclusions name, so the answer is remembered by those values: the planner asks the same
+        thing thousands of times per second across sessions.
+        """
+        involved = self._rule_facts[fact]
+        key = (fact, tuple(facts.get(f) for f in involved))
+        cached = self._derived.get(key)
+        if cached is not None:
+            return cached
+        table = self.model.tables[fact]
+        rules = self._rules_from[fact]
+        shift = np.zeros((len(table.values), len(self.model.hypotheses)))
+        for row, value in enumerate(table.values):
+            for derived, (derived_value, _) in derive({**facts, fact: value}, rules).items():
+                column = self.model.log_column(derived, derived_value)
+                if column is not None:
+                    shift[row] += column
+        shift.setflags(write=False)
+        if len(self._derived) >= DERIVED_CACHE:
+            self._derived.clear()
+        self._derived[key] = shift
+        return shift
 
     def _unlock_credit(
         self, fact: FactId, facts: dict[FactId, Value], p: np.ndarray, gains: dict[FactId, float]
@@ -457,8 +516,8 @@ class Engine:
         self, fact: FactId, facts: dict[FactId, Value], gains: dict[FactId, float]
     ) -> float:
         credit = 0.0
-        for rule in self.kb.rules:
-            if fact not in rule.when or any(f in facts for f in rule.then):
+        for rule in self._rules_on[fact]:
+            if any(f in facts for f in rule.then):
                 continue
             open_conditions = 0
             blocked = False

@@ -67,8 +67,8 @@ class Session:
         """Append ``event``; only undo and restart replay the log, others apply to the state."""
         if isinstance(event, Undo | Restart):
             self.events.append(event)
-            self._state = None
-            return self.engine.replies_to_last(self.events)
+            self._state, replies = self.engine.replay_last(self.events)
+            return replies
         state = self.state
         self.events.append(event)
         return self.engine.step(state, event)
