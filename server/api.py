@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import APIRouter, Body, Depends, Form, Path, UploadFile
 from pydantic import Field
@@ -14,6 +15,7 @@ from server import jobs
 from server.auth import Key, RuntimeDep
 from server.errors import JobNotFound, QueueUnavailable
 from server.openapi import errors
+from server.runtime import Runtime
 from server.schemas import (
     TYPICAL_KEYS,
     AnswerBody,
@@ -32,12 +34,25 @@ from server.settings import Settings, get_settings
 from server.storage import SessionRecord
 from server.tables import check_label, read_table, table_format
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def _call(runtime: Runtime, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a session operation: on the event loop when the store is local (SQLite answers in
+    microseconds, and the hop to a worker thread cost more than the dialogue turn itself), in
+    the thread pool when each query waits on the network (PostgreSQL)."""
+    if runtime.inline_store:
+        return work(*args, **kwargs)
+    return await run_in_threadpool(work, *args, **kwargs)
+
+
 SessionId = Annotated[str, Path(max_length=100, description="A session id from POST /v1/sessions.")]
 
 
-def owned_session(key: Key, runtime: RuntimeDep, session_id: SessionId) -> SessionRecord:
+async def owned_session(key: Key, runtime: RuntimeDep, session_id: SessionId) -> SessionRecord:
     """The session, checked before the body: an unknown session is a 404 whatever was sent."""
-    return runtime.sessions.owned(key, session_id)
+    return await _call(runtime, runtime.sessions.owned, key, session_id)
 
 
 OwnedSession = Annotated[SessionRecord, Depends(owned_session)]
@@ -57,81 +72,94 @@ health = APIRouter(tags=["health"])
 
 
 @sessions.post("", status_code=201, responses=errors())
-def create_session(
+async def create_session(
     key: Key, runtime: RuntimeDep, body: Annotated[NewSession | None, Body()] = None
 ) -> Created:
     """Start a conversation, optionally with the user's first words."""
     if body is None:
-        session_id, replies = runtime.sessions.create(key, None)
+        session_id, replies = await _call(runtime, runtime.sessions.create, key, None)
     else:
-        session_id, replies = runtime.sessions.create(
-            key, body.message, body.target, TYPICAL_KEYS if body.target else []
+        session_id, replies = await _call(
+            runtime,
+            runtime.sessions.create,
+            key,
+            body.message,
+            body.target,
+            TYPICAL_KEYS if body.target else [],
         )
     return Created(id=session_id, replies=replies)
 
 
 @sessions.post("/{session_id}/target", responses=errors(404, 409))
-def attach_target(
+async def attach_target(
     key: Key, runtime: RuntimeDep, session_id: SessionId, body: TargetBody
 ) -> Replies:
     """Name the training file on the user's machine: the assistant then asks for the checks it
     can run there, with the exact ``unstuck probe`` command, and their results join the session."""
-    return Replies(replies=runtime.sessions.attach(key, session_id, body.target, list(body.keys)))
+    replies = await _call(
+        runtime, runtime.sessions.attach, key, session_id, body.target, list(body.keys)
+    )
+    return Replies(replies=replies)
 
 
 @sessions.post("/{session_id}/messages", responses=errors(404, 409))
-def send_message(key: Key, runtime: RuntimeDep, session_id: SessionId, body: Message) -> Replies:
+async def send_message(
+    key: Key, runtime: RuntimeDep, session_id: SessionId, body: Message
+) -> Replies:
     """What the user typed; commands ("why", "undo", "skip", "done") work as in the terminal."""
-    return Replies(replies=runtime.sessions.send(key, session_id, body.text))
+    return Replies(replies=await _call(runtime, runtime.sessions.send, key, session_id, body.text))
 
 
 @sessions.post("/{session_id}/answers", responses=errors(404, 409))
-def answer(key: Key, runtime: RuntimeDep, session_id: SessionId, body: AnswerBody) -> Replies:
+async def answer(key: Key, runtime: RuntimeDep, session_id: SessionId, body: AnswerBody) -> Replies:
     """A choice for a question the assistant asked (``unknown`` when the user does not know)."""
-    return Replies(replies=runtime.sessions.answer(key, session_id, body.question, body.value))
+    replies = await _call(
+        runtime, runtime.sessions.answer, key, session_id, body.question, body.value
+    )
+    return Replies(replies=replies)
 
 
 @sessions.post("/{session_id}/undo", responses=errors(404, 409))
-def undo(key: Key, runtime: RuntimeDep, session_id: SessionId) -> Replies:
+async def undo(key: Key, runtime: RuntimeDep, session_id: SessionId) -> Replies:
     """Take back the user's last step."""
-    return Replies(replies=runtime.sessions.undo(key, session_id))
+    return Replies(replies=await _call(runtime, runtime.sessions.undo, key, session_id))
 
 
 @sessions.post("/{session_id}/restart", responses=errors(404, 409))
-def restart(key: Key, runtime: RuntimeDep, session_id: SessionId) -> Replies:
+async def restart(key: Key, runtime: RuntimeDep, session_id: SessionId) -> Replies:
     """Forget the conversation so far (a connected target stays)."""
-    return Replies(replies=runtime.sessions.restart(key, session_id))
+    return Replies(replies=await _call(runtime, runtime.sessions.restart, key, session_id))
 
 
 @sessions.get("/{session_id}", responses=errors(404))
-def read_session(key: Key, runtime: RuntimeDep, session_id: SessionId) -> SessionView:
+async def read_session(key: Key, runtime: RuntimeDep, session_id: SessionId) -> SessionView:
     """The transcript, the ranking of causes and the question waiting for an answer."""
-    return runtime.sessions.view(key, session_id)
+    return await _call(runtime, runtime.sessions.view, key, session_id)
 
 
 @sessions.get("/{session_id}/why", responses=errors(404))
-def why(key: Key, runtime: RuntimeDep, session_id: SessionId) -> WhyText:
+async def why(key: Key, runtime: RuntimeDep, session_id: SessionId) -> WhyText:
     """Why the assistant ranks the causes as it does, and why it asks what it asks."""
-    return WhyText(text=runtime.sessions.why(key, session_id))
+    return WhyText(text=await _call(runtime, runtime.sessions.why, key, session_id))
 
 
 @sessions.get("/{session_id}/causes/{cause_id}", responses=errors(404))
-def cause(
+async def cause(
     key: Key,
     runtime: RuntimeDep,
     session_id: SessionId,
     cause_id: Annotated[str, Path(max_length=100)],
 ) -> CauseCard:
     """One cause with its evidence for and against, explanation and fix."""
-    return runtime.sessions.card(key, session_id, cause_id)
+    return await _call(runtime, runtime.sessions.card, key, session_id, cause_id)
 
 
 @sessions.post("/{session_id}/probe-reports", responses=errors(404, 409))
-def probe_report(
+async def probe_report(
     key: Key, runtime: RuntimeDep, session: OwnedSession, report: ReportBody
 ) -> Replies:
     """Results of ``unstuck probe TARGET --server URL --session ID`` run on the user's machine."""
-    return Replies(replies=runtime.sessions.report(key, session.id, report))
+    return Replies(replies=await _call(runtime, runtime.sessions.report, key, session.id, report))
 
 
 @sessions.post("/{session_id}/tables", status_code=202, responses=errors(404, 415))

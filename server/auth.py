@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from server.cors import ORIGINS_STATE
 from server.errors import MissingKey, WrongKey
@@ -18,12 +19,16 @@ bearer = HTTPBearer(
 )
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies are coroutines on purpose: FastAPI runs a plain function dependency in the
+# thread pool, and each hop there cost more than the whole dialogue turn.
+
+
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def current_key(
+async def current_key(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
@@ -32,7 +37,9 @@ def current_key(
         raise MissingKey(
             "This route needs an API key: send the header 'Authorization: Bearer <key>'."
         )
-    key = runtime.key(credentials.credentials)
+    found, key = runtime.cached_key(credentials.credentials)
+    if not found:
+        key = await run_in_threadpool(runtime.key, credentials.credentials)
     if key is None:
         raise WrongKey(
             "The API key is not one this service knows. Check it for typos, or ask the "

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import knowledge
 from assistant.engine import Engine
+from assistant.text import text_model
 from server import keys
 from server.jobs import JobQueue
 from server.ratelimit import RateLimiter
@@ -21,7 +22,11 @@ KEY_CACHE_TTL_S = 10.0
 
 @lru_cache
 def build_engine() -> Engine:
-    """The engine, built once per process (the knowledge base is read and checked here)."""
+    """The engine, built once per process (the knowledge base is read and checked here).
+
+    The free-text model is trained here too, at start-up, rather than inside the first request
+    whose wording the phrase patterns do not cover (a second or two)."""
+    text_model()
     return Engine(knowledge.bundled())
 
 
@@ -35,14 +40,26 @@ class Runtime:
     _keys: dict[str, tuple[float, KeyRecord | None]] = field(default_factory=dict)
     _keys_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def inline_store(self) -> bool:
+        """Whether session operations run on the event loop (see ``server.api._call``)."""
+        return self.db.dialect == "sqlite"
+
+    def cached_key(self, plain_key: str) -> tuple[bool, KeyRecord | None]:
+        """``(True, record)`` when the key was looked up in the last few seconds (``record`` is
+        None for a key the store does not have), else ``(False, None)``: call ``key``."""
+        cached = self._keys.get(keys.digest(plain_key))
+        if cached is not None and time.monotonic() - cached[0] < KEY_CACHE_TTL_S:
+            return True, cached[1]
+        return False, None
+
     def key(self, plain_key: str) -> KeyRecord | None:
         """The key's record, cached for a few seconds so that each request costs no query."""
+        found, cached = self.cached_key(plain_key)
+        if found:
+            return cached
         digest = keys.digest(plain_key)
         now = time.monotonic()
-        with self._keys_lock:
-            cached = self._keys.get(digest)
-        if cached is not None and now - cached[0] < KEY_CACHE_TTL_S:
-            return cached[1]
         record = self.db.key_by_digest(digest)
         with self._keys_lock:
             if len(self._keys) > 10_000:

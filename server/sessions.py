@@ -7,7 +7,9 @@ with the replies to it, in one transaction before those replies go out.
 
 Replaying a long log costs milliseconds, so each process keeps the sessions it served in an
 LRU cache, keyed by session id and valid for one sequence number: a newer number in the store
-means another process moved the session on, and only the missing events are read.
+means another process moved the session on, and only the missing events are read. A turn on a
+cached session does not even read the store first: the commit's sequence check finds out when
+another process got there in between, and the turn is then replayed on the stored log.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class RecordingSession(Session):
 @dataclass
 class _Cached:
     seq: int
+    key_id: str
     session: RecordingSession
 
 
@@ -84,7 +87,7 @@ class SessionService:
         replies = self._with_probe_command(session_id, session, replies)
         rows = _event_rows(session.events, session.recorded, replies)
         self.db.create_session(session_id, key.id, rows, _stream_items(session.events, replies))
-        self._remember(session_id, _Cached(len(rows), session))
+        self._remember(session_id, _Cached(len(rows), key.id, session))
         return session_id, replies
 
     def send(self, key: KeyRecord, session_id: str, text: str) -> list[Reply]:
@@ -181,14 +184,20 @@ class SessionService:
 
     def _turn(self, key: KeyRecord | None, session_id: str, action: Action) -> list[Reply]:
         with self._lock(session_id):
-            for _ in range(MAX_ATTEMPTS):
-                record = self._record(session_id) if key is None else self._owned(key, session_id)
+            for attempt in range(MAX_ATTEMPTS):
+                record = self._cached_record(key, session_id) if attempt == 0 else None
+                from_cache = record is not None
+                if record is None:
+                    record = (
+                        self._record(session_id) if key is None else self._owned(key, session_id)
+                    )
                 replies = self._attempt(record, self._session_at(record), action)
                 if replies is not None:
                     return replies
                 self._forget(session_id)
-                # Another process won this round: back off a little so that turns interleave.
-                time.sleep(random.uniform(0.001, 0.01))
+                if not from_cache:
+                    # Another process won this round: back off a little so turns interleave.
+                    time.sleep(random.uniform(0.001, 0.01))
         raise BusySession(
             f"Session '{session_id}' kept changing under this request ({MAX_ATTEMPTS} tries). "
             "Send it again."
@@ -210,7 +219,7 @@ class SessionService:
             raise
         if not stored:
             return None
-        self._remember(record.id, _Cached(record.seq + len(rows), session))
+        self._remember(record.id, _Cached(record.seq + len(rows), record.key_id, session))
         return replies
 
     def _with_probe_command(
@@ -243,6 +252,15 @@ class SessionService:
             raise _not_found(session_id)
         return record
 
+    def _cached_record(self, key: KeyRecord | None, session_id: str) -> SessionRecord | None:
+        """The record as this process last stored it (it may be stale: see the module's notes),
+        or None when the session is not cached or belongs to another key."""
+        with self._cache_lock:
+            cached = self._cache.get(session_id)
+        if cached is None or (key is not None and cached.key_id != key.id):
+            return None
+        return SessionRecord(session_id, cached.key_id, cached.seq)
+
     def _session_at(self, record: SessionRecord) -> RecordingSession:
         """The session replayed up to the record's sequence number, from the cache if fresh."""
         with self._cache_lock:
@@ -255,7 +273,7 @@ class SessionService:
         else:
             events = _events(self.db.events(record.id))
         session = RecordingSession(self.engine, events)
-        self._remember(record.id, _Cached(len(events), session))
+        self._remember(record.id, _Cached(len(events), record.key_id, session))
         return session
 
     def _remember(self, session_id: str, cached: _Cached) -> None:

@@ -108,6 +108,9 @@ class Database:
         self.url = url
         self.dialect = dialect_of(url)
         self._local = threading.local()
+        # SQLite lets one writer in at a time and makes the others sleep and poll (with growing
+        # pauses) until the lock frees: threads of one process queue on this lock instead.
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
 
     # -- connections --------------------------------------------------------------------
 
@@ -142,7 +145,10 @@ class Database:
     def _cursor(self, write: bool) -> Iterator[Cursor]:
         conn = self._connection()
         try:
-            if self.dialect == "sqlite":
+            if self._write_lock is not None and write:
+                with self._write_lock:
+                    yield from _sqlite_cursor(conn, write)
+            elif self.dialect == "sqlite":
                 yield from _sqlite_cursor(conn, write)
             else:
                 yield from _postgres_cursor(conn, write)
