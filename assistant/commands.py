@@ -248,5 +248,5 @@ def serve(args: argparse.Namespace) -> int:
         import server
     except ImportError as error:  # pragma: no cover - the package ships with unstuck
         raise UnstuckError(f"the server is not available: {error}") from error
-    code: int = server.run(args.host, args.port)
+    code: int = server.run(args.host, args.port, args.workers, args.access_log)
     return code

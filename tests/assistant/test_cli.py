@@ -232,3 +232,16 @@ def test_curve_file_that_does_not_exist(capsys: pytest.CaptureFixture[str]) -> N
         "error: the curve file 'nowhere.csv' does not exist. Give a metrics CSV, a Keras "
         "history JSON, or a text file of numbers.\n"
     )
+
+
+@pytest.mark.parametrize("workers", ["0", "two"])
+def test_serve_refuses_a_worker_count_below_one(
+    capsys: pytest.CaptureFixture[str], workers: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--workers", workers])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        f"unstuck serve: error: argument --workers: expected a whole number of at least 1, "
+        f"got '{workers}'\n"
+    )

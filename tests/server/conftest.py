@@ -24,9 +24,10 @@ def make_server(tmp_path: Path) -> Iterator[MakeServer]:
     """Start servers with given settings; all are stopped at the end of the test."""
     started: list[Server] = []
 
-    def make(database_url: str | None = None, **settings: str) -> Server:
+    def make(database_url: str | None = None, workers: int = 1, **settings: str) -> Server:
         url = database_url or f"sqlite:///{tmp_path / 'sessions.sqlite3'}"
-        server = Server(server_env(url, **settings), tmp_path / f"server-{len(started)}.log")
+        log = tmp_path / f"server-{len(started)}.log"
+        server = Server(server_env(url, **settings), log, workers=workers)
         started.append(server)
         return server.start()
 

@@ -42,13 +42,15 @@ class Server:
     log: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    workers: int = 1
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Server:
-        command = [sys.executable, "-c", f"import server; server.run('127.0.0.1', {self.port})"]
+        code = f"import server; server.run('127.0.0.1', {self.port}, {self.workers})"
+        command = [sys.executable, "-c", code]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT

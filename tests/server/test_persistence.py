@@ -112,3 +112,35 @@ def test_a_kill_minus_9_in_the_middle_of_turns_loses_no_acknowledged_turn(
     assert all(REPLIES_ADAPTER.validate_python(entry["replies"]) for entry in entries)
     with server.client() as client:
         assert client.post(f"/v1/sessions/{session_id}/undo").status_code == 200
+
+
+def test_two_worker_processes_on_sqlite_keep_one_session_consistent(
+    make_server: MakeServer,
+) -> None:
+    """``unstuck serve --workers 2``: each post opens a new connection, so the two processes
+    take turns on one session at random and must each catch up on what the other stored."""
+    server = make_server(workers=2)
+    with server.client() as client:
+        session_id = client.post("/v1/sessions", json={"message": "loss is nan"}).json()["id"]
+    texts = [f"the loss is nan, round {i}" for i in range(40)]
+    acknowledged: dict[str, list[Any]] = {}
+    queue = list(reversed(texts))
+
+    def post_each_on_a_new_connection() -> None:
+        while queue:
+            text = queue.pop()
+            with server.client() as client:
+                response = client.post(f"/v1/sessions/{session_id}/messages", json={"text": text})
+            assert response.status_code == 200, response.text
+            acknowledged[text] = response.json()["replies"]
+
+    threads = [threading.Thread(target=post_each_on_a_new_connection) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    entries = transcript(server, session_id)
+    assert len(acknowledged) == 40
+    assert [entry["seq"] for entry in entries] == list(range(1, 42))
+    stored = {entry["event"]["text"]: entry["replies"] for entry in entries}
+    assert all(stored[text] == replies for text, replies in acknowledged.items())
