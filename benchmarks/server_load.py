@@ -212,8 +212,10 @@ def run(name: str, database_url: str, args: argparse.Namespace) -> None:
     server = start_server(database_url, port, args.workers)
     print(f"{name} ({args.workers} server processes)")
     try:
-        # warm-up: the text model, caches and connections in every server process
-        asyncio.run(run_load(port, 4 * args.workers, 60 * args.workers, 30, 0))
+        # Warm-up: every complaint's first reading, first plans and connections in every
+        # server process (a fresh process answers its first few hundred turns slowly).
+        warm = len(complaints())
+        asyncio.run(run_load(port, warm, 2 * warm * TURNS_PER_SESSION * args.workers, 60, 0))
         for label, rate in ((f"paced at {args.rate:g}/s", args.rate), ("flat out", 0.0)):
             before = cpu_seconds(server.pid)
             load, elapsed, client_cpu = asyncio.run(

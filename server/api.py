@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Annotated, ParamSpec, TypeVar
 
-from fastapi import APIRouter, Body, Depends, Form, Path, UploadFile
+from fastapi import APIRouter, Body, Depends, Form, Path, Response, UploadFile
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
@@ -30,6 +31,7 @@ from server.schemas import (
     TargetBody,
     WhyText,
 )
+from server.sessions import Turned
 from server.settings import Settings, get_settings
 from server.storage import SessionRecord
 from server.tables import check_label, read_table, table_format
@@ -45,6 +47,15 @@ async def _call(runtime: Runtime, work: Callable[P, T], *args: P.args, **kwargs:
     if runtime.inline_store:
         return work(*args, **kwargs)
     return await run_in_threadpool(work, *args, **kwargs)
+
+
+def _json(text: str, status: int = 200) -> Response:
+    return Response(content=text, status_code=status, media_type="application/json")
+
+
+def _replies(turned: Turned) -> Response:
+    """``Replies``, from the JSON the turn stored: the replies are serialised once."""
+    return _json(f'{{"replies":{turned.json}}}')
 
 
 SessionId = Annotated[str, Path(max_length=100, description="A session id from POST /v1/sessions.")]
@@ -71,15 +82,15 @@ job_router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 health = APIRouter(tags=["health"])
 
 
-@sessions.post("", status_code=201, responses=errors())
+@sessions.post("", status_code=201, response_model=Created, responses=errors())
 async def create_session(
     key: Key, runtime: RuntimeDep, body: Annotated[NewSession | None, Body()] = None
-) -> Created:
+) -> Response:
     """Start a conversation, optionally with the user's first words."""
     if body is None:
-        session_id, replies = await _call(runtime, runtime.sessions.create, key, None)
+        session_id, turned = await _call(runtime, runtime.sessions.create, key, None)
     else:
-        session_id, replies = await _call(
+        session_id, turned = await _call(
             runtime,
             runtime.sessions.create,
             key,
@@ -87,48 +98,50 @@ async def create_session(
             body.target,
             TYPICAL_KEYS if body.target else [],
         )
-    return Created(id=session_id, replies=replies)
+    return _json(f'{{"id":{json.dumps(session_id)},"replies":{turned.json}}}', 201)
 
 
-@sessions.post("/{session_id}/target", responses=errors(404, 409))
+@sessions.post("/{session_id}/target", response_model=Replies, responses=errors(404, 409))
 async def attach_target(
     key: Key, runtime: RuntimeDep, session_id: SessionId, body: TargetBody
-) -> Replies:
+) -> Response:
     """Name the training file on the user's machine: the assistant then asks for the checks it
     can run there, with the exact ``unstuck probe`` command, and their results join the session."""
-    replies = await _call(
+    turned = await _call(
         runtime, runtime.sessions.attach, key, session_id, body.target, list(body.keys)
     )
-    return Replies(replies=replies)
+    return _replies(turned)
 
 
-@sessions.post("/{session_id}/messages", responses=errors(404, 409))
+@sessions.post("/{session_id}/messages", response_model=Replies, responses=errors(404, 409))
 async def send_message(
     key: Key, runtime: RuntimeDep, session_id: SessionId, body: Message
-) -> Replies:
+) -> Response:
     """What the user typed; commands ("why", "undo", "skip", "done") work as in the terminal."""
-    return Replies(replies=await _call(runtime, runtime.sessions.send, key, session_id, body.text))
+    return _replies(await _call(runtime, runtime.sessions.send, key, session_id, body.text))
 
 
-@sessions.post("/{session_id}/answers", responses=errors(404, 409))
-async def answer(key: Key, runtime: RuntimeDep, session_id: SessionId, body: AnswerBody) -> Replies:
+@sessions.post("/{session_id}/answers", response_model=Replies, responses=errors(404, 409))
+async def answer(
+    key: Key, runtime: RuntimeDep, session_id: SessionId, body: AnswerBody
+) -> Response:
     """A choice for a question the assistant asked (``unknown`` when the user does not know)."""
-    replies = await _call(
+    turned = await _call(
         runtime, runtime.sessions.answer, key, session_id, body.question, body.value
     )
-    return Replies(replies=replies)
+    return _replies(turned)
 
 
-@sessions.post("/{session_id}/undo", responses=errors(404, 409))
-async def undo(key: Key, runtime: RuntimeDep, session_id: SessionId) -> Replies:
+@sessions.post("/{session_id}/undo", response_model=Replies, responses=errors(404, 409))
+async def undo(key: Key, runtime: RuntimeDep, session_id: SessionId) -> Response:
     """Take back the user's last step."""
-    return Replies(replies=await _call(runtime, runtime.sessions.undo, key, session_id))
+    return _replies(await _call(runtime, runtime.sessions.undo, key, session_id))
 
 
-@sessions.post("/{session_id}/restart", responses=errors(404, 409))
-async def restart(key: Key, runtime: RuntimeDep, session_id: SessionId) -> Replies:
+@sessions.post("/{session_id}/restart", response_model=Replies, responses=errors(404, 409))
+async def restart(key: Key, runtime: RuntimeDep, session_id: SessionId) -> Response:
     """Forget the conversation so far (a connected target stays)."""
-    return Replies(replies=await _call(runtime, runtime.sessions.restart, key, session_id))
+    return _replies(await _call(runtime, runtime.sessions.restart, key, session_id))
 
 
 @sessions.get("/{session_id}", responses=errors(404))
@@ -154,12 +167,12 @@ async def cause(
     return await _call(runtime, runtime.sessions.card, key, session_id, cause_id)
 
 
-@sessions.post("/{session_id}/probe-reports", responses=errors(404, 409))
+@sessions.post("/{session_id}/probe-reports", response_model=Replies, responses=errors(404, 409))
 async def probe_report(
     key: Key, runtime: RuntimeDep, session: OwnedSession, report: ReportBody
-) -> Replies:
+) -> Response:
     """Results of ``unstuck probe TARGET --server URL --session ID`` run on the user's machine."""
-    return Replies(replies=await _call(runtime, runtime.sessions.report, key, session.id, report))
+    return _replies(await _call(runtime, runtime.sessions.report, key, session.id, report))
 
 
 @sessions.post("/{session_id}/tables", status_code=202, responses=errors(404, 415))

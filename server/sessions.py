@@ -52,6 +52,24 @@ class RecordingSession(Session):
         return replies
 
 
+@dataclass(frozen=True)
+class Turned:
+    """A turn's replies, each also as JSON: serialised once for the log, the event stream and
+    the response."""
+
+    replies: list[Reply]
+    items: list[str]
+
+    @property
+    def json(self) -> str:
+        """The replies as a JSON array."""
+        return "[" + ",".join(self.items) + "]"
+
+
+def _turned(replies: list[Reply]) -> Turned:
+    return Turned(replies, [REPLIES_ADAPTER.dump_json([r]).decode()[1:-1] for r in replies])
+
+
 @dataclass
 class _Cached:
     seq: int
@@ -77,43 +95,41 @@ class SessionService:
         message: str | None,
         target: str | None = None,
         keys: Sequence[str] = (),
-    ) -> tuple[str, list[Reply]]:
+    ) -> tuple[str, Turned]:
         session_id = "s_" + secrets.token_urlsafe(16)
         session = RecordingSession(self.engine)
         words = (message or "").strip()
         if target is not None:
             session.attach(target, keys)
         replies = session.send(words) if words else session.start()
-        replies = self._with_probe_command(session_id, session, replies)
-        rows = _event_rows(session.events, session.recorded, replies)
-        self.db.create_session(session_id, key.id, rows, _stream_items(session.events, replies))
+        turned = _turned(self._with_probe_command(session_id, session, replies))
+        rows = _event_rows(session.events, session.recorded, turned)
+        self.db.create_session(session_id, key.id, rows, _stream_items(session.events, turned))
         self._remember(session_id, _Cached(len(rows), key.id, session))
-        return session_id, replies
+        return session_id, turned
 
-    def send(self, key: KeyRecord, session_id: str, text: str) -> list[Reply]:
+    def send(self, key: KeyRecord, session_id: str, text: str) -> Turned:
         return self.turn(key, session_id, lambda session: session.send(text))
 
-    def answer(self, key: KeyRecord, session_id: str, question: str, value: str) -> list[Reply]:
+    def answer(self, key: KeyRecord, session_id: str, question: str, value: str) -> Turned:
         return self.turn(key, session_id, lambda session: session.answer(question, value))
 
-    def attach(
-        self, key: KeyRecord, session_id: str, target: str, keys: Sequence[str]
-    ) -> list[Reply]:
+    def attach(self, key: KeyRecord, session_id: str, target: str, keys: Sequence[str]) -> Turned:
         return self.turn(key, session_id, lambda session: session.attach(target, keys))
 
-    def undo(self, key: KeyRecord, session_id: str) -> list[Reply]:
+    def undo(self, key: KeyRecord, session_id: str) -> Turned:
         return self.turn(key, session_id, lambda session: session.undo())
 
-    def restart(self, key: KeyRecord, session_id: str) -> list[Reply]:
+    def restart(self, key: KeyRecord, session_id: str) -> Turned:
         return self.turn(key, session_id, lambda session: session.restart())
 
-    def report(self, key: KeyRecord, session_id: str, report: ProbeReport) -> list[Reply]:
+    def report(self, key: KeyRecord, session_id: str, report: ProbeReport) -> Turned:
         problems = self.report_problems(report.results)
         if problems:
             raise BadProbeReport("The probe report does not fit this service: " + problems)
         return self.turn(key, session_id, lambda session: _report_all(session, report.results))
 
-    def join_results(self, session_id: str, results: Sequence[ProbeResult]) -> list[Reply]:
+    def join_results(self, session_id: str, results: Sequence[ProbeResult]) -> Turned:
         """Results of a job run on the server join the session (no key: the job owns it)."""
         return self._turn(None, session_id, lambda session: _report_all(session, results))
 
@@ -179,10 +195,10 @@ class SessionService:
 
     # -- turns --------------------------------------------------------------------------
 
-    def turn(self, key: KeyRecord, session_id: str, action: Action) -> list[Reply]:
+    def turn(self, key: KeyRecord, session_id: str, action: Action) -> Turned:
         return self._turn(key, session_id, action)
 
-    def _turn(self, key: KeyRecord | None, session_id: str, action: Action) -> list[Reply]:
+    def _turn(self, key: KeyRecord | None, session_id: str, action: Action) -> Turned:
         with self._lock(session_id):
             for attempt in range(MAX_ATTEMPTS):
                 record = self._cached_record(key, session_id) if attempt == 0 else None
@@ -191,9 +207,9 @@ class SessionService:
                     record = (
                         self._record(session_id) if key is None else self._owned(key, session_id)
                     )
-                replies = self._attempt(record, self._session_at(record), action)
-                if replies is not None:
-                    return replies
+                turned = self._attempt(record, self._session_at(record), action)
+                if turned is not None:
+                    return turned
                 self._forget(session_id)
                 if not from_cache:
                     # Another process won this round: back off a little so turns interleave.
@@ -205,22 +221,21 @@ class SessionService:
 
     def _attempt(
         self, record: SessionRecord, session: RecordingSession, action: Action
-    ) -> list[Reply] | None:
+    ) -> Turned | None:
         before = len(session.events)
         session.recorded = []
         try:
-            replies = action(session)
-            replies = self._with_probe_command(record.id, session, replies)
+            turned = _turned(self._with_probe_command(record.id, session, action(session)))
             new = session.events[before:]
-            rows = _event_rows(new, session.recorded, replies)
-            stored = self.db.commit_turn(record.id, record.seq, rows, _stream_items(new, replies))
+            rows = _event_rows(new, session.recorded, turned)
+            stored = self.db.commit_turn(record.id, record.seq, rows, _stream_items(new, turned))
         except BaseException:
             self._forget(record.id)
             raise
         if not stored:
             return None
         self._remember(record.id, _Cached(record.seq + len(rows), record.key_id, session))
-        return replies
+        return turned
 
     def _with_probe_command(
         self, session_id: str, session: Session, replies: list[Reply]
@@ -303,23 +318,23 @@ def _events(rows: Iterable[EventRecord]) -> list[Event]:
 
 
 def _event_rows(
-    events: Sequence[Event], recorded: Sequence[list[Reply]], last: list[Reply]
+    events: Sequence[Event], recorded: Sequence[list[Reply]], last: Turned
 ) -> list[tuple[str, str]]:
     """Each event with the replies to it; the turn's final replies go with its last event."""
     rows = []
     for index, event in enumerate(events):
-        replies = last if index == len(events) - 1 else recorded[index]
-        rows.append(
-            (EVENT_ADAPTER.dump_json(event).decode(), REPLIES_ADAPTER.dump_json(replies).decode())
+        replies = (
+            last.json
+            if index == len(events) - 1
+            else REPLIES_ADAPTER.dump_json(recorded[index]).decode()
         )
+        rows.append((EVENT_ADAPTER.dump_json(event).decode(), replies))
     return rows
 
 
-def _stream_items(events: Sequence[Event], replies: Sequence[Reply]) -> list[StreamItem]:
+def _stream_items(events: Sequence[Event], turned: Turned) -> list[StreamItem]:
     items = [StreamItem("event", EVENT_ADAPTER.dump_json(event).decode()) for event in events]
-    items += [
-        StreamItem("reply", REPLIES_ADAPTER.dump_json([reply]).decode()[1:-1]) for reply in replies
-    ]
+    items += [StreamItem("reply", item) for item in turned.items]
     return items
 
 
