@@ -37,7 +37,7 @@ from assistant.replies import (
     Text,
 )
 from assistant.rules import derive
-from assistant.state import Known, State, Turn
+from assistant.state import Known, Plans, State, Turn
 from assistant.text import Reading, TextReader
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Question as KbQuestion
@@ -134,8 +134,10 @@ class Engine:
 
     # -- replay -------------------------------------------------------------------------
 
-    def replay(self, events: Sequence[Event]) -> State:
-        state = State()
+    def replay(self, events: Sequence[Event], plans: Plans | None = None) -> State:
+        """The state after ``events``. ``plans`` from an earlier state of the same conversation
+        spares re-planning the steps it has seen (undo and restart replay the log)."""
+        state = State(plans={} if plans is None else plans)
         for event in effective(events):
             replies = self._apply(state, event)
             state.turns.append(Turn(event=event, replies=replies))
@@ -153,9 +155,11 @@ class Engine:
         """What the assistant says in answer to the last event of ``events``."""
         return self.replay_last(events)[1]
 
-    def replay_last(self, events: Sequence[Event]) -> tuple[State, list[Reply]]:
+    def replay_last(
+        self, events: Sequence[Event], plans: Plans | None = None
+    ) -> tuple[State, list[Reply]]:
         """The state after ``events`` and what the assistant says to the last of them."""
-        state = self.replay(events)
+        state = self.replay(events, plans)
         if not events:
             return state, [Text(text=GREETING)]
         if isinstance(events[-1], Undo):
@@ -336,21 +340,42 @@ class Engine:
             return []
         facts = {f: k.value for f, k in self.facts_with_rules(state).items()}
         excluded = frozenset(state.excluded)
+        key = (
+            frozenset(facts.items()),
+            excluded,
+            tuple(state.asked),
+            state.target is not None,
+            state.target_keys,
+            frozenset(state.probes_done),
+        )
+        step = state.plans.get(key)
+        if step is None:
+            step = state.plans[key] = self._plan_step(state, facts, excluded)
+        if isinstance(step, ProbeRequest):
+            state.pending = None
+            return [step]
+        if isinstance(step, Question):
+            state.pending = step
+            return [step]
+        return self._diagnose(state, final=False)
+
+    def _plan_step(
+        self, state: State, facts: dict[FactId, Value], excluded: frozenset[CauseId]
+    ) -> ProbeRequest | Question | bool:
+        """The next probe or question, or False when it is time to diagnose."""
         p = self.model.distribution(facts, excluded)
         top = int(np.argmax(p[:-1]))
         settled = p[top] >= self.settings.settle_at
         # Measurements cost the user nothing, so they go on until the case is all but certain.
         probe = None if p[top] >= self.settings.probe_until else self._best_probe(state, facts, p)
         if probe is not None:
-            state.pending = None
-            return [probe]
+            return probe
         out_of_questions = state.questions_asked >= self.settings.max_questions
         if not settled and not out_of_questions:
             question = self._best_question(state, facts, p)
             if question is not None:
-                state.pending = question
-                return [question]
-        return self._diagnose(state, final=False)
+                return question
+        return False
 
     def candidate_questions(self, state: State, facts: dict[FactId, Value]) -> list[KbQuestion]:
         return [

@@ -66,8 +66,9 @@ class Session:
     def add(self, event: Event) -> list[Reply]:
         """Append ``event``; only undo and restart replay the log, others apply to the state."""
         if isinstance(event, Undo | Restart):
+            plans = self._state.plans if self._state is not None else None
             self.events.append(event)
-            self._state, replies = self.engine.replay_last(self.events)
+            self._state, replies = self.engine.replay_last(self.events, plans)
             return replies
         state = self.state
         self.events.append(event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assistant.events import Event
-from assistant.replies import Question, Reply
+from assistant.replies import ProbeRequest, Question, Reply
 from knowledge.types import CauseId, FactId, ProbeId, QuestionId, Value
 
 
@@ -25,6 +25,12 @@ class Turn:
 
     event: Event
     replies: list[Reply]
+
+
+#: The planner's decisions by what they depend on: the facts (rules applied), the excluded
+#: causes, the questions asked, whether and what a target offers, the probes run. A decision is
+#: a probe or question to ask next, or False for "diagnose now".
+Plans = dict[tuple[object, ...], ProbeRequest | Question | bool]
 
 
 @dataclass
@@ -48,6 +54,8 @@ class State:
     finished: bool = False
     turns: list[Turn] = field(default_factory=list)
     undone: int = 0
+    plans: Plans = field(default_factory=dict, repr=False, compare=False)
+    """Decisions made in this conversation (see ``Plans``), kept across its replays."""
 
     def fact_values(self) -> dict[FactId, Value]:
         return {fact: known.value for fact, known in self.facts.items()}
