@@ -47,7 +47,8 @@ from knowledge.types import UNKNOWN, CauseId, FactId, Value
 OUTCOME_QUESTION = "_outcome"
 #: how many readings of typed text the engine remembers
 READING_CACHE = 4096
-#: how many rule simulations the planner remembers (see ``Engine._derived_log_likelihood``)
+#: how many rule outcomes the engine remembers (``facts_with_rules``, and the planner's
+#: simulations in ``Engine._derived_log_likelihood``)
 DERIVED_CACHE = 65536
 CLARIFY_QUESTION = "_clarify"
 NONE_OF_THESE = "none"
@@ -126,6 +127,8 @@ class Engine:
             for fact, rules in self._rules_from.items()
         }
         self._derived: dict[tuple[FactId, tuple[Value | None, ...]], np.ndarray] = {}
+        #: what the rules add to a set of known facts (``facts_with_rules``)
+        self._closures: dict[frozenset[tuple[FactId, Value]], dict[FactId, Known]] = {}
         #: for each fact, the questions that wait on it (``requires``)
         self._gated: dict[FactId, list[KbQuestion]] = {}
         for question in kb.questions.values():
@@ -331,8 +334,17 @@ class Engine:
 
     def facts_with_rules(self, state: State) -> dict[FactId, Known]:
         facts = dict(state.facts)
-        for fact, (value, rule) in derive(state.fact_values(), self.kb.rules).items():
-            facts[fact] = Known(value, f"rule {rule.id}", rule.because)
+        values = frozenset((fact, known.value) for fact, known in state.facts.items())
+        derived = self._closures.get(values)
+        if derived is None:
+            derived = {
+                fact: Known(value, f"rule {rule.id}", rule.because)
+                for fact, (value, rule) in derive(dict(values), self.kb.rules).items()
+            }
+            if len(self._closures) >= DERIVED_CACHE:
+                self._closures.clear()
+            self._closures[values] = derived
+        facts.update(derived)
         return facts
 
     def _next(self, state: State) -> list[Reply]:
