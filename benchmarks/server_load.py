@@ -58,6 +58,8 @@ def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen
         "UNSTUCK_DATABASE_URL": database_url,
         "UNSTUCK_SEED_KEYS": f'[{{"name": "bench", "key": "{KEY}"}}]',
         "UNSTUCK_RATE_LIMIT": "100000000",
+        # the database runs on this machine: the setting README recommends for that case
+        "UNSTUCK_TURNS_ON_LOOP": "true",
     }
     command = [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)]
     command += ["--workers", str(workers), "--no-access-log"]

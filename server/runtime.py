@@ -43,6 +43,8 @@ class Runtime:
     @property
     def inline_store(self) -> bool:
         """Whether session operations run on the event loop (see ``server.api._call``)."""
+        if self.settings.turns_on_loop is not None:
+            return self.settings.turns_on_loop
         return self.db.dialect == "sqlite"
 
     def cached_key(self, plain_key: str) -> tuple[bool, KeyRecord | None]:

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     """The probes a table upload runs, in order."""
     probe_registry: str = "probes.registry:PROBES"
     """Where the probe functions are found, as ``module:name`` (set by the operator only)."""
+    turns_on_loop: bool | None = None
+    """Run each dialogue turn on the event loop rather than in a worker thread (the hop costs
+    more CPU than the turn). Unset: yes with SQLite; no with PostgreSQL, where a slow or
+    unreachable database would then hold up every request of the process. Set it to true for
+    a PostgreSQL on the same host or network."""
     session_cache: int = 2048
     """Replayed sessions kept in memory per process."""
     sse_poll_s: float = 0.2

@@ -26,6 +26,7 @@ from server.errors import StorageUnavailable
 
 class Cursor(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Any: ...
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
 
@@ -287,21 +288,27 @@ class Database:
     def _insert_events(
         self, cur: Cursor, session_id: str, start: int, events: Sequence[tuple[str, str]]
     ) -> None:
-        for offset, (event, replies) in enumerate(events, 1):
-            self._run(
-                cur,
-                "INSERT INTO events (session_id, seq, event, replies) VALUES (?, ?, ?, ?)",
-                (session_id, start + offset, event, replies),
+        if events:
+            cur.executemany(
+                self._sql(
+                    "INSERT INTO events (session_id, seq, event, replies) VALUES (?, ?, ?, ?)"
+                ),
+                [
+                    (session_id, start + offset, event, replies)
+                    for offset, (event, replies) in enumerate(events, 1)
+                ],
             )
 
     def _insert_stream(
         self, cur: Cursor, session_id: str, start: int, stream: Sequence[StreamItem]
     ) -> None:
-        for offset, item in enumerate(stream, 1):
-            self._run(
-                cur,
-                "INSERT INTO stream (session_id, seq, kind, data) VALUES (?, ?, ?, ?)",
-                (session_id, start + offset, item.kind, item.data),
+        if stream:
+            cur.executemany(
+                self._sql("INSERT INTO stream (session_id, seq, kind, data) VALUES (?, ?, ?, ?)"),
+                [
+                    (session_id, start + offset, item.kind, item.data)
+                    for offset, item in enumerate(stream, 1)
+                ],
             )
 
     # -- jobs ---------------------------------------------------------------------------

@@ -5,15 +5,17 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from conftest import MakeServer
 from serverharness import KEY_B, Server
 
 
+@pytest.mark.parametrize("turns_on_loop", ["false", "true"])
 def test_two_processes_on_postgresql_serve_one_session_consistently(
-    make_server: MakeServer, postgres_url: str
+    make_server: MakeServer, postgres_url: str, turns_on_loop: str
 ) -> None:
-    first = make_server(postgres_url)
-    second = make_server(postgres_url)
+    first = make_server(postgres_url, turns_on_loop=turns_on_loop)
+    second = make_server(postgres_url, turns_on_loop=turns_on_loop)
     with first.client() as client:
         created = client.post("/v1/sessions", json={"message": "the loss is nan"})
     session_id = created.json()["id"]
