@@ -198,11 +198,7 @@ def _check_contract(outcome: dict[str, Any]) -> None:
 
 #: Cases whose expected cause the diagnosis does not yet put in its top 3 (measured with
 #: benchmarks/case_library.py), with what is missing. They still run and must keep the contract.
-KNOWN_MISSES = {
-    "data_misaligned_labels": "no probe tells misaligned labels from no signal yet",
-    "model_wrong_architecture": "no probe measures an order-blind model on sequences",
-    "train_too_few_epochs": "rank 3 at best: short_fit's time budget decides how far it gets",
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 
 def _diagnose_params() -> list[Any]:
