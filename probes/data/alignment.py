@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from probes.data.outcome import Check, number
 
@@ -28,6 +29,8 @@ SHIFTS = (1, -1, 2, -2, 3, -3)
 CLEAR = 0.1
 #: Skill at or below this is no signal at all.
 NOTHING = 0.02
+#: Rank agreement at or above this makes a column a copy of the label (a lagged column).
+COPY = 0.9999
 #: A split needs this many labelled rows for its own out-of-fold skill to mean something.
 MIN_SPLIT_ROWS = 200
 
@@ -55,17 +58,24 @@ class RowsInOrder:
 
     inputs: np.ndarray
     target: np.ndarray
+    binary: bool = False
+    """Two classes: a column copies the label when it separates them perfectly."""
 
 
 def rows_out_of_step(train: RowsInOrder, skill: Skill) -> Check | None:
-    """``off_by_rows`` when labels fit the inputs of a row a few places away; else None."""
+    """``off_by_rows`` when labels fit the inputs of a row a few places away; else None.
+
+    A shifted pairing in which one input column copies the label is left out: that is how a
+    forecasting table with lagged columns looks (tomorrow's return is a column of tomorrow's
+    row), not a broken join.
+    """
     own = skill(train.inputs, train.target).skill
     if not np.isfinite(own):
         return None
     best_shift, best = 0, own
     for shift in SHIFTS:
         inputs, target = shifted(train, shift)
-        if len(target) < MIN_SPLIT_ROWS:
+        if len(target) < MIN_SPLIT_ROWS or copies_the_label(inputs, target, train.binary):
             continue
         score = skill(inputs, target).skill
         if np.isfinite(score) and score > best:
@@ -84,6 +94,29 @@ def rows_out_of_step(train: RowsInOrder, skill: Skill) -> Check | None:
         "inputs and labels are out of step, as after an off-by-one join or a lagged series",
         values={"pairing_shift": best_shift, "shifted_skill": round(best, 4)},
     )
+
+
+def copies_the_label(inputs: np.ndarray, target: np.ndarray, binary: bool) -> bool:
+    """Whether some column is the label itself up to an order-keeping transformation: ranks
+    that agree with the label's (ROC AUC for two classes) to within COPY."""
+    if len(target) < 2 or inputs.shape[1] == 0:
+        return False
+    columns = pd.DataFrame(inputs).rank(method="average").to_numpy()
+    columns = np.where(np.isnan(columns), np.nanmean(columns, axis=0), columns)
+    if binary:
+        positives = target == target.max()
+        count, others = int(positives.sum()), int((~positives).sum())
+        if count == 0 or others == 0:
+            return False
+        auc = (columns[positives].sum(axis=0) - count * (count + 1) / 2) / (count * others)
+        return bool(np.any(np.maximum(auc, 1 - auc) >= COPY))
+    ranks = pd.Series(target).rank(method="average").to_numpy()
+    centred = columns - columns.mean(axis=0)
+    label = ranks - ranks.mean()
+    spread = np.sqrt((centred**2).sum(axis=0) * (label**2).sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        correlation = np.where(spread > 0, centred.T @ label / spread, 0.0)
+    return bool(np.any(np.abs(correlation) >= COPY))
 
 
 def shifted(split: RowsInOrder, shift: int) -> tuple[np.ndarray, np.ndarray]:

@@ -184,7 +184,7 @@ def _split_in_order(table: Table, train: bool) -> RowsInOrder | None:
     inputs = as_numbers(features)
     inputs[np.isinf(inputs)] = np.nan
     keep = target >= 0 if table.task != "regression" else np.isfinite(target)
-    return RowsInOrder(inputs[keep], target[keep])
+    return RowsInOrder(inputs[keep], target[keep], binary=table.task == "binary")
 
 
 def _fitter(table: Table, folds: int) -> Callable[[np.ndarray, np.ndarray], Fit]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from knowledge.loader import load
 from probes.data import PROBES
@@ -227,3 +228,48 @@ def test_labels_with_no_signal_anywhere_show_no_sign_of_misalignment() -> None:
 
     assert result.facts["baseline_signal"] == "none"
     assert result.facts["label_pairing"] == "consistent"
+
+
+def forecasting_table(binary: bool) -> pd.DataFrame:
+    """Twenty lagged returns per row and the next return (or its direction) as the label: the
+    label of each row is the first lag of the next row, which is no misalignment."""
+    rng = np.random.default_rng(0)
+    returns = rng.normal(size=ROWS + 25)
+    lags = np.column_stack([returns[20 - k : 20 - k + ROWS] for k in range(1, 21)])
+    frame = pd.DataFrame(lags, columns=[f"lag{k}" for k in range(1, 21)])
+    following = returns[20 : 20 + ROWS]
+    frame["y"] = (following > 0).astype(int) if binary else following
+    return frame
+
+
+@pytest.mark.parametrize("binary", [True, False], ids=["direction", "return"])
+def test_a_forecasting_table_with_lagged_columns_is_not_out_of_step(binary: bool) -> None:
+    facts = run(forecasting_table(binary)).facts
+
+    assert facts["baseline_signal"] == "none"
+    assert facts["label_pairing"] == "consistent"
+
+
+def test_a_noisy_relation_one_row_out_of_step_is_still_found() -> None:
+    """One input column and a straight-line target with noise, joined off by one row."""
+    rng = np.random.default_rng(0)
+    celsius = rng.uniform(-50, 50, size=ROWS)
+    fahrenheit = 1.8 * celsius + 32 + rng.normal(0, 3, size=ROWS)
+    frame = pd.DataFrame({"celsius": celsius, "y": np.roll(fahrenheit, 1)})
+
+    result = run(frame)
+
+    assert result.facts["label_pairing"] == "off_by_rows"
+    assert result.values["pairing_shift"] == 1
+
+
+def test_a_column_is_a_copy_of_the_label_only_when_the_ranks_agree() -> None:
+    from probes.data.alignment import copies_the_label
+
+    rng = np.random.default_rng(0)
+    label = rng.normal(size=500)
+    noise = rng.normal(size=(500, 3))
+
+    assert copies_the_label(np.column_stack([noise, np.exp(label)]), label, binary=False)
+    assert not copies_the_label(np.column_stack([noise, label + 0.05 * noise[:, 0]]), label, False)
+    assert copies_the_label(np.column_stack([noise, label]), (label > 0).astype(int), True)
