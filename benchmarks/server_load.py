@@ -133,12 +133,12 @@ async def client_loop(connection: Connection, load: Load, said: str, offset: flo
 
     async def turn(path: str, payload: object, expected: int) -> bytes:
         nonlocal due
+        load.turns_left -= 1  # taken before waiting, so that the clients stop at the budget
         if load.interval:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
         started = due if load.interval else time.perf_counter()
         status, body = await connection.post(path, payload)
         load.latencies.append(time.perf_counter() - started)
-        load.turns_left -= 1
         due += load.interval
         if status != expected:
             raise SystemExit(f"POST {path} answered {status}: {body.decode()}")
