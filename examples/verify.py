@@ -3,6 +3,7 @@
     .venv/bin/python examples/verify.py                  # every case in cases.yaml
     .venv/bin/python examples/verify.py data_no_signal   # some cases, by file name
     .venv/bin/python examples/verify.py --jobs 2         # two worker processes
+    .venv/bin/python examples/verify.py --cases examples/holdout/cases.yaml   # another set
 
 Each case is trained with its own model, loss, optimizer and train_step for a fixed budget
 (``DEFAULT_EPOCHS``, or the ``epochs`` a case's entry says the user trained for). The result is
@@ -54,6 +55,8 @@ class Case:
     description: str
     form: str
     epochs: int | None = None
+    folder: Path = HERE
+    """The folder ``file`` is relative to: the one its cases file lies in."""
 
     @property
     def name(self) -> str:
@@ -66,7 +69,8 @@ class Case:
 
 def read_cases(path: Path = CASES_FILE) -> list[Case]:
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
-    return [Case(**entry) for entry in entries]
+    folder = path.resolve().parent
+    return [Case(**entry, folder=folder) for entry in entries]
 
 
 # -- loading a target ----------------------------------------------------------------------
@@ -332,7 +336,7 @@ def verify(case: Case) -> Verdict:
     started = time.perf_counter()
     epochs = case.epochs or DEFAULT_EPOCHS
     verdict = Verdict(case=case, epochs=epochs)
-    experiment = load_experiment(case.file)
+    experiment = load_experiment(case.folder / case.file)
     try:
         verdict.training, verdict.train, verdict.valid, verdict.task = fit_and_score(
             experiment, epochs
@@ -498,8 +502,8 @@ def run(cases: list[Case], jobs: int = 1) -> Iterator[Verdict]:
         yield from pool.map(verify, cases)
 
 
-def selected(names: list[str]) -> Iterator[Case]:
-    for case in read_cases():
+def selected(names: list[str], cases_file: Path = CASES_FILE) -> Iterator[Case]:
+    for case in read_cases(cases_file):
         if not names or case.name in names or case.file in names:
             yield case
 
@@ -509,11 +513,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("cases", nargs="*", help="case file names (default: all)")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument("--json", action="store_true", help="one JSON object per case and line")
+    parser.add_argument(
+        "--cases",
+        dest="cases_file",
+        type=Path,
+        default=CASES_FILE,
+        metavar="PATH",
+        help="cases file; its files are relative to its folder (default: examples/cases.yaml)",
+    )
     args = parser.parse_args(argv)
-    cases = list(selected(args.cases))
+    cases = list(selected(args.cases, args.cases_file))
     unknown = set(args.cases) - {c.name for c in cases} - {c.file for c in cases}
     if unknown:
-        parser.error(f"no such case in {CASES_FILE.name}: {', '.join(sorted(unknown))}")
+        parser.error(f"no such case in {args.cases_file}: {', '.join(sorted(unknown))}")
     _single_thread()
     verdicts = []
     for verdict in run(cases, args.jobs):
