@@ -1,6 +1,7 @@
 """Case-library benchmark: `unstuck diagnose` on every broken and healthy setup in examples/.
 
-Each case in ``examples/cases.yaml`` is diagnosed end to end, the way a user would run it:
+Each case in ``examples/cases.yaml`` (or in the cases file ``--cases`` names, such as the
+held-out set ``examples/holdout/cases.yaml``) is diagnosed end to end, as a user would run it:
 
     unstuck diagnose examples/<file> --say "<description>" --json
 
@@ -15,6 +16,7 @@ and scored against the causes the case is labelled with:
     .venv/bin/python benchmarks/case_library.py --jobs 2        # two at a time (slower each)
     .venv/bin/python benchmarks/case_library.py --only data_no_signal model_dead_relu
     .venv/bin/python benchmarks/case_library.py --json          # the figures as one object
+    .venv/bin/python benchmarks/case_library.py --cases examples/holdout/cases.yaml --jobs 2
 
 Exit status 0 when every goal is met, 1 otherwise.
 """
@@ -53,6 +55,8 @@ class Case:
     description: str
     form: str
     epochs: int | None = None
+    folder: Path = CASES_FILE.parent
+    """The folder ``file`` is relative to: the one its cases file lies in."""
 
     @property
     def name(self) -> str:
@@ -96,7 +100,14 @@ class Run:
 
 def read_cases(path: Path = CASES_FILE) -> list[Case]:
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
-    return [Case(**entry) for entry in entries]
+    folder = path.resolve().parent
+    return [Case(**entry, folder=folder) for entry in entries]
+
+
+def target_path(case: Case) -> str:
+    """The case file as a user would name it from the checkout's root."""
+    path = case.folder / case.file
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def diagnose(case: Case) -> Run:
@@ -105,7 +116,7 @@ def diagnose(case: Case) -> Run:
         "-m",
         "assistant.cli",
         "diagnose",
-        str(Path("examples") / case.file),
+        target_path(case),
         "--say",
         case.description,
         "--json",
@@ -217,12 +228,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="diagnoses at a time (default 1)")
     parser.add_argument("--only", nargs="+", metavar="CASE", help="case names (file stems)")
     parser.add_argument("--json", action="store_true", help="print the runs and figures as JSON")
+    parser.add_argument(
+        "--cases",
+        type=Path,
+        default=CASES_FILE,
+        metavar="PATH",
+        help="cases file; its files are relative to its folder (default: examples/cases.yaml)",
+    )
     args = parser.parse_args(argv)
-    cases = read_cases()
+    cases = read_cases(args.cases)
     if args.only:
         unknown = set(args.only) - {c.name for c in cases}
         if unknown:
-            parser.error(f"no such case in {CASES_FILE.name}: {', '.join(sorted(unknown))}")
+            parser.error(f"no such case in {args.cases}: {', '.join(sorted(unknown))}")
         cases = [c for c in cases if c.name in args.only]
     runs = diagnose_all(cases, args.jobs)
     result = figures(runs)
