@@ -1,8 +1,9 @@
 """gradients: one backward pass and one optimizer step.
 
-Finds parameters that get no gradient (frozen, detached, or never handed to the optimizer),
-compares gradient norms from the first layer to the last (vanishing or exploding), and measures
-how much one step moves the weights against their size.
+Finds parameters that get no gradient (frozen, detached, or never handed to the optimizer) and
+layers kept in a plain Python list, tuple or dict (never registered, so never trained), compares
+gradient norms from the first layer to the last (vanishing or exploding), and measures how much
+one step moves the weights against their size.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def gradients(target: Target, progress: ProgressFn) -> ProbeResult:
     named = list(model.named_parameters())
     norms = _layer_norms(named)
     missing = _missing(named, optimizer)
+    missing["unregistered"] = unregistered_layers(model)
     before = {name: p.detach().clone() for name, p in named}
     report(0.6, "one optimizer step")
     optimizer.step()
@@ -78,6 +80,31 @@ def _missing(
         "no_grad": [n for n, p in named if p.requires_grad and p.grad is None],
         "not_in_optimizer": [n for n, p in named if p.requires_grad and id(p) not in in_optimizer],
     }
+
+
+def unregistered_layers(model: nn.Module) -> list[str]:
+    """Attributes that hold layers in a plain list, tuple or dict, with how many layers.
+
+    PyTorch registers a layer only when it is assigned to a module directly or held in an
+    nn.ModuleList or nn.ModuleDict. Layers in ordinary containers still run in forward(), but
+    their weights are not in model.parameters(): no optimizer sees them, .to(device) does not
+    move them, and state_dict() does not save them.
+    """
+    found = []
+    for prefix, module in model.named_modules():
+        for attribute, value in vars(module).items():
+            if attribute.startswith("_"):
+                continue
+            items = value.values() if isinstance(value, dict) else value
+            if not isinstance(value, list | tuple | dict):
+                continue
+            layers = [item for item in items if isinstance(item, nn.Module)]
+            if layers:
+                name = f"{prefix}.{attribute}" if prefix else attribute
+                count = sum(1 for layer in layers if any(True for _ in layer.parameters()))
+                if count:
+                    found.append(f"{name} ({count} layer{'s' if count > 1 else ''} with weights)")
+    return found
 
 
 def _update_ratios(
@@ -130,8 +157,8 @@ def _result(
 ) -> ProbeResult:
     flow, ratio = _flow(norms)
     update, median = _update_verdict(ratios)
-    no_grad = missing["no_grad"] + missing["not_in_optimizer"]
-    frozen = missing["frozen"] + missing["not_in_optimizer"]
+    no_grad = missing["no_grad"] + missing["not_in_optimizer"] + missing["unregistered"]
+    frozen = missing["frozen"] + missing["not_in_optimizer"] + missing["unregistered"]
     facts = {
         "gradient_flow": flow,
         "params_without_grad": "yes" if no_grad else "no",
@@ -148,6 +175,7 @@ def _result(
         "frozen": ", ".join(missing["frozen"]) or None,
         "no_grad": ", ".join(missing["no_grad"]) or None,
         "not_in_optimizer": ", ".join(missing["not_in_optimizer"]) or None,
+        "unregistered": ", ".join(missing["unregistered"]) or None,
     }
     problems = _problems(norms, missing, flow, ratio, update, median)
     series = [
@@ -186,6 +214,12 @@ def _problems(
     median: float | None,
 ) -> list[str]:
     problems = []
+    if missing["unregistered"]:
+        problems.append(
+            "Layers kept in a plain Python list, tuple or dict are not part of the model, so no "
+            f"optimizer ever updates them: {_names(missing['unregistered'])}. Hold them in "
+            "nn.ModuleList or nn.ModuleDict."
+        )
     if missing["no_grad"]:
         problems.append(
             f"These parameters get no gradient (unused or cut off with detach()): "

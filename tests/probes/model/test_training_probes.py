@@ -158,6 +158,56 @@ def test_gradients_find_parameters_left_out_of_the_optimizer(cases: Any) -> None
     assert result.finding == "These parameters are never handed to the optimizer: 0.weight, 0.bias."
 
 
+class ListOfLayers(nn.Module):
+    """Hidden layers in a plain list: they run, but the model does not know them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden = [nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 32)]
+        self.head = nn.Linear(32, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in self.hidden:
+            x = layer(x)
+        return self.head(torch.relu(x))
+
+
+class Registered(nn.Module):
+    """The same layers in nn.ModuleList and nn.ModuleDict, plus plain containers of numbers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden = nn.ModuleList([nn.Linear(10, 32), nn.ReLU()])
+        self.heads = nn.ModuleDict({"main": nn.Linear(32, 3)})
+        self.sizes = [10, 32, 3]
+        self.options = {"dropout": 0.0}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in self.hidden:
+            x = layer(x)
+        return self.heads["main"](x)
+
+
+def test_gradients_find_layers_kept_in_a_plain_list(cases: Any) -> None:
+    result = run("gradients", cases.classification(model=ListOfLayers))
+    assert result.status == "fail"
+    assert result.facts["params_without_grad"] == "yes"
+    assert result.facts["frozen_layers"] == "yes"
+    assert result.values["unregistered"] == "hidden (2 layers with weights)"
+    assert result.finding == (
+        "Layers kept in a plain Python list, tuple or dict are not part of the model, so no "
+        "optimizer ever updates them: hidden (2 layers with weights). Hold them in "
+        "nn.ModuleList or nn.ModuleDict."
+    )
+
+
+def test_gradients_accept_layers_in_module_lists_and_dicts(cases: Any) -> None:
+    result = run("gradients", cases.classification(model=Registered))
+    assert result.status == "pass"
+    assert result.facts["params_without_grad"] == "no"
+    assert result.values["unregistered"] is None
+
+
 def test_gradients_measure_a_tiny_and_a_huge_update(cases: Any) -> None:
     tiny = run("gradients", cases.classification(optimizer=lambda p: torch.optim.SGD(p, lr=1e-7)))
     huge = run("gradients", cases.classification(optimizer=lambda p: torch.optim.SGD(p, lr=50.0)))
