@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.beliefs import LEAK, BeliefModel, entropy
+from assistant.beliefs import LEAK, BeliefModel, entropy, normalise
 from assistant.events import (
     USER_STEPS,
     Answered,
@@ -375,19 +375,22 @@ class Engine:
         self, state: State, facts: dict[FactId, Value], excluded: frozenset[CauseId]
     ) -> ProbeRequest | Question | bool:
         """The next probe or question, or False when it is time to diagnose."""
-        p = self.model.distribution(facts, excluded)
+        base = self.model.log_weights(facts, excluded)
+        p = normalise(base)
         top = int(np.argmax(p[:-1]))
-        settled = p[top] >= self.settings.settle_at
         # Measurements cost the user nothing, so they go on until the case is all but certain.
-        probe = None if p[top] >= self.settings.probe_until else self._best_probe(state, facts, p)
+        wants_probe = state.target is not None and p[top] < self.settings.probe_until
+        wants_question = (
+            p[top] < self.settings.settle_at and state.questions_asked < self.settings.max_questions
+        )
+        if not (wants_probe or wants_question):
+            return False
+        plan = self._plan(facts, p, base)
+        probe = self._best_probe(state, facts, plan) if wants_probe else None
         if probe is not None:
             return probe
-        out_of_questions = state.questions_asked >= self.settings.max_questions
-        if not settled and not out_of_questions:
-            question = self._best_question(state, facts, p)
-            if question is not None:
-                return question
-        return False
+        question = self._best_question(state, facts, plan) if wants_question else None
+        return question if question is not None else False
 
     def candidate_questions(self, state: State, facts: dict[FactId, Value]) -> list[KbQuestion]:
         return [
@@ -399,10 +402,9 @@ class Engine:
         ]
 
     def _best_question(
-        self, state: State, facts: dict[FactId, Value], p: np.ndarray
+        self, state: State, facts: dict[FactId, Value], plan: _Plan
     ) -> Question | None:
         best: tuple[float, KbQuestion] | None = None
-        plan = self._plan(state, facts, p)
         for question in self.candidate_questions(state, facts):
             gain = self.gain(question.fact, plan)
             score = gain / question.cost
@@ -417,16 +419,13 @@ class Engine:
             text=question.text,
             choices=[Option(value=c.value, label=c.label) for c in question.choices],
             hint=question.hint,
-            why=self._why_question(question.fact, p),
+            why=self._why_question(question.fact, plan.p),
         )
 
     def _best_probe(
-        self, state: State, facts: dict[FactId, Value], p: np.ndarray
+        self, state: State, facts: dict[FactId, Value], plan: _Plan
     ) -> ProbeRequest | None:
-        if state.target is None:
-            return None
         best: tuple[float, str] | None = None
-        plan = self._plan(state, facts, p)
         for probe in self.kb.probes.values():
             if probe.id in state.probes_done:
                 continue
@@ -446,9 +445,8 @@ class Engine:
             why=f"It measures {', '.join(self.kb.facts[f].title for f in probe.yields)}.",
         )
 
-    def _plan(self, state: State, facts: dict[FactId, Value], p: np.ndarray) -> _Plan:
-        excluded = frozenset(state.excluded)
-        base = self.model.log_weights(facts, excluded)
+    def _plan(self, facts: dict[FactId, Value], p: np.ndarray, base: np.ndarray) -> _Plan:
+        """``base`` is the unnormalised log of ``p``."""
         h = entropy(p)
         return _Plan(
             facts=facts,
