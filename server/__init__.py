@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 
 def run(
     host: str = "127.0.0.1", port: int = 8000, workers: int = 1, access_log: bool = True
@@ -14,23 +19,15 @@ def run(
     """
     import uvicorn
 
-    if workers > 1:
-        uvicorn.run(
-            "server.app:app",
-            host=host,
-            port=port,
-            workers=workers,
-            proxy_headers=True,
-            log_level="info",
-            access_log=access_log,
-        )
-        return 0
     from server.app import create_app
 
+    # Several processes need the app as an import string: each process builds its own.
+    app: str | FastAPI = "server.app:app" if workers > 1 else create_app()
     uvicorn.run(
-        create_app(),
+        app,
         host=host,
         port=port,
+        workers=workers,
         proxy_headers=True,
         log_level="info",
         access_log=access_log,

@@ -104,7 +104,7 @@ class SessionService:
         replies = session.send(words) if words else session.start()
         turned = _turned(self._with_probe_command(session_id, session, replies))
         rows = _event_rows(session.events, session.recorded, turned)
-        self.db.create_session(session_id, key.id, rows, _stream_items(session.events, turned))
+        self.db.create_session(session_id, key.id, rows, _stream_items(rows, turned))
         self._remember(session_id, _Cached(len(rows), key.id, session))
         return session_id, turned
 
@@ -226,9 +226,8 @@ class SessionService:
         session.recorded = []
         try:
             turned = _turned(self._with_probe_command(record.id, session, action(session)))
-            new = session.events[before:]
-            rows = _event_rows(new, session.recorded, turned)
-            stored = self.db.commit_turn(record.id, record.seq, rows, _stream_items(new, turned))
+            rows = _event_rows(session.events[before:], session.recorded, turned)
+            stored = self.db.commit_turn(record.id, record.seq, rows, _stream_items(rows, turned))
         except BaseException:
             self._forget(record.id)
             raise
@@ -332,8 +331,9 @@ def _event_rows(
     return rows
 
 
-def _stream_items(events: Sequence[Event], turned: Turned) -> list[StreamItem]:
-    items = [StreamItem("event", EVENT_ADAPTER.dump_json(event).decode()) for event in events]
+def _stream_items(rows: Sequence[tuple[str, str]], turned: Turned) -> list[StreamItem]:
+    """The turn's events (as ``_event_rows`` serialised them), then each reply."""
+    items = [StreamItem("event", event) for event, _ in rows]
     items += [StreamItem("reply", item) for item in turned.items]
     return items
 

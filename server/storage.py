@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -115,7 +115,7 @@ class Database:
         self._local = threading.local()
         # SQLite lets one writer in at a time and makes the others sleep and poll (with growing
         # pauses) until the lock frees: threads of one process queue on this lock instead.
-        self._write_lock = threading.Lock() if self.dialect == "sqlite" else None
+        self._write_lock = threading.Lock()
 
     # -- connections --------------------------------------------------------------------
 
@@ -150,11 +150,9 @@ class Database:
     def _cursor(self, write: bool) -> Iterator[Cursor]:
         conn = self._connection()
         try:
-            if self._write_lock is not None and write:
-                with self._write_lock:
+            if self.dialect == "sqlite":
+                with self._write_lock if write else nullcontext():
                     yield from _sqlite_cursor(conn, write)
-            elif self.dialect == "sqlite":
-                yield from _sqlite_cursor(conn, write)
             else:
                 yield from _postgres_cursor(conn, write)
         except _operational_errors() as exc:
