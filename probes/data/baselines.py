@@ -333,7 +333,7 @@ def _dummy(task: str) -> Model:
     return lambda: DummyClassifier(strategy="prior")
 
 
-def _boosted(task: str, rows: int, classes: int = 0) -> Model:
+def _boosted(task: str, rows: int, classes: int) -> Model:
     # Early stopping keeps the probabilities honest (log loss) and the fits short.
     stop = rows >= EARLY_STOPPING_ROWS
     if task == "regression":

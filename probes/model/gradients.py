@@ -93,17 +93,17 @@ def unregistered_layers(model: nn.Module) -> list[str]:
     found = []
     for prefix, module in model.named_modules():
         for attribute, value in vars(module).items():
-            if attribute.startswith("_"):
+            if attribute.startswith("_") or not isinstance(value, list | tuple | dict):
                 continue
             items = value.values() if isinstance(value, dict) else value
-            if not isinstance(value, list | tuple | dict):
-                continue
-            layers = [item for item in items if isinstance(item, nn.Module)]
-            if layers:
+            count = sum(
+                1
+                for item in items
+                if isinstance(item, nn.Module) and next(item.parameters(), None) is not None
+            )
+            if count:
                 name = f"{prefix}.{attribute}" if prefix else attribute
-                count = sum(1 for layer in layers if any(True for _ in layer.parameters()))
-                if count:
-                    found.append(f"{name} ({count} layer{'s' if count > 1 else ''} with weights)")
+                found.append(f"{name} ({count} layer{'s' if count > 1 else ''} with weights)")
     return found
 
 
