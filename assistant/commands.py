@@ -248,5 +248,16 @@ def serve(args: argparse.Namespace) -> int:
         import server
     except ImportError as error:  # pragma: no cover - the package ships with unstuck
         raise UnstuckError(f"the server is not available: {error}") from error
+    from pydantic import ValidationError
+
+    from server.settings import Settings, settings_problems
+
+    try:
+        Settings()
+    except ValidationError as error:
+        raise UsageError(
+            f"the service settings are wrong: {settings_problems(error)}. Fix the environment "
+            "variables (README.md lists every setting) and start again."
+        ) from error
     code: int = server.run(args.host, args.port, args.workers, args.access_log)
     return code

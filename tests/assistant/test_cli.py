@@ -245,3 +245,18 @@ def test_serve_refuses_a_worker_count_below_one(
         f"unstuck serve: error: argument --workers: expected a whole number of at least 1, "
         f"got '{workers}'\n"
     )
+
+
+def test_serve_names_each_wrong_setting_before_starting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UNSTUCK_TURNS_ON_LOOP", "maybe")
+    monkeypatch.setenv("UNSTUCK_RATE_LIMIT", "lots")
+    code, _, err = run(capsys, "serve")
+    assert code == 2
+    assert err == (
+        "error: the service settings are wrong: UNSTUCK_RATE_LIMIT='lots': Input should be a "
+        "valid integer, unable to parse string as an integer; UNSTUCK_TURNS_ON_LOOP='maybe': "
+        "Input should be a valid boolean, unable to interpret input. Fix the environment "
+        "variables (README.md lists every setting) and start again.\n"
+    )
