@@ -11,11 +11,14 @@ primary key (session_id, seq) of ``events`` makes a duplicate sequence number im
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import random
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -113,9 +116,10 @@ class Database:
         self.url = url
         self.dialect = dialect_of(url)
         self._local = threading.local()
-        # SQLite lets one writer in at a time and makes the others sleep and poll (with growing
-        # pauses) until the lock frees: threads of one process queue on this lock instead.
+        # SQLite lets one writer in at a time and makes the others sleep and poll until the lock
+        # frees: threads of one process queue on this lock instead, and processes on a file lock.
         self._write_lock = threading.Lock()
+        self._writers_file: int | None = None
 
     # -- connections --------------------------------------------------------------------
 
@@ -137,6 +141,26 @@ class Database:
             self._local.conn = conn
         return conn
 
+    @contextmanager
+    def _writers_turn(self) -> Iterator[None]:
+        """The SQLite file's writer lock among the service's processes: ``flock`` on a file
+        beside the database, so that a process waiting to write sleeps in the kernel and wakes
+        the moment the other lets go, instead of polling SQLite's lock in growing steps.
+
+        Only the service's own processes take it, each for one transaction, and the kernel
+        drops it when a process dies. Other programs writing to the file still meet SQLite's
+        lock, which ``_begin_write`` waits for."""
+        if self._writers_file is None:
+            path = sqlite_path(self.url)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._writers_file = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+            weakref.finalize(self, os.close, self._writers_file)
+        fcntl.flock(self._writers_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._writers_file, fcntl.LOCK_UN)
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
@@ -151,7 +175,10 @@ class Database:
         conn = self._connection()
         try:
             if self.dialect == "sqlite":
-                with self._write_lock if write else nullcontext():
+                with (
+                    self._write_lock if write else nullcontext(),
+                    self._writers_turn() if write else nullcontext(),
+                ):
                     yield from _sqlite_cursor(conn, write)
             else:
                 yield from _postgres_cursor(conn, write)
@@ -251,6 +278,8 @@ class Database:
         stream: Sequence[StreamItem],
     ) -> bool:
         """Append a turn's events and stream items at once; False if the log moved on."""
+        if self.dialect == "postgres":
+            return self._commit_turn_postgres(session_id, expected_seq, events, stream)
         with self._cursor(write=True) as cur:
             row = self._run(
                 cur,
@@ -263,6 +292,32 @@ class Database:
             self._insert_events(cur, session_id, expected_seq, events)
             self._insert_stream(cur, session_id, row[0] - len(stream), stream)
         return True
+
+    def _commit_turn_postgres(
+        self,
+        session_id: str,
+        expected_seq: int,
+        events: Sequence[tuple[str, str]],
+        stream: Sequence[StreamItem],
+    ) -> bool:
+        """``commit_turn`` as one statement, so one round trip and one transaction (the
+        connection is in autocommit): the inserts take their rows from the sequence check's
+        ``RETURNING``, so they write nothing when it matched no row."""
+        with self._cursor(write=False) as cur:
+            row = cur.execute(
+                _POSTGRES_COMMIT_TURN,
+                {
+                    "id": session_id,
+                    "old": expected_seq,
+                    "new": expected_seq + len(events),
+                    "events": [event for event, _ in events],
+                    "replies": [replies for _, replies in events],
+                    "count": len(stream),
+                    "kinds": [item.kind for item in stream],
+                    "data": [item.data for item in stream],
+                },
+            ).fetchone()
+        return row is not None
 
     def append_stream(self, session_id: str, stream: Sequence[StreamItem]) -> None:
         with self._cursor(write=True) as cur:
@@ -371,6 +426,24 @@ class Database:
             self._append_stream(cur, job.session_id, [announce])
 
 
+_POSTGRES_COMMIT_TURN = """
+WITH moved AS (
+    UPDATE sessions SET seq = %(new)s, stream_seq = stream_seq + %(count)s
+    WHERE id = %(id)s AND seq = %(old)s RETURNING stream_seq
+), new_events AS (
+    INSERT INTO events (session_id, seq, event, replies)
+    SELECT %(id)s, %(old)s + e.n, e.event, e.replies
+    FROM moved, unnest(%(events)s::text[], %(replies)s::text[]) WITH ORDINALITY
+        AS e(event, replies, n)
+), new_items AS (
+    INSERT INTO stream (session_id, seq, kind, data)
+    SELECT %(id)s, moved.stream_seq - %(count)s + i.n, i.kind, i.data
+    FROM moved, unnest(%(kinds)s::text[], %(data)s::text[]) WITH ORDINALITY AS i(kind, data, n)
+)
+SELECT stream_seq FROM moved
+"""
+
+
 def dialect_of(url: str) -> str:
     if url.startswith("sqlite:///"):
         return "sqlite"
@@ -391,8 +464,12 @@ def redact(url: str) -> str:
     return f"{scheme}{sep}{credentials.split(':', 1)[0]}:***@{host}"
 
 
+def sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
 def _connect_sqlite(url: str) -> sqlite3.Connection:
-    path = Path(url.removeprefix("sqlite:///"))
+    path = sqlite_path(url)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(
         path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_S, check_same_thread=False

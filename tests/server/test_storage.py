@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from server import storage
 from server.errors import StorageUnavailable
-from server.storage import Database, StreamItem
+from server.storage import Database, SessionRecord, StreamItem
 
 
 def other_writer(path: Path) -> sqlite3.Connection:
@@ -37,6 +40,23 @@ def test_a_write_waits_for_another_writer_and_then_commits(tmp_path: Path) -> No
     assert record is not None and record.seq == 1
 
 
+def test_server_processes_take_turns_on_the_writer_lock_beside_the_file(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    db.create_schema()
+    # what another server process holds while it writes
+    lock = os.open(tmp_path / "s.sqlite3-writer", os.O_RDWR)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    writer = threading.Thread(target=db.add_key, args=("k1", "team", "digest", []))
+    writer.start()
+    writer.join(timeout=0.3)
+    assert writer.is_alive(), "the write went ahead while another process held the lock"
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    os.close(lock)
+    writer.join(timeout=5)
+    assert not writer.is_alive()
+    assert db.key_by_digest("digest") is not None
+
+
 def test_a_writer_that_never_lets_go_gives_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -54,3 +74,54 @@ def test_a_writer_that_never_lets_go_gives_a_clear_error(
         "Try again shortly."
     )
     assert db.add_key("k1", "team", "digest", []) is True
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    db = Database(url)
+    db.create_schema()
+    db.add_key("k1", "team", "digest", [])
+    db.create_session("s1", "k1", [('{"n": 1}', "[1]")], [StreamItem("event", "e1")])
+    yield db
+    db.close()
+
+
+def test_a_turn_commits_its_events_and_stream_items_after_those_stored(database: Database) -> None:
+    database.append_stream("s1", [StreamItem("progress", "p1")])
+
+    stored = database.commit_turn(
+        "s1",
+        1,
+        [('{"n": 2}', "[2]"), ('{"n": 3}', "[3]")],
+        [StreamItem("event", "e2"), StreamItem("event", "e3"), StreamItem("reply", "r3")],
+    )
+
+    assert stored is True
+    assert database.session("s1") == SessionRecord("s1", "k1", 3)
+    assert [(e.seq, e.event, e.replies) for e in database.events("s1")] == [
+        (1, '{"n": 1}', "[1]"),
+        (2, '{"n": 2}', "[2]"),
+        (3, '{"n": 3}', "[3]"),
+    ]
+    assert [(i.seq, i.kind, i.data) for i in database.stream("s1", after=0)] == [
+        (1, "event", "e1"),
+        (2, "progress", "p1"),
+        (3, "event", "e2"),
+        (4, "event", "e3"),
+        (5, "reply", "r3"),
+    ]
+
+
+def test_a_turn_on_a_log_that_moved_on_writes_nothing(database: Database) -> None:
+    assert database.commit_turn("s1", 1, [('{"n": 2}', "[2]")], [StreamItem("event", "e2")])
+
+    stale = database.commit_turn("s1", 1, [('{"n": 9}', "[9]")], [StreamItem("event", "e9")])
+
+    assert stale is False
+    assert database.session("s1") == SessionRecord("s1", "k1", 2)
+    assert [e.event for e in database.events("s1")] == ['{"n": 1}', '{"n": 2}']
+    assert [i.data for i in database.stream("s1", after=0)] == ["e1", "e2"]
