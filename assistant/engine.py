@@ -42,7 +42,7 @@ from assistant.text import Reading, TextReader
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Question as KbQuestion
 from knowledge.schema import Rule
-from knowledge.types import UNKNOWN, CauseId, FactId, Value
+from knowledge.types import UNKNOWN, CauseId, FactId, QuestionId, Value
 
 OUTCOME_QUESTION = "_outcome"
 #: how many readings of typed text the engine remembers
@@ -134,6 +134,12 @@ class Engine:
         for question in kb.questions.values():
             for fact in question.requires:
                 self._gated.setdefault(fact, []).append(question)
+        #: each question's choices, made once: replies are immutable, and a conversation keeps
+        #: every question it was asked (a service keeps thousands of conversations in memory)
+        self._choices: dict[QuestionId, list[Option]] = {
+            question.id: [Option(value=c.value, label=c.label) for c in question.choices]
+            for question in kb.questions.values()
+        }
 
     # -- replay -------------------------------------------------------------------------
 
@@ -352,13 +358,15 @@ class Engine:
             return []
         facts = {f: k.value for f, k in self.facts_with_rules(state).items()}
         excluded = frozenset(state.excluded)
+        # Sorted tuples of strings, not frozensets: the collector stops tracking such a tuple,
+        # while every set stays tracked, and a conversation keeps each key it planned for.
         key = (
-            frozenset(facts.items()),
-            excluded,
+            tuple(sorted(facts.items())),
+            tuple(sorted(excluded)),
             tuple(state.asked),
             state.target is not None,
-            state.target_keys,
-            frozenset(state.probes_done),
+            tuple(sorted(state.target_keys)),
+            tuple(sorted(state.probes_done)),
         )
         step = state.plans.get(key)
         if step is None:
@@ -417,7 +425,7 @@ class Engine:
             id=question.id,
             fact=question.fact,
             text=question.text,
-            choices=[Option(value=c.value, label=c.label) for c in question.choices],
+            choices=self._choices[question.id],
             hint=question.hint,
             why=self._why_question(question.fact, plan.p),
         )
