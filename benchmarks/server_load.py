@@ -32,6 +32,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,22 +158,35 @@ async def client_loop(connection: Connection, load: Load, said: str, offset: flo
 
 
 async def run_load(
-    port: int, sessions: int, turns: int, seconds: float, rate: float
+    port: int,
+    sessions: int,
+    turns: int,
+    seconds: float,
+    rate: float,
+    on_open: Callable[[], None] = lambda: None,
 ) -> tuple[Load, float, float]:
-    """The run's measurements, its length in seconds and the client's CPU seconds per turn."""
+    """The run's measurements, its length in seconds and the client's CPU seconds per turn.
+    ``on_open`` is called once every client has its connection."""
     interval = sessions / rate if rate else 0.0
     load = Load(turns_left=turns, until=time.monotonic() + seconds, interval=interval)
     said = complaints()
     connections = [Connection("127.0.0.1", port) for _ in range(sessions)]
     cpu = time.process_time()
     started = time.perf_counter()
+
+    async def watch() -> None:
+        while any(c.writer is None for c in connections) and load.more():
+            await asyncio.sleep(0.05)
+        on_open()
+
     try:
         await asyncio.gather(
+            watch(),
             *(
                 # paced clients start spread over one interval, not all at once
                 client_loop(c, load, said[i % len(said)], interval * i / sessions)
                 for i, c in enumerate(connections)
-            )
+            ),
         )
     finally:
         elapsed = time.perf_counter() - started
@@ -196,7 +211,31 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def report(name: str, load: Load, elapsed: float, client_cpu: float, server_cpu: float) -> None:
+def connection_split(server_pid: int, port: int) -> list[int]:
+    """How many connections to ``port`` each of the server's processes holds (Linux /proc)."""
+    listening = f":{port:04X} "
+    inodes = {
+        fields[9]
+        for table in ("/proc/net/tcp", "/proc/net/tcp6")
+        for fields in (line.split() for line in Path(table).read_text().splitlines()[1:])
+        if f" {fields[1]} ".endswith(listening) and fields[3] == "01"  # 01: established
+    }
+    split: Counter[int] = Counter()
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    for child in children:
+        for fd in Path(f"/proc/{child}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                split[int(child)] += 1
+    return sorted(split.values(), reverse=True)
+
+
+def report(
+    name: str, load: Load, elapsed: float, client_cpu: float, server_cpu: float, split: list[int]
+) -> None:
     ordered = sorted(load.latencies)
     count = len(ordered)
     p50 = ordered[count // 2] * 1000
@@ -205,7 +244,8 @@ def report(name: str, load: Load, elapsed: float, client_cpu: float, server_cpu:
         f"  {name:<22} {count:>6} turns in {elapsed:5.1f} s = {count / elapsed:6.0f} turns/s   "
         f"p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
         f"CPU per turn: server {server_cpu / count * 1000:.2f} ms, "
-        f"load generator {client_cpu * 1000:.2f} ms"
+        f"load generator {client_cpu * 1000:.2f} ms   connections per process "
+        + "/".join(map(str, split))
     )
 
 
@@ -220,10 +260,17 @@ def run(name: str, database_url: str, args: argparse.Namespace) -> None:
         asyncio.run(run_load(port, warm, 2 * warm * TURNS_PER_SESSION * args.workers, 60, 0))
         for label, rate in ((f"paced at {args.rate:g}/s", args.rate), ("flat out", 0.0)):
             before = cpu_seconds(server.pid)
+            split: list[int] = []
+
+            def count_connections(split: list[int] = split) -> None:
+                split.extend(connection_split(server.pid, port))
+
             load, elapsed, client_cpu = asyncio.run(
-                run_load(port, args.sessions, args.turns, args.seconds, rate)
+                run_load(
+                    port, args.sessions, args.turns, args.seconds, rate, on_open=count_connections
+                )
             )
-            report(label, load, elapsed, client_cpu, cpu_seconds(server.pid) - before)
+            report(label, load, elapsed, client_cpu, cpu_seconds(server.pid) - before, split)
     finally:
         server.terminate()
         server.wait(timeout=20)
