@@ -13,21 +13,24 @@ def run(
 ) -> int:
     """Serve until stopped (``unstuck serve``); settings come from ``UNSTUCK_*`` variables.
 
-    With ``workers`` above 1, that many processes share the port and the session store; each
-    request may reach any of them (a session's log in the store is the truth, see
-    ``server.sessions``).
+    With ``workers`` above 1, that many processes share the port (``server.workers``) and the
+    session store; each connection may reach any of them (a session's log in the store is the
+    truth, see ``server.sessions``).
     """
+    if workers > 1:
+        from server.workers import serve_processes
+
+        return serve_processes(host, port, workers, access_log)
+
     import uvicorn
 
     from server.app import create_app
 
-    # Several processes need the app as an import string: each process builds its own.
-    app: str | FastAPI = "server.app:app" if workers > 1 else create_app()
+    app: FastAPI = create_app()
     uvicorn.run(
         app,
         host=host,
         port=port,
-        workers=workers,
         proxy_headers=True,
         log_level="info",
         access_log=access_log,
