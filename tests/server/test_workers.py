@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -87,6 +88,29 @@ def test_the_processes_stop_when_the_parent_is_killed(make_server: MakeServer) -
     assert alive == [], f"processes left after kill -9 of the parent: {alive}"
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", server.port))  # the port is free again
+
+
+def test_a_process_that_dies_is_replaced(make_server: MakeServer) -> None:
+    server = make_server(workers=2)
+    assert server.process is not None
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+    deadline = time.monotonic() + 60
+    while listening_sockets(server.port) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    victim = int(children.read_text().split()[-1])
+
+    os.kill(victim, signal.SIGKILL)
+
+    def replaced() -> bool:
+        pids = [int(pid) for pid in children.read_text().split()]
+        return victim not in pids and listening_sockets(server.port) == 2
+
+    deadline = time.monotonic() + 60
+    while not replaced() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert replaced()
+    with server.client() as client:
+        assert client.get("/healthz").status_code == 200
 
 
 def test_a_port_in_use_stops_the_start_with_a_clear_message() -> None:
