@@ -211,15 +211,22 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def connection_split(server_pid: int, port: int) -> list[int]:
-    """How many connections to ``port`` each of the server's processes holds (Linux /proc)."""
-    listening = f":{port:04X} "
-    inodes = {
+def tcp_sockets(port: int, state: str) -> set[str]:
+    """Inodes of the sockets on local ``port`` in ``state`` ("01" established, "0A" listening),
+    from Linux's /proc/net/tcp and tcp6."""
+    local = f":{port:04X}"
+    return {
         fields[9]
         for table in ("/proc/net/tcp", "/proc/net/tcp6")
         for fields in (line.split() for line in Path(table).read_text().splitlines()[1:])
-        if f" {fields[1]} ".endswith(listening) and fields[3] == "01"  # 01: established
+        if fields[1].endswith(local) and fields[3] == state
     }
+
+
+def connection_split(server_pid: int, port: int) -> list[int]:
+    """How many connections to ``port`` each of the server's processes holds (Linux /proc),
+    most first; a process that holds none is not listed."""
+    inodes = tcp_sockets(port, "01")
     split: Counter[int] = Counter()
     children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
     for child in children:

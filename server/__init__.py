@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -27,12 +27,10 @@ def run(
     from server.app import create_app
 
     app: FastAPI = create_app()
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        proxy_headers=True,
-        log_level="info",
-        access_log=access_log,
-    )
+    uvicorn.run(app, host=host, port=port, **uvicorn_options(access_log))
     return 0
+
+
+def uvicorn_options(access_log: bool) -> dict[str, Any]:
+    """What every server process is run with, one process or several."""
+    return {"proxy_headers": True, "log_level": "info", "access_log": access_log}

@@ -28,6 +28,7 @@ from multiprocessing.process import BaseProcess
 
 #: exit status of a process that never started serving
 STARTUP_FAILURE = 3
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 #: how long stopping processes get to finish their requests before they are killed
 STOP_GRACE_S = 30.0
 
@@ -93,9 +94,6 @@ def serve_processes(host: str, port: int, workers: int, access_log: bool) -> int
     return 1 if failed else 0
 
 
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
 def _serve_one(host: str, port: int, access_log: bool, parent: int) -> None:
     import uvicorn
 
@@ -107,14 +105,9 @@ def _serve_one(host: str, port: int, access_log: bool, parent: int) -> None:
     except OSError as exc:
         print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         sys.exit(STARTUP_FAILURE)
-    config = uvicorn.Config(
-        "server.app:app",
-        host=host,
-        port=port,
-        proxy_headers=True,
-        log_level="info",
-        access_log=access_log,
-    )
+    from server import uvicorn_options
+
+    config = uvicorn.Config("server.app:app", host=host, port=port, **uvicorn_options(access_log))
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     if not server.started:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
@@ -9,41 +10,30 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from conftest import MakeServer
 from serverharness import REPO, free_port
 
 
-def connections_per_process(parent: int, port: int) -> list[int]:
-    """Established connections to ``port`` held by each child of ``parent``, from /proc."""
-    port_hex = f":{port:04X}"
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[1].endswith(port_hex) and fields[3] == "01":  # 01: established
-                inodes.add(fields[9])
-    counts = []
-    for child in Path(f"/proc/{parent}/task/{parent}/children").read_text().split():
-        held = 0
-        for fd in Path(f"/proc/{child}/fd").iterdir():
-            try:
-                target = os.readlink(fd)
-            except OSError:
-                continue
-            held += target.startswith("socket:[") and target[8:-1] in inodes
-        counts.append(held)
-    return sorted(counts, reverse=True)
+def _load_benchmark() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("benchmarks_server_load", BENCHMARK)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {BENCHMARK}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+BENCHMARK = REPO / "benchmarks" / "server_load.py"
+#: the benchmark's readers of /proc: who holds the connections, which sockets listen
+server_load = _load_benchmark()
 
 
 def listening_sockets(port: int) -> int:
-    port_hex = f":{port:04X}"
-    return sum(
-        fields[1].endswith(port_hex) and fields[3] == "0A"  # 0A: listening
-        for table in ("/proc/net/tcp", "/proc/net/tcp6")
-        for fields in (line.split() for line in Path(table).read_text().splitlines()[1:])
-    )
+    return len(server_load.tcp_sockets(port, "0A"))
 
 
 def test_connections_opened_at_once_are_spread_over_the_processes(
@@ -63,7 +53,7 @@ def test_connections_opened_at_once_are_spread_over_the_processes(
     for sock in clients:
         assert sock.recv(4096).startswith(b"HTTP/1.1 200")
 
-    counts = connections_per_process(server.process.pid, server.port)
+    counts: list[int] = server_load.connection_split(server.process.pid, server.port)
 
     for sock in clients:
         sock.close()
