@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from assistant import headless
-from assistant.engine import Engine
+from assistant.core.engine import Engine
+from assistant.drive import headless
 from knowledge.loader import bundled
 from probes.result import ProbeResult
 

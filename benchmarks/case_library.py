@@ -114,7 +114,7 @@ def diagnose(case: Case) -> Run:
     command = [
         sys.executable,
         "-m",
-        "assistant.cli",
+        "assistant.main",
         "diagnose",
         target_path(case),
         "--say",

@@ -22,10 +22,10 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.engine import Engine, Settings
-from assistant.events import Answered, Event, Said, Told
-from assistant.headless import check_answers, run
-from assistant.rules import derive
+from assistant.core.engine import Engine, Settings
+from assistant.core.events import Answered, Event, Said, Told
+from assistant.core.rules import derive
+from assistant.drive.headless import check_answers, run
 from knowledge.loader import KnowledgeBase, bundled
 from knowledge.types import UNKNOWN, CauseId, FactId, Value
 

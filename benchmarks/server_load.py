@@ -63,7 +63,7 @@ def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen
         # the database runs on this machine: the setting README recommends for that case
         "UNSTUCK_TURNS_ON_LOOP": "true",
     }
-    command = [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "assistant.main", "serve", "--port", str(port)]
     command += ["--workers", str(workers), "--no-access-log"]
     process = subprocess.Popen(
         command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

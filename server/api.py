@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Form, Path, Response, UploadFile
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from assistant.replies import CauseCard
+from assistant.core.replies import CauseCard
 from probes.result import ProbeReport, ProbeResult
 from server import jobs
 from server.auth import Key, RuntimeDep

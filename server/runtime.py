@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import knowledge
-from assistant.engine import Engine
-from assistant.text import text_model
+from assistant.core.engine import Engine
+from assistant.core.text import text_model
 from server import keys
 from server.jobs import JobQueue
 from server.ratelimit import RateLimiter

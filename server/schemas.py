@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.replies import Question, Reply
+from assistant.core.replies import Question, Reply
 
 
 class _Body(BaseModel):
@@ -58,7 +58,7 @@ class TranscriptEntry(BaseModel):
     seq: int
     """The event's place in the session's log, from 1."""
     event: dict[str, Any]
-    """The event as stored (``assistant.events``): said, answered, probed, undo..."""
+    """The event as stored (``assistant.core.events``): said, answered, probed, undo..."""
     replies: list[Reply]
     """What the assistant answered to it."""
 

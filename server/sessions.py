@@ -23,10 +23,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from assistant.engine import Engine
-from assistant.events import EVENT_ADAPTER, Event
-from assistant.replies import REPLIES_ADAPTER, CauseCard, ProbeRequest, Reply, Text
-from assistant.session import Session
+from assistant.core.engine import Engine
+from assistant.core.events import EVENT_ADAPTER, Event
+from assistant.core.replies import REPLIES_ADAPTER, CauseCard, ProbeRequest, Reply, Text
+from assistant.core.session import Session
 from probes.result import ProbeReport, ProbeResult
 from server.errors import BadProbeReport, BusySession, CauseNotFound, SessionNotFound
 from server.schemas import RankedCause, SessionView, TranscriptEntry

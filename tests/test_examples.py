@@ -147,7 +147,7 @@ def _diagnose(case: Any) -> dict[str, Any]:
     command = [
         sys.executable,
         "-m",
-        "assistant.cli",
+        "assistant.main",
         "diagnose",
         str(Path("examples") / case.file),
         "--say",

@@ -1,6 +1,6 @@
 """The conversation as the app sees it: a ``Backend`` that holds the session somewhere.
 
-Two implementations: ``LocalBackend`` over an in-process ``assistant.session.Session`` and
+Two implementations: ``LocalBackend`` over an in-process ``assistant.core.session.Session`` and
 ``RemoteBackend`` over the unstuck HTTP service. The app never touches beliefs; it sends what the
 user did and renders the typed replies it gets back.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from assistant.engine import Ranked
-from assistant.replies import CauseCard, Question, Reply
+from assistant.core.engine import Ranked
+from assistant.core.replies import CauseCard, Question, Reply
 from probes.result import ProbeResult
 
 

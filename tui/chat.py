@@ -25,7 +25,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList
 
-from assistant.replies import Diagnosis, ProbeRequest, Question, Reply, Text
+from assistant.core.replies import Diagnosis, ProbeRequest, Question, Reply, Text
 from probes.result import ProbeResult
 from tui.backend import Backend, BackendError, Snapshot
 from tui.composer import Composer

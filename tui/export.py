@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from assistant.engine import Ranked
+from assistant.core.engine import Ranked
 from tui.rendering import bar, diagnosis_body, percent
 from tui.transcript import SPEAKER_NAMES, Entry, Transcript
 

@@ -1,11 +1,11 @@
-"""The in-process backend: an ``assistant.session.Session`` in this very process."""
+"""The in-process backend: an ``assistant.core.session.Session`` in this very process."""
 
 from __future__ import annotations
 
 import knowledge
-from assistant.engine import Engine
-from assistant.replies import CauseCard, Reply
-from assistant.session import Session
+from assistant.core.engine import Engine
+from assistant.core.replies import CauseCard, Reply
+from assistant.core.session import Session
 from probes.result import ProbeResult
 from tui.backend import BackendError, Snapshot
 

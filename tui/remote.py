@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 
 import knowledge
-from assistant.engine import Ranked
-from assistant.replies import REPLIES_ADAPTER, CauseCard, ProbeRequest, Question, Reply
+from assistant.core.engine import Ranked
+from assistant.core.replies import REPLIES_ADAPTER, CauseCard, ProbeRequest, Question, Reply
 from probes.result import ProbeReport, ProbeResult
 from tui.backend import BackendError, Snapshot
 

@@ -6,7 +6,7 @@ transcript and the Markdown export all use these, so the screen and the export r
 
 from __future__ import annotations
 
-from assistant.replies import CauseCard, Diagnosis, Evidence, ProbeRequest, Question
+from assistant.core.replies import CauseCard, Diagnosis, Evidence, ProbeRequest, Question
 from probes.result import ProbeResult
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label, Markdown
 
-from assistant.replies import CauseCard
+from assistant.core.replies import CauseCard
 from tui.keys import help_markdown
 from tui.rendering import card_markdown
 

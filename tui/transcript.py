@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.replies import Diagnosis
+from assistant.core.replies import Diagnosis
 
 Speaker = Literal["you", "unstuck", "probe", "notice"]
 

@@ -11,8 +11,8 @@ from textual.widget import Widget
 from textual.widgets import Button, Label, Markdown, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from assistant.engine import Ranked
-from assistant.replies import Question
+from assistant.core.engine import Ranked
+from assistant.core.replies import Question
 from probes.result import ProbeResult, Series
 from tui.plotting import group_by_axes, plot
 from tui.probing import ProbeProgress

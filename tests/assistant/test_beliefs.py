@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.beliefs import BeliefModel, entropy, expected_information_gain
+from assistant.core.beliefs import BeliefModel, entropy, expected_information_gain
 from knowledge import load
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
-from assistant.commands import plain_chat
-from assistant.engine import Engine
+from assistant.cli.commands import plain_chat
+from assistant.core.engine import Engine
+from assistant.main import main
 from knowledge import load
 
 

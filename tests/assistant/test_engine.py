@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.engine import OUTCOME_QUESTION, Engine, Settings, effective
-from assistant.events import Answered, Attached, Outcome, Probed, Restart, Said, Told, Undo
-from assistant.replies import Diagnosis, ProbeRequest, Question, Text
-from assistant.session import Session
+from assistant.core.engine import OUTCOME_QUESTION, Engine, Settings, effective
+from assistant.core.events import Answered, Attached, Outcome, Probed, Restart, Said, Told, Undo
+from assistant.core.replies import Diagnosis, ProbeRequest, Question, Text
+from assistant.core.session import Session
 from knowledge import load
 from probes.result import ProbeResult
 
@@ -267,7 +267,7 @@ def test_undo_event_never_removes_probe_results(engine: Engine) -> None:
 
 
 def test_headless_run_records_rule_inferences(engine: Engine) -> None:
-    from assistant import headless
+    from assistant.drive import headless
 
     _, outcome = headless.run(
         engine,
@@ -284,7 +284,7 @@ def test_headless_run_records_rule_inferences(engine: Engine) -> None:
 
 
 def test_headless_run_without_words_starts_from_priors(engine: Engine) -> None:
-    from assistant import headless
+    from assistant.drive import headless
 
     _, outcome = headless.run(engine, answers={"loss_trend": "nan", "learning_rate": "high"})
     assert outcome.found[0] == "train.lr_too_high"
@@ -295,7 +295,7 @@ class UnsureReader:
     """A reader that is never sure, to drive the clarifying question."""
 
     def read(self, text: str, expecting: object = None, known: object = None) -> object:
-        from assistant.text import Reading
+        from assistant.core.text import Reading
 
         if "weird" in text:
             return Reading(unsure=[("loss_trend", "flat"), ("loss_trend", "nan")])
@@ -347,7 +347,7 @@ def test_step_refuses_events_that_rewrite_the_past(engine: Engine) -> None:
 
 
 def test_headless_run_probes_even_when_the_complaint_is_unreadable(engine: Engine) -> None:
-    from assistant import headless
+    from assistant.drive import headless
 
     ran: list[str] = []
 

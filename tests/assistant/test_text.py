@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.engine import CLARIFY_QUESTION, REPHRASE, Engine
-from assistant.replies import Question, Text
-from assistant.session import Session
-from assistant.text import (
+from assistant.core.engine import CLARIFY_QUESTION, REPHRASE, Engine
+from assistant.core.replies import Question, Text
+from assistant.core.session import Session
+from assistant.core.text import (
     NONE_LABEL,
     PHRASINGS,
     Context,

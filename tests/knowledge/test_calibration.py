@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.beliefs import BeliefModel
-from assistant.rules import derive
+from assistant.core.beliefs import BeliefModel
+from assistant.core.rules import derive
 from knowledge.loader import bundled
 from knowledge.types import CauseId, FactId, Value
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.beliefs import BeliefModel
-from assistant.rules import derive
+from assistant.core.beliefs import BeliefModel
+from assistant.core.rules import derive
 from knowledge.loader import KnowledgeBase, bundled
 
 #: The cause ids DESIGN.md promises to other tools (section "Cause ids").

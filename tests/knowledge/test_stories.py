@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from assistant.headless import check_answers
+from assistant.drive.headless import check_answers
 
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "dialogue.py"
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from serverharness import Server
 
-from assistant.engine import GREETING
-from assistant.events import EVENT_ADAPTER, Attached
-from assistant.replies import REPLIES_ADAPTER
+from assistant.core.engine import GREETING
+from assistant.core.events import EVENT_ADAPTER, Attached
+from assistant.core.replies import REPLIES_ADAPTER
 from server.storage import Database
 
 COMPLAINT = "my loss is stuck at 0.69"

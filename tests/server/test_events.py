@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from serverharness import Server
 
-from assistant.engine import GREETING
+from assistant.core.engine import GREETING
 
 
 def parse_stream(text: str) -> list[dict[str, Any]]:

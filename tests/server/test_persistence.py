@@ -10,7 +10,7 @@ import httpx
 from conftest import MakeServer
 from serverharness import Server
 
-from assistant.replies import REPLIES_ADAPTER
+from assistant.core.replies import REPLIES_ADAPTER
 
 
 def transcript(server: Server, session_id: str) -> list[dict[str, Any]]:

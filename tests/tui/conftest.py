@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.engine import Ranked
-from assistant.replies import CauseCard, Question, Reply
+from assistant.core.engine import Ranked
+from assistant.core.replies import CauseCard, Question, Reply
 from probes.result import ProbeResult, Series
 from tui.app import UnstuckApp
 from tui.backend import Backend

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.replies import REPLIES_ADAPTER, Question, Text
+from assistant.core.replies import REPLIES_ADAPTER, Question, Text
 from probes.result import ProbeResult
 from tui.backend import BackendError
 from tui.composer import Composer

@@ -11,8 +11,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from assistant.engine import Ranked
-from assistant.replies import CauseCard, Diagnosis, Evidence, Option, Question, Reply, Text
+from assistant.core.engine import Ranked
+from assistant.core.replies import CauseCard, Diagnosis, Evidence, Option, Question, Reply, Text
 from probes.result import ProbeResult, Series
 from tui.widgets import ChoiceButton, ProbeCard
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.engine import Ranked
+from assistant.core.engine import Ranked
 from probes.result import Series
 from tui.export import ExportError, export_markdown, write_export
 from tui.plotting import plot

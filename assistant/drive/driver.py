@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.errors import UsageError
+from assistant.core.errors import UsageError
 from probes.progress import ProgressFn
 from probes.result import ProbeResult
 

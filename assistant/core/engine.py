@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.beliefs import LEAK, BeliefModel, entropy, normalise
-from assistant.events import (
+from assistant.core.beliefs import LEAK, BeliefModel, entropy, normalise
+from assistant.core.events import (
     USER_STEPS,
     Answered,
     Attached,
@@ -26,7 +26,7 @@ from assistant.events import (
     Told,
     Undo,
 )
-from assistant.replies import (
+from assistant.core.replies import (
     CauseCard,
     Diagnosis,
     Evidence,
@@ -36,9 +36,9 @@ from assistant.replies import (
     Reply,
     Text,
 )
-from assistant.rules import derive
-from assistant.state import Known, Plans, State, Turn
-from assistant.text import Reading, TextReader
+from assistant.core.rules import derive
+from assistant.core.state import Known, Plans, State, Turn
+from assistant.core.text import Reading, TextReader
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Question as KbQuestion
 from knowledge.schema import Rule

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, TextIO
 
-from assistant.errors import UnstuckError, UsageError
+from assistant.core.errors import UnstuckError
 from knowledge.errors import KnowledgeError
 
 DESCRIPTION = "unstuck: find out why your machine-learning model does not learn."
@@ -120,7 +117,7 @@ def _target_errors() -> tuple[type[Exception], ...]:
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from assistant import commands
+    from assistant.cli import commands
 
     if args.command == "diagnose":
         return commands.diagnose(args, sys.stdout)
@@ -136,25 +133,6 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return commands.serve(args)
     parser.print_help()
     return 2
-
-
-def read_json(path: str, what: str) -> Any:
-    file = Path(path)
-    if not file.exists():
-        raise UsageError(f"{what} file '{path}' does not exist")
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise UsageError(
-            f"{what} file '{path}' is not valid JSON (line {error.lineno}, column "
-            f"{error.colno}: {error.msg}). Expected an object such as "
-            '{"loss_trend": "flat", "ask_learning_rate": "high"}.'
-        ) from error
-
-
-def write(out: TextIO, text: str) -> None:
-    out.write(text.rstrip("\n") + "\n")
-    out.flush()
 
 
 if __name__ == "__main__":

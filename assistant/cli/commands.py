@@ -7,13 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from assistant import headless, plain
-from assistant.cli import read_json, write
-from assistant.driver import ProbeDriver, table_target
-from assistant.engine import Engine
-from assistant.errors import UnstuckError, UsageError
-from assistant.replies import ProbeRequest, Reply
-from assistant.session import Session
+from assistant.cli import plain
+from assistant.cli.files import read_json, write
+from assistant.core.engine import Engine
+from assistant.core.errors import UnstuckError, UsageError
+from assistant.core.replies import ProbeRequest, Reply
+from assistant.core.session import Session
+from assistant.drive import headless
+from assistant.drive.driver import ProbeDriver, table_target
 from knowledge.loader import bundled, load
 from probes.result import ProbeReport, ProbeResult
 
@@ -235,7 +236,7 @@ def kb(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def demo(out: TextIO) -> int:
-    from assistant.demo import run_demo
+    from assistant.cli.demo import run_demo
 
     return run_demo(out)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
-from assistant import plain
-from assistant.driver import ProbeDriver
-from assistant.engine import OUTCOME_QUESTION, Engine
-from assistant.replies import Diagnosis, ProbeRequest, Question, Reply
-from assistant.session import Session
+from assistant.cli import plain
+from assistant.core.engine import OUTCOME_QUESTION, Engine
+from assistant.core.replies import Diagnosis, ProbeRequest, Question, Reply
+from assistant.core.session import Session
+from assistant.drive.driver import ProbeDriver
 from knowledge.loader import bundled
 from knowledge.types import UNKNOWN
 

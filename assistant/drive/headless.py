@@ -11,10 +11,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.engine import OUTCOME_QUESTION, Engine
-from assistant.errors import UsageError
-from assistant.replies import CauseCard, Diagnosis, ProbeRequest, Question, Reply
-from assistant.session import Session
+from assistant.core.engine import OUTCOME_QUESTION, Engine
+from assistant.core.errors import UsageError
+from assistant.core.replies import CauseCard, Diagnosis, ProbeRequest, Question, Reply
+from assistant.core.session import Session
 from knowledge.loader import KnowledgeBase
 from knowledge.types import UNKNOWN
 from probes.result import ProbeResult

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.engine import OUTCOME_QUESTION, Engine
-from assistant.events import (
+from assistant.core.engine import OUTCOME_QUESTION, Engine
+from assistant.core.events import (
     Answered,
     Attached,
     Event,
@@ -22,8 +22,8 @@ from assistant.events import (
     Told,
     Undo,
 )
-from assistant.replies import Reply, Text
-from assistant.state import State
+from assistant.core.replies import Reply, Text
+from assistant.core.state import State
 from knowledge.types import UNKNOWN
 from probes.result import ProbeResult
 

@@ -7,7 +7,7 @@ Three readers, most trusted first:
 2. numbers read in context: a loss at ln(k), an accuracy at chance, learning rates (against the
    optimizer), epochs, sample counts, class shares, train against validation scores;
 3. where both find nothing, a small text model (TF-IDF n-grams and logistic regression) trained
-   at first use on ``assistant/data/phrasings.yaml``. Its confident guesses become facts, its
+   at first use on ``assistant/core/data/phrasings.yaml``. Its confident guesses become facts, its
    middling ones come back as ``unsure`` candidates, so the engine asks instead of guessing.
 
 When a question is pending, a short answer ("adam", "1e-3", "10", "yes") is read as an answer

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.events import Event
-from assistant.replies import ProbeRequest, Question, Reply
+from assistant.core.events import Event
+from assistant.core.replies import ProbeRequest, Question, Reply
 from knowledge.types import CauseId, FactId, ProbeId, QuestionId, Value
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from assistant.headless import Outcome
-from assistant.replies import CauseCard, Diagnosis, ProbeRequest, Question, Reply, Text
+from assistant.core.replies import CauseCard, Diagnosis, ProbeRequest, Question, Reply, Text
+from assistant.drive.headless import Outcome
 
 WIDTH = 88
 
