@@ -15,7 +15,7 @@ from server.jobs import JobQueue
 from server.ratelimit import RateLimiter
 from server.sessions import SessionService
 from server.settings import Settings
-from server.storage import Database, KeyRecord
+from server.storage import Database, KeyRecord, open_database
 
 KEY_CACHE_TTL_S = 10.0
 
@@ -71,7 +71,7 @@ class Runtime:
 
 
 def start(settings: Settings) -> Runtime:
-    db = Database(settings.database_url)
+    db = open_database(settings.database_url)
     db.create_schema()
     for seed in settings.seed_keys:
         keys.add_key(db, seed.name, seed.key, seed.origins)

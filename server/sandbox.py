@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from probes.result import ProbeResult
-from server.storage import Database, StreamItem
+from server.storage import Database, StreamItem, open_database
 from server.tables import TableFormat, read_table
 
 PROGRESS_EVERY_S = 0.5
@@ -52,7 +52,7 @@ def apply_limits(task: ChildTask) -> None:
 def run_table_probes(task: ChildTask) -> list[str]:
     """The probes' results as JSON; a probe that raises gives an ``error`` result."""
     apply_limits(task)
-    db = Database(task.database_url)
+    db = open_database(task.database_url)
     try:
         frame = read_table(task.filename, db.job_payload(task.job_id), task.format, task.max_cells)
         target = _target(frame, task)

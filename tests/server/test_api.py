@@ -10,7 +10,7 @@ from serverharness import Server
 from assistant.core.engine import GREETING
 from assistant.core.events import EVENT_ADAPTER, Attached
 from assistant.core.replies import REPLIES_ADAPTER
-from server.storage import Database
+from server.storage import open_database
 
 COMPLAINT = "my loss is stuck at 0.69"
 
@@ -123,7 +123,7 @@ def test_a_probe_request_comes_with_the_command_to_run_it(
     shared_server: Server, target: str | None
 ) -> None:
     session_id = new_session(shared_server, message=None)
-    database = Database(shared_server.env["UNSTUCK_DATABASE_URL"])
+    database = open_database(shared_server.env["UNSTUCK_DATABASE_URL"])
     attached = Attached(target=target or "", keys=["model", "loss", "optimizer", "train"])
     row = (EVENT_ADAPTER.dump_json(attached).decode(), "[]")
     assert database.commit_turn(session_id, 0, [row], [])

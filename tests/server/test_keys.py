@@ -8,7 +8,7 @@ import pytest
 from serverharness import KEY_B, ORIGIN_A, ORIGIN_B, Server
 
 from server.keys import create_key, digest
-from server.storage import Database
+from server.storage import open_database
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_another_key_cannot_post_to_the_session(shared_server: Server, session_o
 
 def test_a_new_key_is_stored_as_a_digest_and_works_at_once(shared_server: Server) -> None:
     url = shared_server.env["UNSTUCK_DATABASE_URL"]
-    plain = create_key(Database(url), "team-ml", ["https://team.example/"])
+    plain = create_key(open_database(url), "team-ml", ["https://team.example/"])
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
         stored = conn.execute(
             "SELECT hash, origins FROM api_keys WHERE name = 'team-ml'"

@@ -8,7 +8,7 @@ import pytest
 
 from server.runtime import Runtime
 from server.settings import Settings
-from server.storage import Database
+from server.storage import open_database
 
 
 def runtime_for(url: str, turns_on_loop: bool | None) -> Runtime:
@@ -16,7 +16,7 @@ def runtime_for(url: str, turns_on_loop: bool | None) -> Runtime:
     # Only the settings and the store's dialect matter here; nothing is connected.
     return Runtime(
         settings=settings,
-        db=Database(url),
+        db=open_database(url),
         sessions=None,  # type: ignore[arg-type]
         limiter=None,  # type: ignore[arg-type]
         jobs=None,  # type: ignore[arg-type]

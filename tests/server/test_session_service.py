@@ -7,11 +7,11 @@ from pathlib import Path
 from server import keys
 from server.runtime import build_engine
 from server.sessions import SessionService
-from server.storage import Database, KeyRecord
+from server.storage import KeyRecord, open_database
 
 
 def service(path: Path) -> tuple[SessionService, KeyRecord]:
-    db = Database(f"sqlite:///{path}")
+    db = open_database(f"sqlite:///{path}")
     db.create_schema()
     keys.add_key(db, "portal", "key-0123456789abcdef0123", [])
     key = keys.find_key(db, "key-0123456789abcdef0123")

@@ -1,79 +1,14 @@
-"""The SQLite store when another process holds the write lock."""
+"""Both stores, SQLite and PostgreSQL, behave the same."""
 
 from __future__ import annotations
 
-import fcntl
-import os
-import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from server import storage
 from server.errors import StorageUnavailable
-from server.storage import Database, SessionRecord, StreamItem
-
-
-def other_writer(path: Path) -> sqlite3.Connection:
-    """A second connection, as another server process would hold it, inside a write."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute("BEGIN IMMEDIATE")
-    return conn
-
-
-def test_a_write_waits_for_another_writer_and_then_commits(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 's.sqlite3'}")
-    db.create_schema()
-    db.add_key("k1", "team", "digest", [])
-    blocker = other_writer(tmp_path / "s.sqlite3")
-    threading.Timer(0.3, blocker.commit).start()
-
-    started = time.monotonic()
-    db.create_session("s1", "k1", [('{"kind": "said"}', "[]")], [StreamItem("event", "{}")])
-
-    waited = time.monotonic() - started
-    assert 0.25 < waited < 5
-    record = db.session("s1")
-    assert record is not None and record.seq == 1
-
-
-def test_server_processes_take_turns_on_the_writer_lock_beside_the_file(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 's.sqlite3'}")
-    db.create_schema()
-    # what another server process holds while it writes
-    lock = os.open(tmp_path / "s.sqlite3-writer", os.O_RDWR)
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    writer = threading.Thread(target=db.add_key, args=("k1", "team", "digest", []))
-    writer.start()
-    writer.join(timeout=0.3)
-    assert writer.is_alive(), "the write went ahead while another process held the lock"
-    fcntl.flock(lock, fcntl.LOCK_UN)
-    os.close(lock)
-    writer.join(timeout=5)
-    assert not writer.is_alive()
-    assert db.key_by_digest("digest") is not None
-
-
-def test_a_writer_that_never_lets_go_gives_a_clear_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(storage, "SQLITE_BUSY_TIMEOUT_S", 0.2)
-    db = Database(f"sqlite:///{tmp_path / 's.sqlite3'}")
-    db.create_schema()
-    blocker = other_writer(tmp_path / "s.sqlite3")
-    try:
-        with pytest.raises(StorageUnavailable) as raised:
-            db.add_key("k1", "team", "digest", [])
-    finally:
-        blocker.rollback()
-    assert str(raised.value) == (
-        f"The session store sqlite:///{tmp_path / 's.sqlite3'} failed: database is locked. "
-        "Try again shortly."
-    )
-    assert db.add_key("k1", "team", "digest", []) is True
+from server.storage import Database, SessionRecord, StreamItem, open_database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -82,7 +17,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         url = f"sqlite:///{tmp_path / 's.sqlite3'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    db = Database(url)
+    db = open_database(url)
     db.create_schema()
     db.add_key("k1", "team", "digest", [])
     db.create_session("s1", "k1", [('{"n": 1}', "[1]")], [StreamItem("event", "e1")])
@@ -125,3 +60,41 @@ def test_a_turn_on_a_log_that_moved_on_writes_nothing(database: Database) -> Non
     assert database.session("s1") == SessionRecord("s1", "k1", 2)
     assert [e.event for e in database.events("s1")] == ['{"n": 1}', '{"n": 2}']
     assert [i.data for i in database.stream("s1", after=0)] == ["e1", "e2"]
+
+
+@pytest.mark.parametrize(
+    ("url", "dialect"),
+    [
+        ("sqlite:///{tmp}/s.sqlite3", "sqlite"),
+        ("postgresql://u:p@db.example:5432/unstuck", "postgres"),
+        ("postgres://u:p@db.example:5432/unstuck", "postgres"),
+        ("postgresql+psycopg://u:p@db.example:5432/unstuck", "postgres"),
+    ],
+    ids=["sqlite", "postgresql", "postgres", "postgresql+psycopg"],
+)
+def test_the_url_picks_the_store_without_connecting(url: str, dialect: str, tmp_path: Path) -> None:
+    assert open_database(url.format(tmp=tmp_path)).dialect == dialect
+
+
+def test_a_url_of_another_database_is_refused_without_its_password() -> None:
+    with pytest.raises(ValueError) as raised:
+        open_database("mysql://root:secret@db.example/unstuck")
+
+    assert str(raised.value) == (
+        "UNSTUCK_DATABASE_URL is 'mysql://root:***@db.example/unstuck'; expected "
+        "sqlite:///path/to/file.sqlite3 or postgresql://user:password@host:5432/database."
+    )
+
+
+def test_a_store_that_cannot_be_reached_is_named_without_its_password() -> None:
+    database = open_database("postgresql://u:secret@127.0.0.1:1/unstuck?connect_timeout=2")
+
+    with pytest.raises(StorageUnavailable) as raised:
+        database.ping()
+
+    message = str(raised.value)
+    assert message.startswith(
+        "Cannot open the session store postgresql://u:***@127.0.0.1:1/unstuck?connect_timeout=2: "
+    )
+    assert message.endswith(". Check UNSTUCK_DATABASE_URL and that the database is running.")
+    assert "secret" not in message
