@@ -35,7 +35,7 @@ from assistant.core.explainer import (
     Explainer,
     not_a_choice,
 )
-from assistant.core.planner import AskQuestion, Choice, Planner, RunProbe
+from assistant.core.planner import AskQuestion, NextStep, Planner, RunProbe
 from assistant.core.replies import (
     CLARIFY_QUESTION,
     NONE_OF_THESE,
@@ -245,8 +245,8 @@ class Engine:
         )
         decision = state.decisions.get(key)
         if decision is None:
-            choice = self.planner.decide(state, facts, excluded)
-            decision = state.decisions[key] = self._worded(choice)
+            step = self.planner.decide(state, facts, excluded)
+            decision = state.decisions[key] = self._worded(step)
         if isinstance(decision, ProbeRequest):
             state.pending = None
             return [decision]
@@ -255,11 +255,11 @@ class Engine:
             return [decision]
         return self._diagnose(state)
 
-    def _worded(self, choice: Choice) -> Decision:
-        if isinstance(choice, RunProbe):
-            return self.explainer.probe_request(choice.probe)
-        if isinstance(choice, AskQuestion):
-            return self.explainer.question(choice.question, choice.leaders)
+    def _worded(self, step: NextStep) -> Decision:
+        if isinstance(step, RunProbe):
+            return self.explainer.probe_request(step.probe)
+        if isinstance(step, AskQuestion):
+            return self.explainer.question(step.question, step.leaders)
         return DIAGNOSE
 
     def _diagnose(self, state: State) -> list[Reply]:

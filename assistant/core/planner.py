@@ -36,7 +36,7 @@ class AskQuestion:
 
 
 #: What the planner decides: a probe to run, a question to ask, or to diagnose now.
-Choice = RunProbe | AskQuestion | Literal["diagnose"]
+NextStep = RunProbe | AskQuestion | Literal["diagnose"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class Planner:
 
     def decide(
         self, state: State, facts: dict[FactId, Value], excluded: frozenset[CauseId]
-    ) -> Choice:
+    ) -> NextStep:
         """The next probe or question for ``state`` (``facts`` with the rules applied)."""
         base = self.model.log_weights(facts, excluded)
         p = normalise(base)
