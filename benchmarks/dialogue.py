@@ -22,7 +22,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.core.engine import Engine, Settings
+from assistant.core.engine import Engine
 from assistant.core.events import Answered, Event, Said, Told
 from assistant.core.rules import derive
 from assistant.drive.headless import check_answers, run
@@ -116,7 +116,8 @@ def load_stories(path: Path = STORIES) -> list[Story]:
 
 
 def make_engine(kb: KnowledgeBase | None = None) -> Engine:
-    return Engine(kb or bundled(), Settings(max_questions=MAX_QUESTIONS))
+    kb = kb or bundled()
+    return Engine(kb, kb.thresholds.model_copy(update={"max_questions": MAX_QUESTIONS}))
 
 
 def opening(engine: Engine, story: Story, read: bool = True) -> str | None:
@@ -176,7 +177,7 @@ def run_checklist(engine: Engine, story: Story, read: bool = True) -> StoryResul
     order = sorted(range(len(engine.model.causes)), key=lambda i: (-confidence[i], i))
     ranked = [engine.model.causes[i] for i in order]
     found = tuple(
-        engine.model.causes[i] for i in order if confidence[i] >= engine.settings.found_at
+        engine.model.causes[i] for i in order if confidence[i] >= engine.thresholds.found_at
     )
     return _result(story, ranked, asked, found)
 
@@ -280,7 +281,7 @@ def step_latency(
     timings = []
     for i in range(turns):
         state = copy.copy(states[i % len(states)])
-        state.plans = {}  # a step not planned before in this conversation
+        state.decisions = {}  # a step not decided before in this conversation
         start = time.perf_counter()
         engine._next(state)
         timings.append((time.perf_counter() - start) * 1000.0)

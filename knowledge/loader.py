@@ -31,6 +31,8 @@ from knowledge.schema import (
     QuestionsFile,
     Rule,
     RulesFile,
+    Thresholds,
+    ThresholdsFile,
 )
 from knowledge.types import UNKNOWN, CauseId, FactId, ProbeId, QuestionId
 
@@ -49,6 +51,7 @@ class KnowledgeBase:
     rules: list[Rule]
     causes: dict[CauseId, Cause]
     phrases: list[Phrase]
+    thresholds: Thresholds
     #: the file each entry came from, for messages ("knowledge/causes/data.yaml")
     origin: dict[str, str] = field(default_factory=dict)
 
@@ -140,6 +143,7 @@ def load(root: Path | None = None) -> KnowledgeBase:
     rules_raw = gather("rules", RulesFile, "rules")
     causes = _unique(gather("causes", CausesFile, "causes"), "causes", problems, origin)
     phrases_raw = gather("phrases", PhrasesFile, "phrases")
+    thresholds = _thresholds(root, problems)
 
     if facts_broken:
         problems.append("references to facts were not checked: fix the facts files first")
@@ -147,7 +151,7 @@ def load(root: Path | None = None) -> KnowledgeBase:
         _check_references(
             facts, questions, probes, rules_raw, causes, phrases_raw, origin, problems
         )
-    if problems:
+    if problems or thresholds is None:
         raise KnowledgeError(problems)
     return KnowledgeBase(
         facts=facts,
@@ -156,8 +160,19 @@ def load(root: Path | None = None) -> KnowledgeBase:
         rules=[entry for _, _, entry in rules_raw],
         causes=causes,
         phrases=[entry for _, _, entry in phrases_raw],
+        thresholds=thresholds,
         origin=origin,
     )
+
+
+def _thresholds(root: Path, problems: list[str]) -> Thresholds | None:
+    """The engine's thresholds: one mapping in one file, unlike the lists of entries."""
+    path = root / "thresholds.yaml"
+    if not path.exists():
+        problems.append(f"{_display(path, root)}: file is missing")
+        return None
+    document = _read(path, root, ThresholdsFile, problems)
+    return document.thresholds if document is not None else None
 
 
 def _unique(

@@ -114,6 +114,9 @@ class Cause(_Strict):
     fix: Fix
     references: list[str] = Field(min_length=1)
     """Seed article file names, papers or documentation pages."""
+    means_nothing_wrong: bool = False
+    """True for a cause that says the model is fine after all: when it leads the diagnosis the
+    assistant says so, and offers no fix to try."""
 
     @field_validator("likelihoods")
     @classmethod
@@ -160,3 +163,29 @@ class CausesFile(_Strict):
 
 class PhrasesFile(_Strict):
     phrases: list[Phrase]
+
+
+# -- The engine's thresholds: when to stop asking, what to report, what counts as evidence --
+
+
+class Thresholds(_Strict):
+    """The numbers the engine decides with, kept with the knowledge they were tuned on."""
+
+    max_questions: int = Field(gt=0)
+    """Stop asking after this many questions and report what the evidence says."""
+    settle_at: float = Field(gt=0, lt=1)
+    """Stop asking when one cause holds this share of the single-fault distribution."""
+    probe_until: float = Field(gt=0, lt=1)
+    """With a target connected, keep running informative probes until one cause holds this
+    share: probes cost the user nothing, so they go on past ``settle_at``."""
+    found_at: float = Field(gt=0, lt=1)
+    """Report every cause whose confidence reaches this as present."""
+    min_gain: float = Field(ge=0)
+    """Bits per unit of cost below which a question or probe is not worth asking."""
+    evidence_ratio: float = Field(gt=1)
+    """A known fact is shown as evidence for a cause when its likelihood ratio reaches this,
+    and as evidence against it when the ratio falls to the inverse; weaker ones are left out."""
+
+
+class ThresholdsFile(_Strict):
+    thresholds: Thresholds

@@ -1,1 +1,3 @@
-"""The engine core: session log, beliefs, planning, reading and replies. Pure: no I/O."""
+"""The engine core, pure (no I/O): the session log and the tracker that builds its state, the
+belief model, the planner that decides the next step, the explainer that words the replies, and
+the text reader."""

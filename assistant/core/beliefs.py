@@ -63,8 +63,6 @@ class FactTable:
     index: dict[Value, int]
     #: likelihood[h, v] = P(fact = v | hypothesis h), hypotheses = causes then the leak
     likelihood: Vector
-    #: which causes state a likelihood for this fact (the others follow the baseline)
-    mentioned: npt.NDArray[np.bool_]
     log_likelihood: Vector
     #: log_likelihood transposed and contiguous: one row per value
     log_likelihood_t: Vector
@@ -85,10 +83,8 @@ class BeliefModel:
         for fact in kb.facts.values():
             baseline = _baseline(fact)
             rows = []
-            mentioned = []
             for cause_id in self.causes:
                 table = kb.causes[cause_id].likelihoods.get(fact.id)
-                mentioned.append(table is not None)
                 rows.append(_row(fact, table or {}, baseline))
             rows.append([baseline[v] for v in fact.values])
             likelihood = np.array(rows, dtype=np.float64)
@@ -97,7 +93,6 @@ class BeliefModel:
                 values=list(fact.values),
                 index={v: i for i, v in enumerate(fact.values)},
                 likelihood=likelihood,
-                mentioned=np.array([*mentioned, False]),
                 log_likelihood=log_likelihood,
                 log_likelihood_t=np.ascontiguousarray(log_likelihood.T),
             )
@@ -105,7 +100,6 @@ class BeliefModel:
         self.fact_ids: list[FactId] = list(self.tables)
         blocks = [self.tables[f].likelihood for f in self.fact_ids]
         self.stacked: Vector = np.concatenate(blocks, axis=1)
-        self.log_stacked: Vector = np.log(self.stacked)
         sizes = [block.shape[1] for block in blocks]
         self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
 
@@ -191,14 +185,3 @@ def normalise(log_p: Vector) -> Vector:
 def entropy(p: Vector) -> float:
     nonzero = p[p > 0]
     return float(-(nonzero * np.log2(nonzero)).sum())
-
-
-def expected_information_gain(p: Vector, likelihood: Vector) -> float:
-    """Bits the answer to one fact is expected to remove from the distribution ``p``."""
-    joint = p[:, None] * likelihood  # (hypotheses, values)
-    predictive = joint.sum(axis=0)
-    posterior = joint / np.maximum(predictive, 1e-300)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(posterior > 0, posterior * np.log2(posterior), 0.0)
-    expected_after = float(-(predictive * terms.sum(axis=0)).sum())
-    return max(0.0, entropy(p) - expected_after)

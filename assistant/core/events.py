@@ -51,9 +51,10 @@ class Attached(_Event):
     """The keys the target provides (``model``, ``loss``...), which decide the probes that apply."""
 
 
-class Outcome(_Event):
-    """What happened after the user tried a fix."""
+class FixTried(_Event):
+    """The user tried the fix for a cause and says whether it worked."""
 
+    # "outcome" is the stored name: session stores hold events written with it.
     type: Literal["outcome"] = "outcome"
     cause: str
     result: Literal["fixed", "still_stuck"]
@@ -78,11 +79,10 @@ class Finish(_Event):
 
 
 Event = Annotated[
-    Said | Answered | Told | Probed | Attached | Outcome | Undo | Restart | Finish,
+    Said | Answered | Told | Probed | Attached | FixTried | Undo | Restart | Finish,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
-EVENTS_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 
 #: Events that are the user's own steps, which undo takes back.
-USER_STEPS = (Said, Answered, Told, Outcome, Finish)
+USER_STEPS = (Said, Answered, Told, FixTried, Finish)

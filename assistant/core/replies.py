@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+#: The engine's own questions, which no knowledge base question may be called: after a
+#: diagnosis, whether the fix worked; after words it half understood, what they meant.
+OUTCOME_QUESTION = "_outcome"
+CLARIFY_QUESTION = "_clarify"
+#: The clarifying question's way out: none of the readings offered.
+NONE_OF_THESE = "none"
 
 
 class _Reply(BaseModel):
@@ -77,3 +85,14 @@ class Diagnosis(_Reply):
 
 Reply = Annotated[Text | Question | ProbeRequest | Diagnosis, Field(discriminator="kind")]
 REPLIES_ADAPTER: TypeAdapter[list[Reply]] = TypeAdapter(list[Reply])
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One cause in the ranking that front ends show beside the conversation."""
+
+    id: str
+    title: str
+    confidence: float
+    share: float
+    """This cause's share of the single-fault distribution."""

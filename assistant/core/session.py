@@ -9,20 +9,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.core.engine import OUTCOME_QUESTION, Engine
+from assistant.core.engine import Engine
 from assistant.core.events import (
     Answered,
     Attached,
     Event,
     Finish,
-    Outcome,
+    FixTried,
     Probed,
     Restart,
     Said,
     Told,
     Undo,
 )
-from assistant.core.replies import Reply, Text
+from assistant.core.replies import OUTCOME_QUESTION, Reply, Text
 from assistant.core.state import State
 from knowledge.types import UNKNOWN
 from probes.result import ProbeResult
@@ -66,9 +66,9 @@ class Session:
     def add(self, event: Event) -> list[Reply]:
         """Append ``event``; only undo and restart replay the log, others apply to the state."""
         if isinstance(event, Undo | Restart):
-            plans = self._state.plans if self._state is not None else None
+            decisions = self._state.decisions if self._state is not None else None
             self.events.append(event)
-            self._state, replies = self.engine.replay_last(self.events, plans)
+            self._state, replies = self.engine.replay_last(self.events, decisions)
             return replies
         state = self.state
         self.events.append(event)
@@ -118,7 +118,7 @@ class Session:
                     tone="notice",
                 )
             ]
-        return self.add(Outcome(cause=diagnosed[0], result="fixed" if fixed else "still_stuck"))
+        return self.add(FixTried(cause=diagnosed[0], result="fixed" if fixed else "still_stuck"))
 
     def attach(self, target: str, keys: Iterable[str]) -> list[Reply]:
         return self.add(Attached(target=target, keys=sorted(keys)))

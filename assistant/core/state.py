@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final, Literal
 
 from assistant.core.events import Event
 from assistant.core.replies import ProbeRequest, Question, Reply
@@ -20,17 +21,22 @@ class Known:
 
 
 @dataclass(frozen=True)
-class Turn:
+class Exchange:
     """One event of the log and what the assistant replied to it."""
 
     event: Event
     replies: list[Reply]
 
 
-#: The planner's decisions by what they depend on: the facts (rules applied), the excluded
-#: causes, the questions asked, whether and what a target offers, the probes run. A decision is
-#: a probe or question to ask next, or False for "diagnose now".
-Plans = dict[tuple[object, ...], ProbeRequest | Question | bool]
+#: The decision to stop asking and give the diagnosis.
+DIAGNOSE: Final = "diagnose"
+
+#: What the assistant does next: ask for a probe, ask a question, or diagnose.
+Decision = ProbeRequest | Question | Literal["diagnose"]
+
+#: Decisions by what they depend on: the facts (rules applied), the excluded causes, the
+#: questions asked, whether and what a target offers, the probes run.
+Decisions = dict[tuple[object, ...], Decision]
 
 
 @dataclass
@@ -52,10 +58,9 @@ class State:
     """The words a pending clarifying question is about."""
     complaint_heard: bool = False
     finished: bool = False
-    turns: list[Turn] = field(default_factory=list)
-    undone: int = 0
-    plans: Plans = field(default_factory=dict, repr=False, compare=False)
-    """Decisions made in this conversation (see ``Plans``), kept across its replays."""
+    exchanges: list[Exchange] = field(default_factory=list)
+    decisions: Decisions = field(default_factory=dict, repr=False, compare=False)
+    """Decisions made in this conversation (see ``Decisions``), kept across its replays."""
 
     def fact_values(self) -> dict[FactId, Value]:
         return {fact: known.value for fact, known in self.facts.items()}

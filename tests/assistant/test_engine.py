@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.engine import OUTCOME_QUESTION, Engine, Settings, effective
-from assistant.core.events import Answered, Attached, Outcome, Probed, Restart, Said, Told, Undo
+from assistant.core.engine import OUTCOME_QUESTION, Engine, effective
+from assistant.core.events import Answered, Attached, FixTried, Probed, Restart, Said, Told, Undo
 from assistant.core.replies import Diagnosis, ProbeRequest, Question, Text
 from assistant.core.session import Session
 from knowledge import load
@@ -16,11 +16,12 @@ from probes.result import ProbeResult
 
 @pytest.fixture
 def engine(kb_dir: Path) -> Engine:
-    return Engine(load(kb_dir), Settings(max_questions=8))
+    kb = load(kb_dir)
+    return Engine(kb, kb.thresholds.model_copy(update={"max_questions": 8}))
 
 
 def questions_asked(session: Session) -> list[str]:
-    return [t.event.question for t in session.state.turns if isinstance(t.event, Answered)]
+    return [t.event.question for t in session.state.exchanges if isinstance(t.event, Answered)]
 
 
 def test_greeting_invites_a_description(engine: Engine) -> None:
@@ -198,6 +199,45 @@ def test_fixed_closes_the_conversation(engine: Engine) -> None:
     assert session.state.fixed == "model.output_activation"
 
 
+def test_a_cause_that_means_nothing_wrong_offers_no_fix(kb_dir: Path) -> None:
+    path = kb_dir / "thresholds.yaml"
+    path.write_text(path.read_text().replace("found_at: 0.5", "found_at: 0.3"))
+    session = Session(Engine(load(kb_dir)))
+    session.tell({"loss_trend": "decreasing"})
+    (diagnosis,) = session.finish()
+    assert isinstance(diagnosis, Diagnosis) and diagnosis.found == ["eval.actually_fine"]
+    assert diagnosis.text == (
+        "From what I see, your model is learning; the problem may not be real."
+    )
+    assert session.state.pending is None and session.state.finished
+
+
+def test_which_cause_means_nothing_wrong_is_knowledge(kb_dir: Path) -> None:
+    path = kb_dir / "causes" / "all.yaml"
+    text = path.read_text().replace("    means_nothing_wrong: true\n", "")
+    path.write_text(
+        text.replace("family: model\n", "family: model\n    means_nothing_wrong: true\n")
+    )
+    session = Session(Engine(load(kb_dir)))
+    session.send("the loss is flat")
+    session.choose("regression")
+    (diagnosis,) = session.choose("softmax")
+    assert isinstance(diagnosis, Diagnosis) and diagnosis.found == ["model.output_activation"]
+    assert diagnosis.text.startswith("From what I see, your model is learning")
+
+
+def test_evidence_on_a_card_is_what_passes_the_knowledge_base_ratio(kb_dir: Path) -> None:
+    path = kb_dir / "thresholds.yaml"
+    path.write_text(path.read_text().replace("evidence_ratio: 1.5", "evidence_ratio: 6.0"))
+    session = Session(Engine(load(kb_dir)))
+    session.tell({"loss_trend": "decreasing"})
+    (diagnosis,) = session.finish()
+    assert isinstance(diagnosis, Diagnosis)
+    card = diagnosis.cards[0]
+    assert card.id == "eval.actually_fine"
+    assert card.evidence_for == []  # the ratio 5.6 would pass the bundled 1.5
+
+
 def test_fix_report_before_any_diagnosis(engine: Engine) -> None:
     assert Session(engine).send("fixed") == [
         Text(text="There is no fix to report on yet: I have not named a cause.", tone="notice")
@@ -246,7 +286,7 @@ def test_told_facts_count_as_answers(engine: Engine) -> None:
 
 def test_outcome_for_unknown_cause_is_harmless(engine: Engine) -> None:
     session = Session(engine)
-    session.add(Outcome(cause="nope", result="still_stuck"))
+    session.add(FixTried(cause="nope", result="still_stuck"))
     assert session.state.excluded == set()
 
 
@@ -338,7 +378,7 @@ def test_incremental_turns_match_a_full_replay(engine: Engine) -> None:
     replayed = engine.replay(session.events)
     assert replayed.fact_values() == session.state.fact_values()
     assert replayed.pending == session.state.pending
-    assert [t.replies for t in replayed.turns] == [t.replies for t in session.state.turns]
+    assert [t.replies for t in replayed.exchanges] == [t.replies for t in session.state.exchanges]
 
 
 def test_step_refuses_events_that_rewrite_the_past(engine: Engine) -> None:

@@ -13,7 +13,9 @@ from assistant.core.rules import derive
 from knowledge.loader import bundled
 from knowledge.types import CauseId, FactId, Value
 
-FOUND_AT = 0.5
+FOUND_AT = bundled().thresholds.found_at
+#: the likelihood ratio past which a fact shows on a cause card as evidence for or against it
+EVIDENCE_RATIO = bundled().thresholds.evidence_ratio
 
 #: What every probe reports on a model that trains normally.
 HEALTHY_PROBES: dict[FactId, Value] = {
@@ -100,7 +102,7 @@ def test_usual_learning_rate_is_not_evidence_against_too_low_when_range_test_say
     index = model.causes.index("train.lr_too_low")
     ratios = model.likelihood_ratios("learning_rate", "normal")
     assert ratios is not None
-    assert 1 / 1.5 < ratios[index] < 1.5
+    assert 1 / EVIDENCE_RATIO < ratios[index] < EVIDENCE_RATIO
     facts = {**HEALTHY_PROBES, "loss_trend": "slow", "learning_rate": "normal"}
     facts["lr_vs_suggested"] = "much_lower"
     facts["update_ratio"] = "tiny"
@@ -167,7 +169,7 @@ def test_a_metric_still_near_chance_does_not_argue_against_too_few_epochs(
     index = model.causes.index("train.too_few_epochs")
     ratios = model.likelihood_ratios("accuracy_level", "chance")
     assert ratios is not None
-    assert ratios[index] > 1 / 1.5
+    assert ratios[index] > 1 / EVIDENCE_RATIO
 
 
 def test_many_constant_columns_with_a_memorised_train_set_points_at_useless_features(

@@ -22,6 +22,8 @@ def test_fixture_loads(kb_dir: Path) -> None:
     ]
     assert kb.questions_for("task")[0].id == "ask_task"
     assert kb.origin["causes:train.lr_too_high"] == "knowledge/causes/all.yaml"
+    assert kb.thresholds.found_at == 0.5
+    assert [c.id for c in kb.causes.values() if c.means_nothing_wrong] == ["eval.actually_fine"]
 
 
 def test_bundled_knowledge_base_loads() -> None:
@@ -100,6 +102,21 @@ def test_every_problem_is_reported_at_once(kb_dir: Path) -> None:
 def test_missing_file_is_a_problem(kb_dir: Path) -> None:
     (kb_dir / "rules.yaml").unlink()
     assert problems_of(kb_dir) == ["knowledge/rules.yaml: file is missing"]
+
+
+def test_missing_thresholds_file_is_a_problem(kb_dir: Path) -> None:
+    (kb_dir / "thresholds.yaml").unlink()
+    assert problems_of(kb_dir) == ["knowledge/thresholds.yaml: file is missing"]
+
+
+def test_threshold_out_of_range_names_file_and_field(kb_dir: Path) -> None:
+    path = kb_dir / "thresholds.yaml"
+    text = path.read_text().replace("found_at: 0.5", "found_at: 1.5")
+    path.write_text(text.replace("evidence_ratio: 1.5", "evidence_ratio: 0.8"))
+    assert problems_of(kb_dir) == [
+        "knowledge/thresholds.yaml: thresholds.found_at: Input should be less than 1",
+        "knowledge/thresholds.yaml: thresholds.evidence_ratio: Input should be greater than 1",
+    ]
 
 
 def test_bad_regular_expression_in_phrase(kb_dir: Path) -> None:

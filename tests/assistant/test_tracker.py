@@ -1,0 +1,57 @@
+"""The tracker: what each event changes in the state, and what the rules add."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.core.events import Attached, Probed, Told
+from assistant.core.state import Known, State
+from assistant.core.text import TextReader
+from assistant.core.tracker import Tracker, user_steps
+from knowledge import load
+from probes.result import ProbeResult
+
+
+@pytest.fixture
+def tracker(kb_dir: Path) -> Tracker:
+    kb = load(kb_dir)
+    return Tracker(kb, TextReader(kb))
+
+
+def test_rules_add_their_conclusions_with_the_rule_as_source(tracker: Tracker) -> None:
+    state = State()
+    tracker.told(state, Told(facts={"task": "regression", "output_activation": "softmax"}))
+    derived = tracker.facts_with_rules(state)["output_range_mismatch"]
+    assert derived == Known(
+        "yes", "rule squashed-regression", "A softmax bounds a regression output."
+    )
+    assert "output_range_mismatch" not in state.facts  # derived, never recorded
+
+
+def test_facts_the_knowledge_base_does_not_know_are_not_learnt(tracker: Tracker) -> None:
+    state = State()
+    learnt = tracker.learn(state, {"loss_trend": "flat", "mood": "sad"}, "you said", "")
+    assert learnt == [("loss_trend", "flat")]
+    assert list(state.facts) == ["loss_trend"]
+
+
+def test_a_failed_fix_forgets_measurements_but_not_what_the_user_said(tracker: Tracker) -> None:
+    state = State()
+    tracker.attached(state, Attached(target="t.py", keys=["model"]))
+    tracker.told(state, Told(facts={"loss_trend": "flat"}))
+    result = ProbeResult(
+        id="output_check", status="fail", facts={"output_activation": "softmax"}, finding="softmax"
+    )
+    tracker.probed(state, Probed(result=result))
+    tracker.fix_failed(state, "model.output_activation")
+    assert state.excluded == {"model.output_activation"}
+    assert list(state.facts) == ["loss_trend"] and state.probes_done == {}
+    assert state.target_keys == frozenset({"model"})
+
+
+def test_only_the_users_own_steps_count_as_steps() -> None:
+    result = ProbeResult(id="output_check", status="pass", finding="no softmax")
+    events = [Attached(target="t.py"), Probed(result=result), Told(facts={})]
+    assert user_steps(events) == 1
