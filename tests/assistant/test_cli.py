@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli.commands import plain_chat
+from assistant.cli.chat import plain_chat
 from assistant.core.engine import Engine
 from assistant.main import main
 from knowledge import load
