@@ -10,10 +10,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import resource_tracker
-from pathlib import Path
 from typing import Protocol
 
+from probes.errors import sentence
 from probes.result import ProbeResult
+from probes.spec import TargetSpecError, parse_target_spec
 
 
 class TargetProblem(Exception):
@@ -55,17 +56,12 @@ class ProbeRunner(Protocol):
         ...
 
 
-def target_file(spec: str) -> Path:
-    """The file part of ``path/to/file.py`` or ``path/to/file.py:function``."""
-    path, _, function = spec.rpartition(":")
-    if path and function.isidentifier():
-        return Path(path)
-    return Path(spec)
-
-
 def check_target_file(spec: str) -> None:
     """Raise ``TargetProblem`` when the target's file is missing, before any import is tried."""
-    path = target_file(spec)
+    try:
+        path = parse_target_spec(spec).file
+    except TargetSpecError as error:
+        raise TargetProblem(sentence(str(error))) from error
     if not path.exists():
         raise TargetProblem(f"There is no file at {path}.")
     if not path.is_file():

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from assistant.core.engine import Engine
 from assistant.core.errors import UsageError
 from knowledge.loader import bundled
+from probes.spec import parse_target_spec
 
 
 def engine() -> Engine:
@@ -18,9 +17,9 @@ def check_target_path(spec: str | None) -> None:
     """Raise ``UsageError`` when the target's file is missing, before anything is imported."""
     if spec is None:
         return
-    path = spec.rsplit(":", 1)[0] if spec.count(":") and not Path(spec).exists() else spec
-    if not Path(path).exists():
+    target = parse_target_spec(spec)
+    if not target.file.exists():
         raise UsageError(
-            f"the target file '{path}' does not exist. Give the path of a Python file that "
-            "defines experiment() (or name the function: file.py:function)."
+            f"the target file '{target.path}' does not exist. Give the path of a Python file "
+            "that defines experiment() (or name the function: file.py:function)."
         )

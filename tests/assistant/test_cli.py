@@ -121,6 +121,15 @@ def test_target_with_function_name_that_does_not_exist(
     assert err.startswith("error: the target file 'no/such/train.py' does not exist.")
 
 
+def test_target_with_a_colon_and_no_function(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "probe", "train.py:")
+    assert code == 2
+    assert err == (
+        "error: the target 'train.py:' ends with ':' but names no function; expected "
+        "path/to/file.py or path/to/file.py:function. Drop the ':' to use experiment().\n"
+    )
+
+
 def test_label_without_data(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "diagnose", "--label", "y")
     assert (code, err) == (2, "error: --label goes with --data FILE.csv\n")
