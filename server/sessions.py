@@ -27,6 +27,7 @@ from assistant.core.engine import Engine
 from assistant.core.events import EVENT_ADAPTER, Event
 from assistant.core.replies import REPLIES_ADAPTER, CauseCard, ProbeRequest, Reply, Text
 from assistant.core.session import Session
+from assistant.drive.loop import report_all
 from probes.result import ProbeReport, ProbeResult
 from server.errors import BadProbeReport, BusySession, CauseNotFound, SessionNotFound
 from server.schemas import RankedCause, SessionView, TranscriptEntry
@@ -127,11 +128,11 @@ class SessionService:
         problems = self.report_problems(report.results)
         if problems:
             raise BadProbeReport("The probe report does not fit this service: " + problems)
-        return self.turn(key, session_id, lambda session: _report_all(session, report.results))
+        return self.turn(key, session_id, lambda session: report_all(session, report.results))
 
     def join_results(self, session_id: str, results: Sequence[ProbeResult]) -> Turned:
         """Results of a job run on the server join the session (no key: the job owns it)."""
-        return self._turn(None, session_id, lambda session: _report_all(session, results))
+        return self._turn(None, session_id, lambda session: report_all(session, results))
 
     def view(self, key: KeyRecord, session_id: str) -> SessionView:
         record = self._owned(key, session_id)
@@ -303,13 +304,6 @@ class SessionService:
 
     def _lock(self, session_id: str) -> threading.Lock:
         return self._locks[hash(session_id) % LOCK_STRIPES]
-
-
-def _report_all(session: Session, results: Sequence[ProbeResult]) -> list[Reply]:
-    replies: list[Reply] = []
-    for result in results:
-        replies = session.report(result)
-    return replies
 
 
 def _events(rows: Iterable[EventRecord]) -> list[Event]:

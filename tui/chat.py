@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList
 
 from assistant.core.replies import Diagnosis, ProbeRequest, Question, Reply, Text
+from assistant.drive.loop import DriveLoop, NextProbe
 from probes.result import ProbeResult
 from tui.backend import Backend, BackendError, Snapshot
 from tui.composer import Composer
@@ -99,7 +100,8 @@ class ChatScreen(Screen[None]):
         self.target: Target | None = None
         self.transcript = Transcript()
         self.snapshot = Snapshot()
-        self.queue: list[tuple[str, str]] = []
+        # The probes asked for and not yet run, and the one cap on them, as every front end has.
+        self.loop = DriveLoop()
         self.rows: dict[str, ProbeProgressRow] = {}
         self.running: RunningProbe | None = None
         self._lock = asyncio.Lock()
@@ -315,28 +317,25 @@ class ChatScreen(Screen[None]):
         await self.step(lambda: self.backend.attach(target.spec, target.keys))
 
     async def enqueue(self, request: ProbeRequest) -> None:
-        titles = request.titles if len(request.titles) == len(request.probes) else request.probes
-        waiting = {probe for probe, _ in self.queue}
-        if self.running is not None:
-            waiting.add(self.running.probe_id)
         probes = self.query_one("#probes", Vertical)
-        for probe_id, title in zip(request.probes, titles, strict=True):
-            if probe_id not in waiting:
-                self.queue.append((probe_id, title))
-                self.rows[probe_id] = ProbeProgressRow(probe_id, title)
-                await probes.mount(self.rows[probe_id])
+        for probe in self.loop.take([request]):
+            self.rows[probe.probe_id] = ProbeProgressRow(probe.probe_id, probe.title)
+            await probes.mount(self.rows[probe.probe_id])
 
     def _start_next_probe(self) -> None:
-        if self.running is not None or not self.queue:
+        if self.running is not None or not self.loop.queue:
             return
         if self.runner is None or self.target is None:
             self._cancel_all()
             return
-        probe_id, _ = self.queue.pop(0)
-        running = RunningProbe(probe_id, threading.Event(), time.monotonic())
+        step = self.loop.next()
+        if not isinstance(step, NextProbe):  # the loop's cap: no more checks in this chat
+            self._cancel_all()
+            return
+        running = RunningProbe(step.probe_id, threading.Event(), time.monotonic())
         self.running = running
         runner, spec = self.runner, self.target.spec
-        row = self.rows[probe_id]
+        row = self.rows[step.probe_id]
         self.run_worker(
             lambda: self._run_probe(runner, spec, running, row), thread=True, group="probe"
         )
@@ -369,13 +368,15 @@ class ChatScreen(Screen[None]):
             await conversation.mount(ProbeCard(result))
             conversation.anchor()
             await self._step(lambda: self.backend.report(result))
+            if self.running is not None:
+                self.loop.finished(self.running.probe_id)
             self.running = None
         self._start_next_probe()
 
     def _cancel_all(self) -> None:
         if self.running is not None:
             self.running.cancel.set()
-        self.queue.clear()
+        self.loop.cancel()
         for probe_id in list(self.rows):
             if self.running is None or probe_id != self.running.probe_id:
                 self.rows.pop(probe_id).remove()

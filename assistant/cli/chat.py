@@ -11,6 +11,7 @@ from assistant.core.engine import Engine
 from assistant.core.replies import ProbeRequest, Reply
 from assistant.core.session import Session
 from assistant.drive.driver import ProbeDriver
+from assistant.drive.loop import Drive, ProbeFinished, ProbesAsked
 
 
 def plain_chat(
@@ -51,14 +52,13 @@ def _follow_probes(
     session: Session, driver: ProbeDriver, replies: list[Reply], out: TextIO
 ) -> list[Reply]:
     """Run the probes the engine asks for, until it asks a person something."""
-    while replies and isinstance(replies[-1], ProbeRequest):
-        request = replies[-1]
-        write(out, plain.reply(request))
-        for probe_id in request.probes:
-            result = driver.run(probe_id)
-            write(out, f"  [{result.status}] {result.finding}")
-            replies = session.report(result)
-    return replies
+    drive = Drive(session, run_probe=driver.run)
+    for step in drive.follow(replies):
+        if isinstance(step, ProbesAsked):
+            write(out, plain.reply(step.request))
+        elif isinstance(step, ProbeFinished):
+            write(out, f"  [{step.result.status}] {step.result.finding}")
+    return drive.replies
 
 
 def _render(replies: list[Reply]) -> str:
