@@ -32,9 +32,9 @@ from tui.backend import Backend, BackendError, Snapshot
 from tui.composer import Composer
 from tui.export import ExportError, default_export_path, export_markdown, write_export
 from tui.probing import (
+    ConnectedTarget,
     ProbeProgress,
     ProbeRunner,
-    Target,
     TargetProblem,
     cancelled_result,
     check_target_file,
@@ -87,7 +87,6 @@ class ChatScreen(Screen[None]):
         *,
         target: str | None = None,
         ask_target: bool = True,
-        runner_problem: str | None = None,
         clock: Callable[[], datetime] = datetime.now,
     ) -> None:
         super().__init__()
@@ -95,9 +94,8 @@ class ChatScreen(Screen[None]):
         self.runner = runner
         self.target_spec = target
         self.ask_target = ask_target
-        self.runner_problem = runner_problem
         self.clock = clock
-        self.target: Target | None = None
+        self.target: ConnectedTarget | None = None
         self.transcript = Transcript()
         self.snapshot = Snapshot()
         # The probes asked for and not yet run, and the one cap on them, as every front end has.
@@ -282,8 +280,7 @@ class ChatScreen(Screen[None]):
 
     def attach(self, spec: str) -> None:
         if self.runner is None:
-            problem = self.runner_problem or "There is no probe runner."
-            self.notice(f"Cannot run checks on {spec}: {problem} {NO_CHECKS}")
+            self.notice(f"Cannot run checks on {spec}: There is no probe runner. {NO_CHECKS}")
             return
         try:
             check_target_file(spec)
@@ -309,7 +306,7 @@ class ChatScreen(Screen[None]):
             f"{NO_CHECKS} Fix the file and press ctrl+o to try again."
         )
 
-    async def _target_ready(self, target: Target) -> None:
+    async def _target_ready(self, target: ConnectedTarget) -> None:
         self.target = target
         self._show_where()
         keys = ", ".join(target.keys) or "nothing"

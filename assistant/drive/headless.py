@@ -46,7 +46,7 @@ class CauseSummary(BaseModel):
     fix: str
 
 
-class Outcome(BaseModel):
+class DiagnosisReport(BaseModel):
     """The result of ``unstuck diagnose --json``: the contract in DESIGN.md."""
 
     found: list[str]
@@ -96,7 +96,7 @@ def run(
     target: str | None = None,
     target_keys: list[str] | None = None,
     probe_runner: RunProbe | None = None,
-) -> tuple[Session, Outcome]:
+) -> tuple[Session, DiagnosisReport]:
     """Hold the dialogue to its end and summarise it."""
     by_fact = check_answers(engine.kb, answers or {})
     session = Session(engine)
@@ -136,7 +136,7 @@ def run(
 
 def summarise(
     engine: Engine, session: Session, probes: list[ProbeResult], steps: list[Step]
-) -> Outcome:
+) -> DiagnosisReport:
     state = session.state
     for fact, known in engine.facts_with_rules(state).items():
         if known.source.startswith("rule "):
@@ -144,7 +144,7 @@ def summarise(
     ranking = engine.ranking(state)
     found = [r.id for r in ranking if r.confidence >= engine.settings.found_at]
     causes = [_cause(engine.card(state, r.id, r.confidence)) for r in ranking]
-    return Outcome(
+    return DiagnosisReport(
         found=found,
         causes=causes,
         steps=steps,
