@@ -83,7 +83,11 @@ class DriveLoop:
     steps: int = 0
 
     def take(self, replies: Sequence[Reply]) -> list[NextProbe]:
-        """Note what the replies ask for; returns the probes newly queued."""
+        """Note what the replies ask for; returns the probes newly queued.
+
+        A probe request counts wherever it stands: the service follows one with the command
+        that runs it on the user's machine. A question counts only as the last reply.
+        """
         waiting = {probe.probe_id for probe in self.queue}
         if self.running is not None:
             waiting.add(self.running)
