@@ -31,6 +31,7 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt $(VENV)/.installed
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck:
 	$(BIN)/mypy

@@ -1,4 +1,4 @@
-"""The `unstuck` command line: diagnose, chat, probe, kb, demo, serve."""
+"""The composition root: builds the `unstuck` command line and calls each command's module."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from assistant.core.errors import UnstuckError
+from assistant.core.errors import UnstuckError, UsageError
 from knowledge.errors import KnowledgeError
+from probes.errors import TargetError
 
 DESCRIPTION = "unstuck: find out why your machine-learning model does not learn."
 
@@ -90,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnstuckError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
-    except _target_errors() as error:
+    except TargetError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -108,31 +109,77 @@ def _positive(text: str) -> int:
     return number
 
 
-def _target_errors() -> tuple[type[Exception], ...]:
-    try:
-        from probes.errors import TargetError
-    except ImportError:  # the probes package is optional for answer-only use
-        return ()
-    return (TargetError,)
-
-
+# Each command's module is imported only when that command runs: `unstuck kb` need not load
+# torch, and the line commands never load the terminal app or the web service.
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from assistant.cli import commands
-
     if args.command == "diagnose":
-        return commands.diagnose(args, sys.stdout)
+        from assistant.cli.diagnose import diagnose
+
+        return diagnose(
+            sys.stdout,
+            target=args.target,
+            say=args.say,
+            answers=args.answers,
+            data=args.data,
+            label=args.label,
+            curve=args.curve,
+            as_json=args.json,
+            timeout=args.timeout,
+        )
     if args.command == "chat":
-        return commands.chat(args, sys.stdin, sys.stdout)
+        return _chat(args.target, args.plain, args.server, args.api_key)
     if args.command == "probe":
-        return commands.probe(args, sys.stdout)
+        from assistant.cli.probe import probe
+
+        return probe(
+            sys.stdout,
+            args.target,
+            only=args.only,
+            as_json=args.json,
+            out_file=args.out,
+            server=args.server,
+            session=args.session,
+            api_key=args.api_key,
+            timeout=args.timeout,
+        )
     if args.command == "kb":
-        return commands.kb(args, sys.stdout)
+        from assistant.cli import kb
+
+        if args.kb_command == "check":
+            return kb.check(sys.stdout, args.path)
+        return kb.listing(sys.stdout, args.kb_command)
     if args.command == "demo":
-        return commands.demo(sys.stdout)
+        from assistant.cli.demo import run_demo
+
+        return run_demo(sys.stdout)
     if args.command == "serve":
-        return commands.serve(args)
+        return _serve(args.host, args.port, args.workers, args.access_log)
     parser.print_help()
     return 2
+
+
+def _chat(target: str | None, plain: bool, server: str | None, api_key: str | None) -> int:
+    if not plain:
+        import tui
+
+        return tui.run(target=target, server=server, api_key=api_key)
+    if server:
+        raise UsageError("--plain works in-process only; drop --server, or drop --plain")
+    from assistant.cli.chat import plain_chat
+
+    return plain_chat(target, sys.stdin, sys.stdout)
+
+
+def _serve(host: str, port: int, workers: int, access_log: bool) -> int:
+    import server
+
+    problems = server.settings_problems()
+    if problems:
+        raise UsageError(
+            f"the service settings are wrong: {problems}. Fix the environment "
+            "variables (README.md lists every setting) and start again."
+        )
+    return server.run(host, port, workers, access_log)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ def diagnose(
     *,
     say: str | None = None,
     answers: Mapping[str, str] | None = None,
-) -> headless.Outcome:
+) -> headless.DiagnosisReport:
     """Hold the whole diagnosis: the complaint, the probes the experiment allows, the answers."""
     engine = Engine(bundled())
     if experiment is None:

@@ -20,7 +20,6 @@ import time
 from collections.abc import Sequence
 from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -28,6 +27,7 @@ from pydantic import BaseModel
 from probes.errors import TargetError, error_result
 from probes.progress import Progress, ProgressFn
 from probes.result import ProbeResult
+from probes.spec import TargetSpecError, parse_target_spec
 
 #: Seconds a probe may run before it is stopped.
 DEFAULT_TIMEOUT = 60.0
@@ -403,10 +403,9 @@ def _give_back(worker: ProbeWorker) -> None:
 
 
 def _stamp(spec: str) -> float | None:
-    path = spec.rpartition(":")[0] if not spec.endswith(".py") and ":" in spec else spec
     try:
-        return Path(path).stat().st_mtime
-    except OSError:
+        return parse_target_spec(spec).file.stat().st_mtime
+    except (OSError, TargetSpecError):  # the worker's load names the problem
         return None
 
 

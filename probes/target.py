@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
 from probes.errors import ProbeFailure, TargetError
+from probes.spec import parse_target_spec
 
 TASKS = ("regression", "binary", "multiclass", "multilabel")
 KEYS = (
@@ -35,7 +36,6 @@ KEYS = (
     "batch_size",
     "train_step",
 )
-DEFAULT_FUNCTION = "experiment"
 DEFAULT_BATCH_SIZE = 32
 #: Integer labels with at most this many distinct values are taken as classes.
 MAX_CLASSES = 50
@@ -596,16 +596,13 @@ def _row_count(data: object, tensors: tuple[Tensor, Tensor] | None) -> int:
 
 # --- importing a file -------------------------------------------------------------------
 def _split_spec(spec: str) -> tuple[str, str]:
-    path, function = spec, ""
-    head, _, tail = spec.rpartition(":")
-    if head and tail.isidentifier():
-        path, function = head, tail
-    if not Path(path).is_file():
+    target = parse_target_spec(spec)
+    if not target.file.is_file():
         raise TargetError(
-            f"no target file at '{path}': the path does not exist. Give a Python file that "
-            "defines experiment(), as path/to/file.py or path/to/file.py:function"
+            f"no target file at '{target.path}': the path does not exist. Give a Python file "
+            "that defines experiment(), as path/to/file.py or path/to/file.py:function"
         )
-    return path, function or DEFAULT_FUNCTION
+    return target.path, target.function
 
 
 def _import_file(path: str) -> Any:

@@ -31,6 +31,23 @@ def run(
     return 0
 
 
+def settings_problems() -> str | None:
+    """Each wrong ``UNSTUCK_*`` setting with what it should hold, or None when all are right.
+
+    Checked before serving, so a typo is named instead of ending the server in a traceback.
+    """
+    from pydantic import ValidationError
+
+    from server.settings import Settings
+    from server.settings import settings_problems as problems
+
+    try:
+        Settings()
+    except ValidationError as error:
+        return problems(error)
+    return None
+
+
 def uvicorn_options(access_log: bool) -> dict[str, Any]:
     """What every server process is run with, one process or several."""
     return {"proxy_headers": True, "log_level": "info", "access_log": access_log}

@@ -31,7 +31,7 @@ from server.schemas import (
     TargetBody,
     WhyText,
 )
-from server.sessions import Turned
+from server.sessions import TurnReplies
 from server.settings import Settings, get_settings
 from server.storage import SessionRecord
 from server.tables import check_label, read_table, table_format
@@ -53,7 +53,7 @@ def _json(text: str, status: int = 200) -> Response:
     return Response(content=text, status_code=status, media_type="application/json")
 
 
-def _replies(turned: Turned) -> Response:
+def _replies(turned: TurnReplies) -> Response:
     """``Replies``, from the JSON the turn stored: the replies are serialised once."""
     return _json(f'{{"replies":{turned.json}}}')
 

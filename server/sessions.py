@@ -27,6 +27,7 @@ from assistant.core.engine import Engine
 from assistant.core.events import EVENT_ADAPTER, Event
 from assistant.core.replies import REPLIES_ADAPTER, CauseCard, ProbeRequest, Reply, Text
 from assistant.core.session import Session
+from assistant.drive.loop import report_all
 from probes.result import ProbeReport, ProbeResult
 from server.errors import BadProbeReport, BusySession, CauseNotFound, SessionNotFound
 from server.schemas import RankedCause, SessionView, TranscriptEntry
@@ -53,7 +54,7 @@ class RecordingSession(Session):
 
 
 @dataclass(frozen=True)
-class Turned:
+class TurnReplies:
     """A turn's replies, each also as JSON: serialised once for the log, the event stream and
     the response."""
 
@@ -66,8 +67,8 @@ class Turned:
         return "[" + ",".join(self.items) + "]"
 
 
-def _turned(replies: list[Reply]) -> Turned:
-    return Turned(replies, [REPLIES_ADAPTER.dump_json([r]).decode()[1:-1] for r in replies])
+def _turn_replies(replies: list[Reply]) -> TurnReplies:
+    return TurnReplies(replies, [REPLIES_ADAPTER.dump_json([r]).decode()[1:-1] for r in replies])
 
 
 @dataclass
@@ -95,46 +96,48 @@ class SessionService:
         message: str | None,
         target: str | None = None,
         keys: Sequence[str] = (),
-    ) -> tuple[str, Turned]:
+    ) -> tuple[str, TurnReplies]:
         session_id = "s_" + secrets.token_urlsafe(16)
         session = RecordingSession(self.engine)
         words = (message or "").strip()
         if target is not None:
             session.attach(target, keys)
         replies = session.send(words) if words else session.start()
-        turned = _turned(self._with_probe_command(session_id, session, replies))
+        turned = _turn_replies(self._with_probe_command(session_id, session, replies))
         rows = _event_rows(session.events, session.recorded, turned)
         self.db.create_session(session_id, key.id, rows, _stream_items(rows, turned))
         self._remember(session_id, _Cached(len(rows), key.id, session))
         return session_id, turned
 
-    def send(self, key: KeyRecord, session_id: str, text: str) -> Turned:
+    def send(self, key: KeyRecord, session_id: str, text: str) -> TurnReplies:
         return self.turn(key, session_id, lambda session: session.send(text))
 
-    def answer(self, key: KeyRecord, session_id: str, question: str, value: str) -> Turned:
+    def answer(self, key: KeyRecord, session_id: str, question: str, value: str) -> TurnReplies:
         return self.turn(key, session_id, lambda session: session.answer(question, value))
 
-    def attach(self, key: KeyRecord, session_id: str, target: str, keys: Sequence[str]) -> Turned:
+    def attach(
+        self, key: KeyRecord, session_id: str, target: str, keys: Sequence[str]
+    ) -> TurnReplies:
         return self.turn(key, session_id, lambda session: session.attach(target, keys))
 
-    def undo(self, key: KeyRecord, session_id: str) -> Turned:
+    def undo(self, key: KeyRecord, session_id: str) -> TurnReplies:
         return self.turn(key, session_id, lambda session: session.undo())
 
-    def restart(self, key: KeyRecord, session_id: str) -> Turned:
+    def restart(self, key: KeyRecord, session_id: str) -> TurnReplies:
         return self.turn(key, session_id, lambda session: session.restart())
 
-    def report(self, key: KeyRecord, session_id: str, report: ProbeReport) -> Turned:
+    def report(self, key: KeyRecord, session_id: str, report: ProbeReport) -> TurnReplies:
         problems = self.report_problems(report.results)
         if problems:
             raise BadProbeReport("The probe report does not fit this service: " + problems)
-        return self.turn(key, session_id, lambda session: _report_all(session, report.results))
+        return self.turn(key, session_id, lambda session: report_all(session, report.results))
 
-    def join_results(self, session_id: str, results: Sequence[ProbeResult]) -> Turned:
+    def join_results(self, session_id: str, results: Sequence[ProbeResult]) -> TurnReplies:
         """Results of a job run on the server join the session (no key: the job owns it)."""
-        return self._turn(None, session_id, lambda session: _report_all(session, results))
+        return self._turn(None, session_id, lambda session: report_all(session, results))
 
     def view(self, key: KeyRecord, session_id: str) -> SessionView:
-        record = self._owned(key, session_id)
+        record = self.owned(key, session_id)
         session = self._session_at(record)
         state = session.state
         return SessionView(
@@ -155,10 +158,10 @@ class SessionService:
         )
 
     def why(self, key: KeyRecord, session_id: str) -> str:
-        return self._session_at(self._owned(key, session_id)).why().text
+        return self._session_at(self.owned(key, session_id)).why().text
 
     def card(self, key: KeyRecord, session_id: str, cause_id: str) -> CauseCard:
-        session = self._session_at(self._owned(key, session_id))
+        session = self._session_at(self.owned(key, session_id))
         ranked = {r.id: r for r in self.engine.ranking(session.state)}
         if cause_id not in ranked:
             raise CauseNotFound(
@@ -167,9 +170,6 @@ class SessionService:
                 "in its ranking."
             )
         return self.engine.card(session.state, cause_id, ranked[cause_id].confidence)
-
-    def owned(self, key: KeyRecord, session_id: str) -> SessionRecord:
-        return self._owned(key, session_id)
 
     def report_problems(self, results: Sequence[ProbeResult]) -> str:
         """What in the results the knowledge base does not know, or '' when all is well."""
@@ -195,17 +195,17 @@ class SessionService:
 
     # -- turns --------------------------------------------------------------------------
 
-    def turn(self, key: KeyRecord, session_id: str, action: Action) -> Turned:
+    def turn(self, key: KeyRecord, session_id: str, action: Action) -> TurnReplies:
         return self._turn(key, session_id, action)
 
-    def _turn(self, key: KeyRecord | None, session_id: str, action: Action) -> Turned:
+    def _turn(self, key: KeyRecord | None, session_id: str, action: Action) -> TurnReplies:
         with self._lock(session_id):
             for attempt in range(MAX_ATTEMPTS):
                 record = self._cached_record(key, session_id) if attempt == 0 else None
                 from_cache = record is not None
                 if record is None:
                     record = (
-                        self._record(session_id) if key is None else self._owned(key, session_id)
+                        self._record(session_id) if key is None else self.owned(key, session_id)
                     )
                 turned = self._attempt(record, self._session_at(record), action)
                 if turned is not None:
@@ -221,11 +221,11 @@ class SessionService:
 
     def _attempt(
         self, record: SessionRecord, session: RecordingSession, action: Action
-    ) -> Turned | None:
+    ) -> TurnReplies | None:
         before = len(session.events)
         session.recorded = []
         try:
-            turned = _turned(self._with_probe_command(record.id, session, action(session)))
+            turned = _turn_replies(self._with_probe_command(record.id, session, action(session)))
             rows = _event_rows(session.events[before:], session.recorded, turned)
             stored = self.db.commit_turn(record.id, record.seq, rows, _stream_items(rows, turned))
         except BaseException:
@@ -260,7 +260,8 @@ class SessionService:
             raise _not_found(session_id)
         return record
 
-    def _owned(self, key: KeyRecord, session_id: str) -> SessionRecord:
+    def owned(self, key: KeyRecord, session_id: str) -> SessionRecord:
+        """The session's record, when it belongs to this key; else ``SessionNotFound``."""
         record = self.db.session(session_id)
         if record is None or record.key_id != key.id:
             raise _not_found(session_id)
@@ -305,19 +306,12 @@ class SessionService:
         return self._locks[hash(session_id) % LOCK_STRIPES]
 
 
-def _report_all(session: Session, results: Sequence[ProbeResult]) -> list[Reply]:
-    replies: list[Reply] = []
-    for result in results:
-        replies = session.report(result)
-    return replies
-
-
 def _events(rows: Iterable[EventRecord]) -> list[Event]:
     return [EVENT_ADAPTER.validate_json(row.event) for row in rows]
 
 
 def _event_rows(
-    events: Sequence[Event], recorded: Sequence[list[Reply]], last: Turned
+    events: Sequence[Event], recorded: Sequence[list[Reply]], last: TurnReplies
 ) -> list[tuple[str, str]]:
     """Each event with the replies to it; the turn's final replies go with its last event."""
     rows = []
@@ -331,7 +325,7 @@ def _event_rows(
     return rows
 
 
-def _stream_items(rows: Sequence[tuple[str, str]], turned: Turned) -> list[StreamItem]:
+def _stream_items(rows: Sequence[tuple[str, str]], turned: TurnReplies) -> list[StreamItem]:
     """The turn's events (as ``_event_rows`` serialised them), then each reply."""
     items = [StreamItem("event", event) for event, _ in rows]
     items += [StreamItem("reply", item) for item in turned.items]

@@ -30,7 +30,6 @@ class UnstuckApp(App[int]):
         *,
         target: str | None = None,
         ask_target: bool = True,
-        runner_problem: str | None = None,
         clock: Callable[[], datetime] = datetime.now,
     ) -> None:
         super().__init__()
@@ -39,7 +38,6 @@ class UnstuckApp(App[int]):
             runner,
             target=target,
             ask_target=ask_target,
-            runner_problem=runner_problem,
             clock=clock,
         )
 

@@ -26,14 +26,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList
 
 from assistant.core.replies import Diagnosis, ProbeRequest, Question, Reply, Text
+from assistant.drive.loop import DriveLoop, NextProbe
 from probes.result import ProbeResult
 from tui.backend import Backend, BackendError, Snapshot
 from tui.composer import Composer
 from tui.export import ExportError, default_export_path, export_markdown, write_export
 from tui.probing import (
+    ConnectedTarget,
     ProbeProgress,
     ProbeRunner,
-    Target,
     TargetProblem,
     cancelled_result,
     check_target_file,
@@ -86,7 +87,6 @@ class ChatScreen(Screen[None]):
         *,
         target: str | None = None,
         ask_target: bool = True,
-        runner_problem: str | None = None,
         clock: Callable[[], datetime] = datetime.now,
     ) -> None:
         super().__init__()
@@ -94,12 +94,12 @@ class ChatScreen(Screen[None]):
         self.runner = runner
         self.target_spec = target
         self.ask_target = ask_target
-        self.runner_problem = runner_problem
         self.clock = clock
-        self.target: Target | None = None
+        self.target: ConnectedTarget | None = None
         self.transcript = Transcript()
         self.snapshot = Snapshot()
-        self.queue: list[tuple[str, str]] = []
+        # The probes asked for and not yet run, and the one cap on them, as every front end has.
+        self.loop = DriveLoop()
         self.rows: dict[str, ProbeProgressRow] = {}
         self.running: RunningProbe | None = None
         self._lock = asyncio.Lock()
@@ -280,8 +280,7 @@ class ChatScreen(Screen[None]):
 
     def attach(self, spec: str) -> None:
         if self.runner is None:
-            problem = self.runner_problem or "There is no probe runner."
-            self.notice(f"Cannot run checks on {spec}: {problem} {NO_CHECKS}")
+            self.notice(f"Cannot run checks on {spec}: There is no probe runner. {NO_CHECKS}")
             return
         try:
             check_target_file(spec)
@@ -307,7 +306,7 @@ class ChatScreen(Screen[None]):
             f"{NO_CHECKS} Fix the file and press ctrl+o to try again."
         )
 
-    async def _target_ready(self, target: Target) -> None:
+    async def _target_ready(self, target: ConnectedTarget) -> None:
         self.target = target
         self._show_where()
         keys = ", ".join(target.keys) or "nothing"
@@ -315,28 +314,25 @@ class ChatScreen(Screen[None]):
         await self.step(lambda: self.backend.attach(target.spec, target.keys))
 
     async def enqueue(self, request: ProbeRequest) -> None:
-        titles = request.titles if len(request.titles) == len(request.probes) else request.probes
-        waiting = {probe for probe, _ in self.queue}
-        if self.running is not None:
-            waiting.add(self.running.probe_id)
         probes = self.query_one("#probes", Vertical)
-        for probe_id, title in zip(request.probes, titles, strict=True):
-            if probe_id not in waiting:
-                self.queue.append((probe_id, title))
-                self.rows[probe_id] = ProbeProgressRow(probe_id, title)
-                await probes.mount(self.rows[probe_id])
+        for probe in self.loop.take([request]):
+            self.rows[probe.probe_id] = ProbeProgressRow(probe.probe_id, probe.title)
+            await probes.mount(self.rows[probe.probe_id])
 
     def _start_next_probe(self) -> None:
-        if self.running is not None or not self.queue:
+        if self.running is not None or not self.loop.queue:
             return
         if self.runner is None or self.target is None:
             self._cancel_all()
             return
-        probe_id, _ = self.queue.pop(0)
-        running = RunningProbe(probe_id, threading.Event(), time.monotonic())
+        step = self.loop.next()
+        if not isinstance(step, NextProbe):  # the loop's cap: no more checks in this chat
+            self._cancel_all()
+            return
+        running = RunningProbe(step.probe_id, threading.Event(), time.monotonic())
         self.running = running
         runner, spec = self.runner, self.target.spec
-        row = self.rows[probe_id]
+        row = self.rows[step.probe_id]
         self.run_worker(
             lambda: self._run_probe(runner, spec, running, row), thread=True, group="probe"
         )
@@ -369,13 +365,15 @@ class ChatScreen(Screen[None]):
             await conversation.mount(ProbeCard(result))
             conversation.anchor()
             await self._step(lambda: self.backend.report(result))
+            if self.running is not None:
+                self.loop.finished(self.running.probe_id)
             self.running = None
         self._start_next_probe()
 
     def _cancel_all(self) -> None:
         if self.running is not None:
             self.running.cancel.set()
-        self.queue.clear()
+        self.loop.cancel()
         for probe_id in list(self.rows):
             if self.running is None or probe_id != self.running.probe_id:
                 self.rows.pop(probe_id).remove()

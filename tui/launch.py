@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from tui.backend import Backend
-from tui.probing import SubprocessRunner, runner_unavailable
+from tui.probing import SubprocessRunner
 from tui.remote import API_KEY_ENV
 
 
@@ -23,12 +23,6 @@ def run(target: str | None = None, server: str | None = None, api_key: str | Non
     """Open the chat (``unstuck chat``); returns the exit status."""
     from tui.app import UnstuckApp
 
-    problem = runner_unavailable()
-    app = UnstuckApp(
-        make_backend(server, api_key),
-        None if problem else SubprocessRunner(),
-        target=target,
-        runner_problem=problem,
-    )
+    app = UnstuckApp(make_backend(server, api_key), SubprocessRunner(), target=target)
     app.run()
     return app.return_code or 0

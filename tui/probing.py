@@ -10,10 +10,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import resource_tracker
-from pathlib import Path
 from typing import Protocol
 
+from probes.errors import sentence
 from probes.result import ProbeResult
+from probes.spec import TargetSpecError, parse_target_spec
 
 
 class TargetProblem(Exception):
@@ -30,7 +31,9 @@ class ProbeProgress:
 
 
 @dataclass(frozen=True)
-class Target:
+class ConnectedTarget:
+    """A target the runner has loaded: its spec, the experiment keys it gives, a summary."""
+
     spec: str
     keys: list[str]
     summary: str = ""
@@ -40,7 +43,7 @@ ProgressCallback = Callable[[ProbeProgress], None]
 
 
 class ProbeRunner(Protocol):
-    def inspect(self, spec: str) -> Target:
+    def inspect(self, spec: str) -> ConnectedTarget:
         """Import the target and list its keys; raises ``TargetProblem``."""
         ...
 
@@ -55,17 +58,12 @@ class ProbeRunner(Protocol):
         ...
 
 
-def target_file(spec: str) -> Path:
-    """The file part of ``path/to/file.py`` or ``path/to/file.py:function``."""
-    path, _, function = spec.rpartition(":")
-    if path and function.isidentifier():
-        return Path(path)
-    return Path(spec)
-
-
 def check_target_file(spec: str) -> None:
     """Raise ``TargetProblem`` when the target's file is missing, before any import is tried."""
-    path = target_file(spec)
+    try:
+        path = parse_target_spec(spec).file
+    except TargetSpecError as error:
+        raise TargetProblem(sentence(str(error))) from error
     if not path.exists():
         raise TargetProblem(f"There is no file at {path}.")
     if not path.is_file():
@@ -83,7 +81,7 @@ class SubprocessRunner:
     def __init__(self) -> None:
         resource_tracker.ensure_running()
 
-    def inspect(self, spec: str) -> Target:
+    def inspect(self, spec: str) -> ConnectedTarget:
         from probes.errors import TargetError
         from probes.runner import inspect_target
 
@@ -91,7 +89,7 @@ class SubprocessRunner:
             info = inspect_target(spec)
         except TargetError as error:
             raise TargetProblem(str(error)) from error
-        return Target(spec=spec, keys=list(info.keys), summary=str(info.summary))
+        return ConnectedTarget(spec=spec, keys=list(info.keys), summary=str(info.summary))
 
     def run(
         self,
@@ -107,15 +105,6 @@ class SubprocessRunner:
             on_progress(ProbeProgress(progress.probe, progress.fraction, progress.message))
 
         return run_probe(spec, probe_id, on_progress=forward, cancel=cancel)
-
-
-def runner_unavailable() -> str | None:
-    """Why the real runner cannot be used, or None when it can."""
-    try:
-        import probes.runner  # noqa: F401
-    except ImportError as error:
-        return f"The probe runner is not installed ({error})."
-    return None
 
 
 def cancelled_result(probe_id: str, seconds: float) -> ProbeResult:

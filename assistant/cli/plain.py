@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from assistant.core.replies import CauseCard, Diagnosis, ProbeRequest, Question, Reply, Text
-from assistant.drive.headless import Outcome
+from assistant.drive.headless import DiagnosisReport
 
 WIDTH = 88
 
@@ -55,7 +55,7 @@ def cause_card(card: CauseCard) -> str:
     return "\n".join(lines)
 
 
-def outcome(result: Outcome, top: int = 3) -> str:
+def outcome(result: DiagnosisReport, top: int = 3) -> str:
     """The summary `unstuck diagnose` prints without --json."""
     lines: list[str] = []
     if result.probes:

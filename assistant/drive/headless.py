@@ -6,24 +6,19 @@ do not cover is treated as "don't know".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.core.engine import OUTCOME_QUESTION, Engine
+from assistant.core.engine import Engine
 from assistant.core.errors import UsageError
 from assistant.core.replies import CauseCard, Diagnosis, ProbeRequest, Question, Reply
 from assistant.core.session import Session
+from assistant.drive.loop import Drive, ProbeFinished, QuestionAnswered, RunProbe
 from knowledge.loader import KnowledgeBase
 from knowledge.types import UNKNOWN
 from probes.result import ProbeResult
-
-#: Runs one probe by id and returns its result (the driver decides how: child process, server).
-ProbeRunner = Callable[[str], ProbeResult]
-
-#: A safety net: no real dialogue needs this many events.
-MAX_EVENTS = 200
 
 
 class Step(BaseModel):
@@ -51,7 +46,7 @@ class CauseSummary(BaseModel):
     fix: str
 
 
-class Outcome(BaseModel):
+class DiagnosisReport(BaseModel):
     """The result of ``unstuck diagnose --json``: the contract in DESIGN.md."""
 
     found: list[str]
@@ -100,8 +95,8 @@ def run(
     answers: Mapping[str, str] | None = None,
     target: str | None = None,
     target_keys: list[str] | None = None,
-    probe_runner: ProbeRunner | None = None,
-) -> tuple[Session, Outcome]:
+    probe_runner: RunProbe | None = None,
+) -> tuple[Session, DiagnosisReport]:
     """Hold the dialogue to its end and summarise it."""
     by_fact = check_answers(engine.kb, answers or {})
     session = Session(engine)
@@ -117,39 +112,31 @@ def run(
     if not any(isinstance(r, Question | ProbeRequest | Diagnosis) for r in replies):
         # Nothing to act on (no words, or words it could not read): plan from what is known.
         replies = session.tell({})
-    while len(session.events) < MAX_EVENTS:
-        request = _last(replies, ProbeRequest)
-        question = _last(replies, Question)
-        if request is not None and probe_runner is not None:
-            for probe_id in request.probes:
-                result = probe_runner(probe_id)
-                probes.append(result)
-                steps.append(
-                    Step(kind="probe", id=probe_id, result=result.status, text=result.finding)
-                )
-                replies = session.report(result)
-            continue
-        if question is not None and question.id != OUTCOME_QUESTION:
-            value = by_fact.get(question.fact, UNKNOWN) if question.fact else UNKNOWN
-            steps.append(Step(kind="question", id=question.id, result=value, text=question.text))
-            replies = session.answer(question.id, value)
-            continue
-        break
-    if _last(replies, Diagnosis) is None:
+
+    def answer(question: Question) -> str:
+        return by_fact.get(question.fact, UNKNOWN) if question.fact else UNKNOWN
+
+    drive = Drive(session, run_probe=probe_runner, answer=answer)
+    for step in drive.follow(replies):
+        if isinstance(step, ProbeFinished):
+            result = step.result
+            probes.append(result)
+            steps.append(
+                Step(kind="probe", id=step.probe_id, result=result.status, text=result.finding)
+            )
+        elif isinstance(step, QuestionAnswered):
+            question = step.question
+            steps.append(
+                Step(kind="question", id=question.id, result=step.value, text=question.text)
+            )
+    if not any(isinstance(r, Diagnosis) for r in drive.replies):
         session.finish()
     return session, summarise(engine, session, probes, steps)
 
 
-def _last(replies: list[Reply], kind: type[Any]) -> Any:
-    for reply in reversed(replies):
-        if isinstance(reply, kind):
-            return reply
-    return None
-
-
 def summarise(
     engine: Engine, session: Session, probes: list[ProbeResult], steps: list[Step]
-) -> Outcome:
+) -> DiagnosisReport:
     state = session.state
     for fact, known in engine.facts_with_rules(state).items():
         if known.source.startswith("rule "):
@@ -157,7 +144,7 @@ def summarise(
     ranking = engine.ranking(state)
     found = [r.id for r in ranking if r.confidence >= engine.thresholds.found_at]
     causes = [_cause(engine.card(state, r.id, r.confidence)) for r in ranking]
-    return Outcome(
+    return DiagnosisReport(
         found=found,
         causes=causes,
         steps=steps,

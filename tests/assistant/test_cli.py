@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli.commands import plain_chat
+from assistant.cli.chat import plain_chat
 from assistant.core.engine import Engine
 from assistant.main import main
 from knowledge import load
@@ -119,6 +119,15 @@ def test_target_with_function_name_that_does_not_exist(
     code, _, err = run(capsys, "diagnose", "no/such/train.py:build")
     assert code == 2
     assert err.startswith("error: the target file 'no/such/train.py' does not exist.")
+
+
+def test_target_with_a_colon_and_no_function(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "probe", "train.py:")
+    assert code == 2
+    assert err == (
+        "error: the target 'train.py:' ends with ':' but names no function; expected "
+        "path/to/file.py or path/to/file.py:function. Drop the ':' to use experiment().\n"
+    )
 
 
 def test_label_without_data(capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,7 +16,7 @@ from probes.result import ProbeResult, Series
 from tui.app import UnstuckApp
 from tui.backend import Backend
 from tui.local import LocalBackend
-from tui.probing import ProbeProgress, Target, TargetProblem
+from tui.probing import ConnectedTarget, ProbeProgress, TargetProblem
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SOFTMAX_TARGET = str(FIXTURES / "softmax_regression.py")
@@ -86,12 +86,12 @@ class FakeRunner:
         self.ran: list[str] = []
         self.started = threading.Event()
 
-    def inspect(self, spec: str) -> Target:
+    def inspect(self, spec: str) -> ConnectedTarget:
         try:
             runpy.run_path(spec.partition(":")[0])
         except Exception as error:
             raise TargetProblem(f"{type(error).__name__}: {error}") from error
-        return Target(spec=spec, keys=self.keys)
+        return ConnectedTarget(spec=spec, keys=self.keys)
 
     def run(
         self,

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import TextIO
 
 from assistant.cli import plain
-from assistant.core.engine import OUTCOME_QUESTION, Engine
+from assistant.core.engine import Engine
 from assistant.core.replies import Diagnosis, ProbeRequest, Question, Reply
 from assistant.core.session import Session
 from assistant.drive.driver import ProbeDriver
+from assistant.drive.loop import Drive, ProbeFinished, ProbeStarted, QuestionAnswered
 from knowledge.loader import bundled
 from knowledge.types import UNKNOWN
 
@@ -31,34 +32,32 @@ def run_demo(out: TextIO) -> int:
     session.attach(driver.name, driver.keys)
     say(out, "you", COMPLAINT)
     replies = session.send(COMPLAINT)
-    for _ in range(60):
-        say(out, "unstuck", [r for r in replies if not isinstance(r, ProbeRequest)])
-        last = replies[-1] if replies else None
-        if isinstance(last, ProbeRequest):
-            replies = _probe(session, driver, last, out)
-        elif isinstance(last, Question) and last.id != OUTCOME_QUESTION:
-            value = ANSWERS.get(last.fact, UNKNOWN)
-            label = next((c.label for c in last.choices if c.value == value), "don't know")
+    say(out, "unstuck", _shown(replies))
+    drive = Drive(session, run_probe=driver.run, answer=_answer)
+    for step in drive.follow(replies):
+        if isinstance(step, ProbeStarted):
+            out.write(f"   ... running {step.title}\n")
+        elif isinstance(step, ProbeFinished):
+            out.write(f"   [{step.result.status}] {step.result.finding}\n\n")
+            say(out, "unstuck", _shown(step.replies))
+        elif isinstance(step, QuestionAnswered):
+            label = next(
+                (c.label for c in step.question.choices if c.value == step.value), "don't know"
+            )
             say(out, "you", label)
-            replies = session.answer(last.id, value)
-        else:
-            break
-    if not any(isinstance(r, Diagnosis) for r in replies):
+            say(out, "unstuck", _shown(step.replies))
+    if not any(isinstance(r, Diagnosis) for r in drive.replies):
         say(out, "unstuck", session.finish())
     return 0
 
 
-def _probe(
-    session: Session, driver: ProbeDriver, request: ProbeRequest, out: TextIO
-) -> list[Reply]:
-    replies: list[Reply] = []
-    for probe_id, title in zip(request.probes, request.titles, strict=True):
-        out.write(f"   ... running {title}\n")
-        result = driver.run(probe_id)
-        out.write(f"   [{result.status}] {result.finding}\n")
-        replies = session.report(result)
-    out.write("\n")
-    return replies
+def _answer(question: Question) -> str:
+    return ANSWERS.get(question.fact, UNKNOWN)
+
+
+def _shown(replies: list[Reply]) -> list[Reply]:
+    """What the demo prints: the probe requests show as the probes' own lines instead."""
+    return [r for r in replies if not isinstance(r, ProbeRequest)]
 
 
 def say(out: TextIO, who: str, what: str | list[Reply]) -> None:
