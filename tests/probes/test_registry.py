@@ -1,4 +1,4 @@
-"""The registry agrees with the knowledge base, and every fact a probe sets is a known value."""
+"""The registry is built from the probe catalogue, and every fact a probe sets is a known value."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import pytest
 import torch
 import yaml
 
+from knowledge.loader import bundled_probe_catalogue
+from knowledge.schema import Probe
 from probes.api import run, run_all
-from probes.model import PROBES as MODEL_PROBES
-from probes.registry import NEEDS, PROBES, allowed
+from probes.registry import PROBES, RegistryError, allowed, build_registry
+from probes.result import ProbeResult
+from probes.target import Target
 
 KNOWLEDGE = Path(__file__).parents[2] / "knowledge"
 
@@ -20,10 +23,33 @@ def _yaml(name: str) -> Any:
     return yaml.safe_load((KNOWLEDGE / name).read_text(encoding="utf-8"))
 
 
-def test_ids_and_needs_match_the_knowledge_base() -> None:
-    listed = {p["id"]: tuple(p["needs"]) for p in _yaml("probes.yaml")["probes"]}
-    assert listed == NEEDS
-    assert set(MODEL_PROBES) <= set(PROBES) <= set(listed)
+#: The probes that run the user's model, in the order a full run takes them.
+MODEL_PROBES = [i for i, p in bundled_probe_catalogue().items() if "model" in p.needs]
+
+
+def test_every_catalogued_probe_but_the_curve_reader_runs_on_a_target() -> None:
+    assert list(PROBES) == [i for i in bundled_probe_catalogue() if i != "curve"]
+
+
+def _entry(probe_id: str) -> Probe:
+    return Probe(id=probe_id, title=probe_id, cost=1, yields=["task"])
+
+
+def _nothing(target: Target, progress: object) -> ProbeResult:
+    return ProbeResult(id="nothing", status="pass", finding="Nothing.")
+
+
+def test_a_catalogue_and_functions_that_disagree_stop_the_registry_naming_the_ids() -> None:
+    catalogue = {i: _entry(i) for i in ("kept", "unrun", "read_elsewhere")}
+    functions = {"kept": _nothing, "uncatalogued": _nothing}
+    with pytest.raises(RegistryError) as raised:
+        build_registry(catalogue, functions, elsewhere=["read_elsewhere"])
+    assert str(raised.value) == (
+        "probe registry: no function for the catalogued probes unrun; no catalogue entry for "
+        "the functions uncatalogued (see probes/registry.py)"
+    )
+    del catalogue["unrun"], functions["uncatalogued"]
+    assert list(build_registry(catalogue, functions, elsewhere=["read_elsewhere"])) == ["kept"]
 
 
 def test_a_target_with_data_only_allows_no_model_probe() -> None:
