@@ -337,6 +337,7 @@ LINEAR_STACK, CONSTANT_INIT, DEEP, ORDER_BLIND = (
     "deep",
     "order_blind",
 )
+#: The cases that fail the probe, each said in a sentence of its own.
 FAULTS = (NONFINITE, DEAD, SATURATED, LINEAR_STACK, CONSTANT_INIT)
 
 
@@ -362,17 +363,14 @@ def judge(reading: ActivationReading) -> Verdict:
         "saturation": "yes" if any(f.saturated for f in phases) else "no",
         "nonfinite_values": "yes" if any(f.nonfinite for f in phases) else "no",
     }
-    faults = [
-        case
-        for case, found in (
-            (NONFINITE, any(f.nonfinite for f in phases)),
-            (DEAD, any(f.dead for f in phases)),
-            (SATURATED, any(f.saturated for f in phases)),
-            (LINEAR_STACK, facts.get("linear_stack") == "yes"),
-            (CONSTANT_INIT, facts.get("init_scheme") == "custom_constant"),
-        )
-        if found
-    ]
+    found = {
+        NONFINITE: facts["nonfinite_values"] == "yes",
+        DEAD: facts["dead_units"] == "many",
+        SATURATED: facts["saturation"] == "yes",
+        LINEAR_STACK: facts.get("linear_stack") == "yes",
+        CONSTANT_INIT: facts.get("init_scheme") == "custom_constant",
+    }
+    faults = [case for case in FAULTS if found[case]]
     warnings = [DEEP] if facts["depth"] == "deep" else []
     blind = [ORDER_BLIND] if reading.blind else []
     if faults:
@@ -382,9 +380,7 @@ def judge(reading: ActivationReading) -> Verdict:
 
 def word(reading: ActivationReading, verdict: Verdict) -> str:
     cases = verdict.cases
-    sentences = [
-        _fault_sentence(reading, case) for case in cases if case not in (DEEP, ORDER_BLIND)
-    ]
+    sentences = [_fault_sentence(reading, case) for case in cases if case in FAULTS]
     order = order_note(reading.blind) if reading.blind and ORDER_BLIND in cases else ""
     if sentences:
         return " ".join(sentences) + (f" {order}" if order else "")
