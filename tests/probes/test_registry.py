@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +11,8 @@ import pytest
 import torch
 import yaml
 
-from knowledge.loader import bundled_probe_catalogue
+from knowledge.errors import KnowledgeError
+from knowledge.loader import bundled_probe_catalogue, load_probe_catalogue
 from knowledge.schema import Probe
 from probes.api import run, run_all
 from probes.registry import PROBES, RegistryError, allowed, build_registry
@@ -29,6 +32,42 @@ MODEL_PROBES = [i for i, p in bundled_probe_catalogue().items() if "model" in p.
 
 def test_every_catalogued_probe_but_the_curve_reader_runs_on_a_target() -> None:
     assert list(PROBES) == [i for i in bundled_probe_catalogue() if i != "curve"]
+
+
+def test_the_catalogue_loads_without_torch() -> None:
+    code = (
+        "import sys; from knowledge.loader import bundled_probe_catalogue; "
+        "print(len(bundled_probe_catalogue()), 'torch' in sys.modules)"
+    )
+    python = [sys.executable, "-c", code]
+    shown = subprocess.run(python, capture_output=True, text=True, check=True, cwd=KNOWLEDGE.parent)
+    assert shown.stdout.split() == [str(len(bundled_probe_catalogue())), "False"]
+
+
+@pytest.mark.parametrize(
+    ("entries", "problem"),
+    [
+        pytest.param(
+            ["{id: a, title: A, cost: -1, yields: [task]}"],
+            "probes.yaml: probes[0].cost: Input should be greater than 0",
+            id="bad-field",
+        ),
+        pytest.param(
+            ["{id: a, title: A, cost: 1, yields: [task]}"] * 2,
+            "probes.yaml: probes[1].id: 'a' is already defined in ",
+            id="repeated-id",
+        ),
+    ],
+)
+def test_a_broken_catalogue_names_the_file_and_field(
+    tmp_path: Path, entries: list[str], problem: str
+) -> None:
+    lines = "".join(f"  - {entry}\n" for entry in entries)
+    (tmp_path / "probes.yaml").write_text(f"probes:\n{lines}", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as raised:
+        load_probe_catalogue(tmp_path)
+    assert len(raised.value.problems) == 1
+    assert raised.value.problems[0].startswith(f"{tmp_path.name}/{problem}")
 
 
 def _entry(probe_id: str) -> Probe:
