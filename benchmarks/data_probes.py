@@ -45,7 +45,7 @@ def generate(rows: int, columns: int, seed: int = 0) -> pd.DataFrame:
 
 def run_child(probe: str, rows: int, columns: int) -> dict[str, object]:
     """Generate the table, run one probe, report its seconds and the process's peak memory."""
-    from probes.data import PROBES as DATA_PROBES
+    from probes.registry import PROBES as DATA_PROBES
     from probes.target import Target
 
     frame = generate(rows, columns)

@@ -272,3 +272,32 @@ def _check_references(
 def bundled() -> KnowledgeBase:
     """The knowledge base shipped with unstuck, loaded once."""
     return load()
+
+
+def load_probe_catalogue(root: Path | None = None) -> dict[ProbeId, Probe]:
+    """Only the probes (id, title, cost, needs, yields) under ``root``, validated, in file order.
+
+    A probe worker reads this to build its registry without the rest of the knowledge base;
+    whether each yielded fact exists is checked by ``load``. Raises ``KnowledgeError`` listing
+    every problem found.
+    """
+    root = (root or PACKAGE_DIR).resolve()
+    problems: list[str] = []
+    paths = _files(root, "probes")
+    if not paths:
+        problems.append(f"{_display(root / 'probes.yaml', root)}: file is missing")
+    entries: list[tuple[str, int, Any]] = []
+    for path in paths:
+        doc = _read(path, root, ProbesFile, problems)
+        if doc is not None:
+            entries += [(_display(path, root), i, probe) for i, probe in enumerate(doc.probes)]
+    probes = _unique(entries, "probes", problems, {})
+    if problems:
+        raise KnowledgeError(problems)
+    return probes
+
+
+@lru_cache(maxsize=1)
+def bundled_probe_catalogue() -> dict[ProbeId, Probe]:
+    """The probe catalogue shipped with unstuck, loaded once."""
+    return load_probe_catalogue()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from probes.result import ProbeResult
+
+if TYPE_CHECKING:  # the target module imports this one
+    from probes.target import Target
 
 
 class TargetError(Exception):
@@ -15,6 +20,14 @@ class ProbeFailure(Exception):
     The message is the finding users read, e.g. which layer raised and on which shapes; the runner
     turns it into an ``error`` result.
     """
+
+
+def require(target: Target, *keys: str) -> None:
+    """Stop with a clear finding when the experiment lacks a key the probe needs."""
+    missing = [key for key in keys if key not in target.keys]
+    if missing:
+        names = " and ".join(f"'{key}'" for key in missing)
+        raise ProbeFailure(f"this probe needs {names} in the experiment, which it does not give")
 
 
 def error_result(probe_id: str, message: str) -> ProbeResult:

@@ -1,7 +1,9 @@
 """Every probe by id, what each needs from the target, and running one in this process.
 
-Ids and needs match ``knowledge/probes.yaml`` (a test checks it). The data probes come from
-``probes.data`` when that package is importable.
+What a probe is (id, title, cost, needs, yields) has one home, ``knowledge/probes.yaml``; this
+module adds the function that runs each one. ``FUNCTIONS`` is the one place an id meets its
+function, and building the registry fails at import, naming the ids, when the catalogue and
+``FUNCTIONS`` disagree.
 """
 
 from __future__ import annotations
@@ -9,55 +11,100 @@ from __future__ import annotations
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
-from probes.errors import ProbeFailure, TargetError, error_result
-from probes.model import PROBES as MODEL_PROBES
+from knowledge.loader import bundled_probe_catalogue
+from knowledge.schema import Probe
+from knowledge.types import ProbeId
+from probes.data.baselines import baselines
+from probes.data.checks import data_checks
+from probes.errors import ProbeFailure, TargetError, error_result, require
+from probes.model.activations import activations
 from probes.model.common import exception_text, seed_everything
+from probes.model.gradients import gradients
+from probes.model.init_loss import init_loss
+from probes.model.loss_target_check import loss_target_check
+from probes.model.lr_range import lr_range
+from probes.model.output_check import output_check
+from probes.model.overfit_one_batch import overfit_one_batch
+from probes.model.short_fit import short_fit
+from probes.model.train_step_check import train_step_check
 from probes.progress import ProgressFn, ignore_progress
 from probes.result import ProbeResult
 from probes.target import Target
 
 ProbeFn = Callable[[Target, ProgressFn], ProbeResult]
+"""A probe: runs on a loaded target, reports progress, returns its result."""
 
-#: What each probe needs from the target, as in knowledge/probes.yaml.
-NEEDS: dict[str, tuple[str, ...]] = {
-    "output_check": ("model",),
-    "loss_target_check": ("model", "loss"),
-    "init_loss": ("model", "loss"),
-    "activations": ("model",),
-    "gradients": ("model", "loss", "optimizer"),
-    "overfit_one_batch": ("model", "loss", "optimizer"),
-    "lr_range": ("model", "loss", "optimizer"),
-    "train_step_check": ("model", "loss", "optimizer", "train_step"),
-    "short_fit": ("model", "loss", "optimizer"),
-    "data_checks": ("train",),
-    "baselines": ("train",),
-    "curve": ("curve",),
+#: The function that runs each catalogue probe on a target.
+FUNCTIONS: dict[ProbeId, ProbeFn] = {
+    "output_check": output_check,
+    "loss_target_check": loss_target_check,
+    "init_loss": init_loss,
+    "activations": activations,
+    "gradients": gradients,
+    "overfit_one_batch": overfit_one_batch,
+    "lr_range": lr_range,
+    "train_step_check": train_step_check,
+    "short_fit": short_fit,
+    "data_checks": data_checks,
+    "baselines": baselines,
+}
+#: Catalogue probes that do not run on a target, and what runs them instead.
+NOT_ON_A_TARGET: dict[ProbeId, str] = {
+    "curve": "probes.data.curve.analyse, on the curve files the drive loop reads",
 }
 
-#: Why the data probes are missing, when they are.
-DATA_PROBES_PROBLEM: str | None = None
+
+class RegistryError(Exception):
+    """The probe catalogue and ``FUNCTIONS`` disagree: a programming error, found at import."""
 
 
-def _data_probes() -> dict[str, ProbeFn]:
-    global DATA_PROBES_PROBLEM
-    try:
-        from probes import data
-    except Exception as error:  # the data probes are optional; say why they are missing
-        DATA_PROBES_PROBLEM = exception_text(error)
-        return {}
-    found = getattr(data, "PROBES", None)
-    return dict(found) if isinstance(found, dict) else {}
+@dataclass(frozen=True)
+class RegisteredProbe:
+    """One runnable probe: what the catalogue says about it, and the function that runs it."""
+
+    entry: Probe
+    run: ProbeFn
 
 
-PROBES: dict[str, ProbeFn] = {**MODEL_PROBES, **_data_probes()}
+def build_registry(
+    catalogue: Mapping[ProbeId, Probe],
+    functions: Mapping[ProbeId, ProbeFn],
+    elsewhere: Iterable[ProbeId] = (),
+) -> dict[ProbeId, RegisteredProbe]:
+    """Each runnable probe in catalogue order (the order a full run takes them).
+
+    Raises ``RegistryError`` naming every catalogue id without a function and every function
+    whose id is not in the catalogue.
+    """
+    skipped = set(elsewhere)
+    without_function = [i for i in catalogue if i not in functions and i not in skipped]
+    without_entry = [i for i in functions if i not in catalogue]
+    problems = []
+    if without_function:
+        problems.append(f"no function for the catalogued probes {', '.join(without_function)}")
+    if without_entry:
+        problems.append(f"no catalogue entry for the functions {', '.join(without_entry)}")
+    if problems:
+        raise RegistryError(f"probe registry: {'; '.join(problems)} (see probes/registry.py)")
+    return {
+        probe_id: RegisteredProbe(entry, functions[probe_id])
+        for probe_id, entry in catalogue.items()
+        if probe_id in functions
+    }
+
+
+REGISTRY = build_registry(bundled_probe_catalogue(), FUNCTIONS, NOT_ON_A_TARGET)
+#: Probe id -> function, for callers that only run probes (the server's job sandbox).
+PROBES: dict[ProbeId, ProbeFn] = {probe_id: probe.run for probe_id, probe in REGISTRY.items()}
 
 
 def allowed(keys: Iterable[str]) -> list[str]:
     """The probes a target with these keys can run, in the order a full run takes them."""
     present = set(keys)
-    return [probe_id for probe_id in PROBES if set(NEEDS.get(probe_id, ())) <= present]
+    return [i for i, probe in REGISTRY.items() if set(probe.entry.needs) <= present]
 
 
 def execute(probe_id: str, target: Target, progress: ProgressFn = ignore_progress) -> ProbeResult:
@@ -69,33 +116,24 @@ def execute(probe_id: str, target: Target, progress: ProgressFn = ignore_progres
 
 
 def _execute(probe_id: str, target: Target, progress: ProgressFn) -> ProbeResult:
-    probe = PROBES.get(probe_id)
+    probe = REGISTRY.get(probe_id)
     if probe is None:
-        return error_result(probe_id, unknown_probe_message(probe_id))
-    missing = [key for key in NEEDS.get(probe_id, ()) if key not in target.keys]
-    if missing:
-        names = " and ".join(f"'{key}'" for key in missing)
-        return error_result(
-            probe_id, f"this probe needs {names} in the experiment, which it does not give"
-        )
+        return error_result(probe_id, _unknown_probe_message(probe_id))
     seed_everything()
     try:
+        require(target, *probe.entry.needs)
         with warnings.catch_warnings():
             # the user's code may warn on every step; findings carry what matters
             warnings.simplefilter("ignore")
-            return probe(target, progress)
+            return probe.run(target, progress)
     except (ProbeFailure, TargetError) as failure:
         return error_result(probe_id, str(failure))
     except Exception as error:
         return error_result(probe_id, f"the probe stopped: {exception_text(error)}{_where(error)}")
 
 
-def unknown_probe_message(probe_id: str) -> str:
-    known = ", ".join(PROBES)
-    extra = (
-        f" (the data probes are unavailable: {DATA_PROBES_PROBLEM})" if DATA_PROBES_PROBLEM else ""
-    )
-    return f"there is no probe '{probe_id}'; known probes: {known}{extra}"
+def _unknown_probe_message(probe_id: str) -> str:
+    return f"there is no probe '{probe_id}'; known probes: {', '.join(REGISTRY)}"
 
 
 def _where(error: Exception) -> str:

@@ -43,8 +43,8 @@ POLL = 0.05
 PRELOAD = ["torch", "torch._dynamo", "probes.registry"]
 
 
-class TargetInfo(BaseModel):
-    """What a target file holds, as its worker saw it."""
+class TargetOverview(BaseModel):
+    """What a loaded target holds (source, keys, task, a summary), as its worker reports it."""
 
     source: str
     keys: list[str]
@@ -53,7 +53,7 @@ class TargetInfo(BaseModel):
 
 
 # --- the public calls ----------------------------------------------------------------------
-def inspect_target(spec: str, timeout: float = IMPORT_TIMEOUT) -> TargetInfo:
+def inspect_target(spec: str, timeout: float = IMPORT_TIMEOUT) -> TargetOverview:
     """Load the target in a child process; ``TargetError`` when it fails or hangs."""
     worker = _borrow(spec)
     try:
@@ -129,7 +129,7 @@ class ProbeWorker:
     def __init__(self, spec: str) -> None:
         self.spec = spec
         self.stamp = _stamp(spec)
-        self.info: TargetInfo | None = None
+        self.overview: TargetOverview | None = None
         self.allowed: list[str] = []
         """The probes the loaded target allows, in the order a full run takes them."""
         self._process: Any = None
@@ -139,10 +139,10 @@ class ProbeWorker:
     def alive(self) -> bool:
         return self._process is not None and self._process.is_alive()
 
-    def start(self, timeout: float = IMPORT_TIMEOUT) -> TargetInfo:
+    def start(self, timeout: float = IMPORT_TIMEOUT) -> TargetOverview:
         """Start the process and load the target (once); ``TargetError`` on failure."""
-        if self.alive and self.info is not None:
-            return self.info
+        if self.alive and self.overview is not None:
+            return self.overview
         self.close()
         parent, child = _context().Pipe()
         self._process = _context().Process(
@@ -155,9 +155,9 @@ class ProbeWorker:
         if message[0] != "ready":
             self.close()
             raise TargetError(message[1])
-        self.info = TargetInfo.model_validate(message[1])
+        self.overview = TargetOverview.model_validate(message[1])
         self.allowed = list(message[2])
-        return self.info
+        return self.overview
 
     def run(
         self,
@@ -197,7 +197,7 @@ class ProbeWorker:
             if process.is_alive():
                 process.kill()
                 process.join(2)
-        self.info = None
+        self.overview = None
 
     def _wait_for_load(self, timeout: float) -> tuple[str, Any]:
         deadline = time.perf_counter() + timeout
@@ -305,7 +305,7 @@ def worker_main(conn: Connection, spec: str) -> None:
     torch.set_num_threads(max(int(os.environ.get(THREADS_VARIABLE, "1")), 1))
     try:
         target = load_target(spec)
-        conn.send(("ready", _info(target).model_dump(), allowed(target.keys)))
+        conn.send(("ready", _overview(target).model_dump(), allowed(target.keys)))
     except TargetError as error:
         conn.send(("load_error", str(error)))
         return
@@ -339,8 +339,8 @@ class _PipeProgress:
         self.conn.send(("progress", (progress.probe, progress.fraction, progress.message)))
 
 
-def _info(target: Any) -> TargetInfo:
-    return TargetInfo(
+def _overview(target: Any) -> TargetOverview:
+    return TargetOverview(
         source=target.source,
         keys=sorted(target.keys),
         task=target.task,

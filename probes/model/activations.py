@@ -30,6 +30,7 @@ from probes.model.order import OrderBlindness, order_blind_axis
 from probes.progress import ProgressFn
 from probes.result import ProbeResult
 from probes.target import Target
+from probes.verdict import Verdict
 
 PROBE_ID = "activations"
 BATCH = 256
@@ -83,8 +84,35 @@ class Record:
     output: Tensor | None
 
 
-@dataclass
+@dataclass(frozen=True)
+class LayerShares:
+    """What one pass over the batch measured, layer by layer, in the order the layers run."""
+
+    silent: list[tuple[str, float]]
+    """The share of units that never fire, after each ReLU (module or function)."""
+    beyond_limit: list[tuple[str, float]]
+    """The share of inputs beyond +-SATURATION_LIMIT, before each sigmoid or tanh."""
+    nonfinite: list[str]
+    """Layers whose output holds NaN or inf."""
+
+
+@dataclass(frozen=True)
+class ActivationReading:
+    """What the probe measured: the architecture's facts, and the shares at each phase."""
+
+    structure: dict[str, str]
+    """Facts read off the architecture: depth, linear_stack, hidden_activation, init_scheme."""
+    phases: dict[str, LayerShares]
+    """The shares by when they were measured ("at initialisation", "after 30 training steps")."""
+    weight_layers: int
+    blind: OrderBlindness | None
+    """The input axis the model cannot see the order of, if any."""
+
+
+@dataclass(frozen=True)
 class Findings:
+    """The layers judged dead, saturated or non-finite at one phase, with their shares."""
+
     dead: dict[str, float]
     saturated: dict[str, float]
     nonfinite: list[str]
@@ -97,7 +125,7 @@ def activations(target: Target, progress: ProgressFn) -> ProbeResult:
     report(0.1, "recording activations of the untrained model")
     records = record(model, inputs)
     facts = _structure(model, records)
-    phases = {"at initialisation": _findings(records)}
+    phases = {"at initialisation": _shares(records)}
     # Weights that all start equal can make a fresh model blind to order by accident; only a
     # blindness that training keeps comes from the architecture.
     blind = None if facts["init_scheme"] == "custom_constant" else order_blind_axis(model, inputs)
@@ -108,12 +136,13 @@ def activations(target: Target, progress: ProgressFn) -> ProbeResult:
         except ProbeFailure:
             pass  # training itself fails: other probes name why; the start is still worth a look
         else:
-            phases[f"after {TRAIN_STEPS} training steps"] = _findings(record(model, inputs))
+            phases[f"after {TRAIN_STEPS} training steps"] = _shares(record(model, inputs))
             if blind is not None:
                 blind = order_blind_axis(model, inputs)
     report(1.0, "done")
-    facts["order_blind"] = "yes" if blind is not None else "no"
-    return _result(facts, phases, records, blind)
+    layers = sum(isinstance(r.module, WEIGHT_LAYERS) for r in records)
+    reading = ActivationReading(facts, phases, layers, blind)
+    return _result(reading, judge(reading))
 
 
 def record(model: nn.Module, inputs: Tensor) -> list[Record]:
@@ -157,31 +186,27 @@ def _train(target: Target, model: nn.Module, device: torch.device) -> None:
 
 
 # --- what the records show --------------------------------------------------------------------
-def _findings(records: list[Record]) -> Findings:
-    dead: dict[str, float] = {}
-    saturated: dict[str, float] = {}
+def _shares(records: list[Record]) -> LayerShares:
+    silent: list[tuple[str, float]] = []
+    beyond: list[tuple[str, float]] = []
     nonfinite = [r.name for r in records if r.output is not None and _has_nonfinite(r.output)]
     for index, rec in enumerate(records):
         if isinstance(rec.module, RELU) and rec.output is not None and rec.name not in nonfinite:
-            share = _dead_share(rec.output, _unit_dim(records, index))
-            if share >= DEAD_SHARE:
-                dead[rec.name] = share
+            silent.append((rec.name, _dead_share(rec.output, _unit_dim(records, index))))
         if isinstance(rec.module, SQUASHING) and rec.input is not None:
-            share = float((rec.input.abs() > SATURATION_LIMIT).float().mean())
-            if share > SATURATED_SHARE:
-                saturated[rec.name] = share
+            beyond.append((rec.name, _beyond_limit(rec.input)))
     for name, kind, before, after, functional in _pairs(records):
         if not functional:
             continue
         if kind == "relu" and not _has_nonfinite(after):
-            share = _dead_share(after, 1 if after.ndim > 2 else -1)
-            if share >= DEAD_SHARE:
-                dead[name] = share
+            silent.append((name, _dead_share(after, 1 if after.ndim > 2 else -1)))
         if kind == "sigmoid_tanh":
-            share = float((before.abs() > SATURATION_LIMIT).float().mean())
-            if share > SATURATED_SHARE:
-                saturated[name] = share
-    return Findings(dead, saturated, nonfinite)
+            beyond.append((name, _beyond_limit(before)))
+    return LayerShares(silent, beyond, nonfinite)
+
+
+def _beyond_limit(inputs: Tensor) -> float:
+    return float((inputs.abs() > SATURATION_LIMIT).float().mean())
 
 
 def _has_nonfinite(tensor: Tensor) -> bool:
@@ -303,53 +328,121 @@ def _depth(model: nn.Module, records: list[Record]) -> str:
     return "deep" if layers >= DEEP_LAYERS and not residual else "shallow"
 
 
-# --- the result ---------------------------------------------------------------------------
-def _result(
-    facts: dict[str, str],
-    phases: dict[str, Findings],
-    records: list[Record],
-    blind: OrderBlindness | None = None,
-) -> ProbeResult:
-    facts = dict(facts)
-    dead = {n: s for f in phases.values() for n, s in f.dead.items()}
-    saturated = {n: s for f in phases.values() for n, s in f.saturated.items()}
-    nonfinite = sorted({n for f in phases.values() for n in f.nonfinite})
-    facts["dead_units"] = "many" if dead else "few"
-    facts["saturation"] = "yes" if saturated else "no"
-    facts["nonfinite_values"] = "yes" if nonfinite else "no"
-    problems = _problems(phases, facts)
-    if facts.get("init_scheme") == "custom_constant":
-        problems.append(
-            "Every weight of some layer starts at the same value, so its units get the same "
-            "gradient and never become different: keep PyTorch's default initialisation."
-        )
-    values: dict[str, float | int | str | bool | None] = {
-        "layers": sum(isinstance(r.module, WEIGHT_LAYERS) for r in records),
-        "dead_layers": ", ".join(sorted(dead)) or None,
-        "saturated_layers": ", ".join(sorted(saturated)) or None,
-        "nonfinite_layers": ", ".join(nonfinite) or None,
-        "order_blind_axis": blind.axis if blind else None,
+# --- judging and wording ------------------------------------------------------------------
+#: The cases ``judge`` names: faults (in the order the finding says them), then warnings.
+NONFINITE, DEAD, SATURATED = "nonfinite", "dead", "saturated"
+LINEAR_STACK, CONSTANT_INIT, DEEP, ORDER_BLIND = (
+    "linear_stack",
+    "constant_init",
+    "deep",
+    "order_blind",
+)
+#: The cases that fail the probe, each said in a sentence of its own.
+FAULTS = (NONFINITE, DEAD, SATURATED, LINEAR_STACK, CONSTANT_INIT)
+
+
+def flagged(shares: LayerShares) -> Findings:
+    """The layers past DEAD_SHARE or SATURATED_SHARE, in the order they run."""
+    dead: dict[str, float] = {}
+    saturated: dict[str, float] = {}
+    for name, share in shares.silent:
+        if share >= DEAD_SHARE:
+            dead[name] = share
+    for name, share in shares.beyond_limit:
+        if share > SATURATED_SHARE:
+            saturated[name] = share
+    return Findings(dead, saturated, shares.nonfinite)
+
+
+def judge(reading: ActivationReading) -> Verdict:
+    phases = [flagged(shares) for shares in reading.phases.values()]
+    facts = {
+        **reading.structure,
+        "order_blind": "yes" if reading.blind is not None else "no",
+        "dead_units": "many" if any(f.dead for f in phases) else "few",
+        "saturation": "yes" if any(f.saturated for f in phases) else "no",
+        "nonfinite_values": "yes" if any(f.nonfinite for f in phases) else "no",
     }
-    order = order_note(blind) if blind else ""
-    if problems:
-        finding = " ".join(problems) + (f" {order}" if order else "")
-        return ProbeResult(id=PROBE_ID, status="fail", facts=facts, values=values, finding=finding)
-    deep = facts["depth"] == "deep"
-    status = "warn" if deep or blind else "pass"
-    hidden = facts.get("hidden_activation")
+    found = {
+        NONFINITE: facts["nonfinite_values"] == "yes",
+        DEAD: facts["dead_units"] == "many",
+        SATURATED: facts["saturation"] == "yes",
+        LINEAR_STACK: facts.get("linear_stack") == "yes",
+        CONSTANT_INIT: facts.get("init_scheme") == "custom_constant",
+    }
+    faults = [case for case in FAULTS if found[case]]
+    warnings = [DEEP] if facts["depth"] == "deep" else []
+    blind = [ORDER_BLIND] if reading.blind else []
+    if faults:
+        return Verdict("fail", facts, (*faults, *blind))
+    return Verdict("warn" if warnings or blind else "pass", facts, (*warnings, *blind))
+
+
+def word(reading: ActivationReading, verdict: Verdict) -> str:
+    cases = verdict.cases
+    sentences = [_fault_sentence(reading, case) for case in cases if case in FAULTS]
+    order = order_note(reading.blind) if reading.blind and ORDER_BLIND in cases else ""
+    if sentences:
+        return " ".join(sentences) + (f" {order}" if order else "")
+    hidden = verdict.facts.get("hidden_activation")
     tail = f"; hidden layers use {_HIDDEN_WORDS[hidden]}" if hidden else ""
     deep_note = (
-        f" The network is deep ({values['layers']} layers) without residual connections."
-        if deep
+        f" The network is deep ({reading.weight_layers} layers) without residual connections."
+        if DEEP in cases
         else ""
     )
+    return f"No dead, saturated or non-finite activations{tail}.{deep_note}" + (
+        f" {order}" if order else ""
+    )
+
+
+def _fault_sentence(reading: ActivationReading, case: str) -> str:
+    phases = {when: flagged(shares) for when, shares in reading.phases.items()}
+    if case == NONFINITE:
+        when, found = next((w, f) for w, f in phases.items() if f.nonfinite)
+        return f"NaN or inf appear {when}, first in layer '{found.nonfinite[0]}'."
+    if case == DEAD:
+        when, found = next((w, f) for w, f in phases.items() if f.dead)
+        name, share = max(found.dead.items(), key=lambda item: item[1])
+        return (
+            f"{share:.0%} of the ReLU units after '{name}' never fire {when} "
+            f"({len(found.dead)} layer{'s' if len(found.dead) > 1 else ''} affected)."
+        )
+    if case == SATURATED:
+        when, found = next((w, f) for w, f in phases.items() if f.saturated)
+        name, share = max(found.saturated.items(), key=lambda item: item[1])
+        return (
+            f"{share:.0%} of the inputs to sigmoid/tanh '{name}' lie beyond ±5 {when}, "
+            "where the gradient is almost zero."
+        )
+    if case == LINEAR_STACK:
+        return (
+            "Linear layers follow each other with no activation between them, so together "
+            "they are just one linear map: put a ReLU between them."
+        )
+    return (
+        "Every weight of some layer starts at the same value, so its units get the same "
+        "gradient and never become different: keep PyTorch's default initialisation."
+    )
+
+
+def _result(reading: ActivationReading, verdict: Verdict) -> ProbeResult:
+    phases = [flagged(shares) for shares in reading.phases.values()]
+    dead = {n: s for f in phases for n, s in f.dead.items()}
+    saturated = {n: s for f in phases for n, s in f.saturated.items()}
+    nonfinite = sorted({n for f in phases for n in f.nonfinite})
     return ProbeResult(
         id=PROBE_ID,
-        status=status,
-        facts=facts,
-        values=values,
-        finding=f"No dead, saturated or non-finite activations{tail}.{deep_note}"
-        + (f" {order}" if order else ""),
+        status=verdict.status,
+        facts=verdict.facts,
+        values={
+            "layers": reading.weight_layers,
+            "dead_layers": ", ".join(sorted(dead)) or None,
+            "saturated_layers": ", ".join(sorted(saturated)) or None,
+            "nonfinite_layers": ", ".join(nonfinite) or None,
+            "order_blind_axis": reading.blind.axis if reading.blind else None,
+        },
+        finding=word(reading, verdict),
     )
 
 
@@ -369,33 +462,3 @@ _HIDDEN_WORDS = {
     "sigmoid_tanh": "sigmoid or tanh",
     "none": "no activation",
 }
-
-
-def _problems(phases: dict[str, Findings], facts: dict[str, str]) -> list[str]:
-    problems = []
-    for when, found in phases.items():
-        if found.nonfinite:
-            problems.append(f"NaN or inf appear {when}, first in layer '{found.nonfinite[0]}'.")
-            break
-    for when, found in phases.items():
-        if found.dead:
-            name, share = max(found.dead.items(), key=lambda item: item[1])
-            problems.append(
-                f"{share:.0%} of the ReLU units after '{name}' never fire {when} "
-                f"({len(found.dead)} layer{'s' if len(found.dead) > 1 else ''} affected)."
-            )
-            break
-    for when, found in phases.items():
-        if found.saturated:
-            name, share = max(found.saturated.items(), key=lambda item: item[1])
-            problems.append(
-                f"{share:.0%} of the inputs to sigmoid/tanh '{name}' lie beyond ±5 {when}, "
-                "where the gradient is almost zero."
-            )
-            break
-    if facts.get("linear_stack") == "yes":
-        problems.append(
-            "Linear layers follow each other with no activation between them, so together "
-            "they are just one linear map: put a ReLU between them."
-        )
-    return problems

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from probes.errors import ProbeFailure
+from probes.errors import ProbeFailure, require
 from probes.progress import Progress, ProgressFn
 from probes.target import Target, loss_kind
 
@@ -60,14 +60,6 @@ class Deadline:
     @property
     def passed(self) -> bool:
         return time.perf_counter() >= self.end
-
-
-def require(target: Target, *keys: str) -> None:
-    """Stop with a clear finding when the experiment lacks a key the probe needs."""
-    missing = [key for key in keys if key not in target.keys]
-    if missing:
-        names = " and ".join(f"'{key}'" for key in missing)
-        raise ProbeFailure(f"this probe needs {names} in the experiment, which it does not give")
 
 
 # --- the model and its data ----------------------------------------------------------------

@@ -9,6 +9,7 @@ one step moves the weights against their size.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
@@ -25,6 +26,7 @@ from probes.model.common import (
 from probes.progress import ProgressFn
 from probes.result import ProbeResult, Series
 from probes.target import Target
+from probes.verdict import Verdict
 
 PROBE_ID = "gradients"
 BATCH = 64
@@ -59,7 +61,43 @@ def gradients(target: Target, progress: ProgressFn) -> ProbeResult:
     optimizer.step()
     ratios = _update_ratios(named, before)
     report(1.0, "done")
-    return _result(norms, missing, ratios, float(value.detach()))
+    step = GradientStep(norms=norms, missing=missing, ratios=ratios, loss=float(value.detach()))
+    return _result(step, judge(step))
+
+
+@dataclass(frozen=True)
+class GradientStep:
+    """What one backward pass and one optimizer step measured."""
+
+    norms: list[tuple[str, float]]
+    """Gradient norm of every weight (2 or more dimensions), in the model's order."""
+    missing: dict[str, list[str]]
+    """Parameter names by what keeps them from training: ``frozen``, ``no_grad``,
+    ``not_in_optimizer``, ``unregistered`` (layers in plain containers)."""
+    ratios: dict[str, float]
+    """How far the step moved each weight, over its size."""
+    loss: float
+
+    @property
+    def norm_values(self) -> list[float]:
+        return [n for _, n in self.norms]
+
+    @property
+    def first_last_ratio(self) -> float | None:
+        """The first weight's gradient norm over the last's. None without a last above zero,
+        and for a lone weight unless its gradient has blown up (then it is 1)."""
+        if not self.norms:
+            return None
+        first, last = self.norms[0][1], self.norms[-1][1]
+        if not last > 0 or not (len(self.norms) >= 2 or _blown_up(self.norm_values)):
+            return None
+        return first / last
+
+    @property
+    def median_update(self) -> float | None:
+        """The median of the finite update ratios (the upper one of an even count)."""
+        finite = sorted(v for v in self.ratios.values() if math.isfinite(v))
+        return finite[len(finite) // 2] if finite else None
 
 
 def _layer_norms(named: list[tuple[str, nn.Parameter]]) -> list[tuple[str, float]]:
@@ -119,149 +157,162 @@ def _update_ratios(
     return ratios
 
 
-def _flow(norms: list[tuple[str, float]]) -> tuple[str, float | None]:
-    if not norms:
-        return "healthy", None
-    first, last = norms[0][1], norms[-1][1]
-    values = [n for _, n in norms]
-    if not all(math.isfinite(v) for v in values) or max(values) > EXPLODING_NORM:
-        return "exploding", (first / last if last > 0 else None)
-    if len(norms) < 2 or last == 0:
-        return "healthy", None
-    ratio = first / last
-    if ratio < VANISHING_RATIO and first < VANISHING_NORM:
-        return "vanishing", ratio
+# --- judging and wording ------------------------------------------------------------------
+#: The cases ``judge`` names: faults first (in the order the finding says them), else the one
+#: warning or the healthy case.
+UNREGISTERED, NO_GRAD, NOT_IN_OPTIMIZER = "unregistered", "no_grad", "not_in_optimizer"
+NONFINITE, ALL_ZERO, VANISHING, EXPLODING = "nonfinite", "all_zero", "vanishing", "exploding"
+UPDATE_TINY, UPDATE_HUGE, FROZEN, HEALTHY = "update_tiny", "update_huge", "frozen", "healthy"
+
+
+def _blown_up(norms: list[float]) -> bool:
+    return not all(math.isfinite(v) for v in norms) or max(norms) > EXPLODING_NORM
+
+
+def judge_flow(step: GradientStep) -> str:
+    """healthy, vanishing or exploding, from the first and last weights' gradient norms."""
+    values = step.norm_values
+    if not values:
+        return "healthy"
+    if _blown_up(values):
+        return "exploding"
+    ratio = step.first_last_ratio
+    if ratio is None:
+        return "healthy"
+    if ratio < VANISHING_RATIO and values[0] < VANISHING_NORM:
+        return "vanishing"
     if ratio > EXPLODING_RATIO:
-        return "exploding", ratio
-    return "healthy", ratio
+        return "exploding"
+    return "healthy"
 
 
-def _update_verdict(ratios: dict[str, float]) -> tuple[str | None, float | None]:
-    finite = sorted(v for v in ratios.values() if math.isfinite(v))
-    if not finite:
-        return None, None
-    median = finite[len(finite) // 2]
+def judge_update(median: float | None) -> str | None:
+    """tiny, huge or healthy: how far one step moves the weights; None when nothing moved."""
+    if median is None:
+        return None
     if median < UPDATE_LOW:
-        return "tiny", median
+        return "tiny"
     if median > UPDATE_HIGH:
-        return "huge", median
-    return "healthy", median
+        return "huge"
+    return "healthy"
 
 
-# --- the result ---------------------------------------------------------------------------
-def _result(
-    norms: list[tuple[str, float]],
-    missing: dict[str, list[str]],
-    ratios: dict[str, float],
-    loss: float,
-) -> ProbeResult:
-    flow, ratio = _flow(norms)
-    update, median = _update_verdict(ratios)
+def judge(step: GradientStep) -> Verdict:
+    missing = step.missing
+    flow, update = judge_flow(step), judge_update(step.median_update)
     no_grad = missing["no_grad"] + missing["not_in_optimizer"] + missing["unregistered"]
-    frozen = missing["frozen"] + missing["not_in_optimizer"] + missing["unregistered"]
     facts = {
         "gradient_flow": flow,
         "params_without_grad": "yes" if no_grad else "no",
-        "frozen_layers": "yes" if frozen else "no",
+        "frozen_layers": "yes" if _frozen(step) else "no",
     }
     if update is not None:
         facts["update_ratio"] = update
-    values: dict[str, float | int | str | bool | None] = {
-        "loss": loss if math.isfinite(loss) else None,
-        "first_last_ratio": ratio,
-        "update_ratio": median,
-        "first_layer_norm": norms[0][1] if norms else None,
-        "last_layer_norm": norms[-1][1] if norms else None,
-        "frozen": ", ".join(missing["frozen"]) or None,
-        "no_grad": ", ".join(missing["no_grad"]) or None,
-        "not_in_optimizer": ", ".join(missing["not_in_optimizer"]) or None,
-        "unregistered": ", ".join(missing["unregistered"]) or None,
-    }
-    problems = _problems(norms, missing, flow, ratio, update, median)
-    series = [
-        Series(
-            name="gradient norm",
-            x_label="layer",
-            y_label="gradient norm",
-            x=[float(i) for i in range(len(norms))],
-            y=[n for _, n in norms],
-        )
-    ]
-    if problems:
-        status = "fail"
-    elif missing["frozen"]:
-        status = "warn"
-        problems = [f"Some parameters are frozen (requires_grad False): {_names(frozen)}."]
-    else:
-        status = "pass"
-        problems = [_healthy(norms, median)]
-    return ProbeResult(
-        id=PROBE_ID,
-        status=status,
-        facts=facts,
-        values=values,
-        finding=" ".join(problems),
-        series=series,
-    )
+    faults = _faults(step, flow, update)
+    if faults:
+        return Verdict("fail", facts, faults)
+    if missing["frozen"]:
+        return Verdict("warn", facts, (FROZEN,))
+    return Verdict("pass", facts, (HEALTHY,))
 
 
-def _problems(
-    norms: list[tuple[str, float]],
-    missing: dict[str, list[str]],
-    flow: str,
-    ratio: float | None,
-    update: str | None,
-    median: float | None,
-) -> list[str]:
-    problems = []
-    if missing["unregistered"]:
-        problems.append(
+def _frozen(step: GradientStep) -> list[str]:
+    missing = step.missing
+    return missing["frozen"] + missing["not_in_optimizer"] + missing["unregistered"]
+
+
+def _faults(step: GradientStep, flow: str, update: str | None) -> tuple[str, ...]:
+    faults = [case for case in (UNREGISTERED, NO_GRAD, NOT_IN_OPTIMIZER) if step.missing[case]]
+    values = step.norm_values
+    if values and not all(math.isfinite(v) for v in values):
+        return (*faults, NONFINITE)
+    if values and max(values) == 0:
+        return (*faults, ALL_ZERO)
+    if flow in (VANISHING, EXPLODING):
+        faults.append(flow)
+    if update in ("tiny", "huge"):
+        faults.append(f"update_{update}")
+    return tuple(faults)
+
+
+def word(step: GradientStep, verdict: Verdict) -> str:
+    return " ".join(_sentence(step, case) for case in verdict.cases)
+
+
+def _sentence(step: GradientStep, case: str) -> str:
+    missing, norms, ratio = step.missing, step.norms, step.first_last_ratio
+    if case == UNREGISTERED:
+        return (
             "Layers kept in a plain Python list, tuple or dict are not part of the model, so no "
             f"optimizer ever updates them: {_names(missing['unregistered'])}. Hold them in "
             "nn.ModuleList or nn.ModuleDict."
         )
-    if missing["no_grad"]:
-        problems.append(
+    if case == NO_GRAD:
+        return (
             f"These parameters get no gradient (unused or cut off with detach()): "
             f"{_names(missing['no_grad'])}."
         )
-    if missing["not_in_optimizer"]:
-        problems.append(
+    if case == NOT_IN_OPTIMIZER:
+        return (
             f"These parameters are never handed to the optimizer: "
             f"{_names(missing['not_in_optimizer'])}."
         )
-    values = [n for _, n in norms]
-    if values and not all(math.isfinite(v) for v in values):
-        problems.append("The gradients hold NaN or inf.")
-        return problems
-    if values and max(values) == 0:
-        problems.append(
+    if case == NONFINITE:
+        return "The gradients hold NaN or inf."
+    if case == ALL_ZERO:
+        return (
             "Every weight's gradient is exactly zero: the loss does not depend on the weights "
             "(dead units, or an output that cannot change)."
         )
-        return problems
-    if flow == "vanishing":
-        problems.append(
+    if case == VANISHING:
+        return (
             f"Gradients vanish: the first layer's norm is {norms[0][1]:.2g}, "
             f"{ratio:.2g} of the last layer's."
         )
-    if flow == "exploding":
+    if case == EXPLODING:
         biggest = max(norms, key=lambda item: item[1])
-        problems.append(
-            f"Gradients explode: the largest norm is {biggest[1]:.3g} in '{biggest[0]}'"
-            + (f", and the first layer's is {ratio:.3g} times the last's." if ratio else ".")
+        return f"Gradients explode: the largest norm is {biggest[1]:.3g} in '{biggest[0]}'" + (
+            f", and the first layer's is {ratio:.3g} times the last's." if ratio else "."
         )
-    if update == "tiny" and median is not None:
-        problems.append(
-            f"One step moves the weights by {median:.2g} of their size (healthy: 1e-5 to "
-            "1e-1): the learning rate looks too small."
+    if case in (UPDATE_TINY, UPDATE_HUGE):
+        size = "small" if case == UPDATE_TINY else "large"
+        return (
+            f"One step moves the weights by {step.median_update:.2g} of their size (healthy: "
+            f"1e-5 to 1e-1): the learning rate looks too {size}."
         )
-    if update == "huge" and median is not None:
-        problems.append(
-            f"One step moves the weights by {median:.2g} of their size (healthy: 1e-5 to "
-            "1e-1): the learning rate looks too large."
-        )
-    return problems
+    if case == FROZEN:
+        return f"Some parameters are frozen (requires_grad False): {_names(_frozen(step))}."
+    return _healthy(norms, step.median_update)
+
+
+def _result(step: GradientStep, verdict: Verdict) -> ProbeResult:
+    missing, norms = step.missing, step.norms
+    return ProbeResult(
+        id=PROBE_ID,
+        status=verdict.status,
+        facts=verdict.facts,
+        values={
+            "loss": step.loss if math.isfinite(step.loss) else None,
+            "first_last_ratio": step.first_last_ratio,
+            "update_ratio": step.median_update,
+            "first_layer_norm": norms[0][1] if norms else None,
+            "last_layer_norm": norms[-1][1] if norms else None,
+            "frozen": ", ".join(missing["frozen"]) or None,
+            "no_grad": ", ".join(missing["no_grad"]) or None,
+            "not_in_optimizer": ", ".join(missing["not_in_optimizer"]) or None,
+            "unregistered": ", ".join(missing["unregistered"]) or None,
+        },
+        finding=word(step, verdict),
+        series=[
+            Series(
+                name="gradient norm",
+                x_label="layer",
+                y_label="gradient norm",
+                x=[float(i) for i in range(len(norms))],
+                y=step.norm_values,
+            )
+        ],
+    )
 
 
 def _healthy(norms: list[tuple[str, float]], median: float | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 
@@ -17,8 +18,9 @@ from probes.model.common import (
     training_loss,
 )
 from probes.progress import ProgressFn
-from probes.result import ProbeResult
+from probes.result import Measured, ProbeResult
 from probes.target import Target, loss_kind
+from probes.verdict import Verdict
 
 PROBE_ID = "init_loss"
 BATCH = 256
@@ -40,7 +42,21 @@ def init_loss(target: Target, progress: ProgressFn) -> ProbeResult:
     expected = chance_loss(target, prediction, targets)
     untrained = untrained_loss(target, targets)
     report(1.0, "done")
-    return _judge(measured, expected, untrained, inputs_note(inputs))
+    start = StartLoss(measured, expected, untrained, inputs_note(inputs))
+    return _result(start, judge(start))
+
+
+@dataclass(frozen=True)
+class StartLoss:
+    """The untrained model's loss, and what a blind guess and predicting 0 would score."""
+
+    measured: float
+    expected: float | None
+    """The loss of a blind guess (``chance_loss``), where the loss has one."""
+    untrained: float | None
+    """For regression, the loss of predicting 0 everywhere (``untrained_loss``)."""
+    inputs_note: str
+    """A sentence about the inputs' scale, appended to every finding (may be empty)."""
 
 
 def untrained_loss(target: Target, targets: torch.Tensor) -> float | None:
@@ -54,42 +70,64 @@ def untrained_loss(target: Target, targets: torch.Tensor) -> float | None:
     return None
 
 
-def _judge(
-    measured: float, expected: float | None, untrained: float | None, note: str
-) -> ProbeResult:
-    values: dict[str, float | None] = {"loss": _finite(measured), "expected": expected}
+#: The cases ``judge`` names besides the verdicts too_high, too_low and expected.
+NOT_A_NUMBER, NO_REFERENCE = "not_a_number", "no_reference"
+
+
+def judge(start: StartLoss) -> Verdict:
+    measured, expected = start.measured, start.expected
     if not math.isfinite(measured):
-        return ProbeResult(
-            id=PROBE_ID,
-            status="fail",
-            facts={"init_loss": "too_high"},
-            values=values,
-            finding=f"The loss of the untrained model is {measured}, not a number." + note,
-        )
+        return Verdict("fail", {"init_loss": "too_high"}, (NOT_A_NUMBER,))
     if expected is None or expected <= 0:
-        return ProbeResult(
-            id=PROBE_ID,
-            status="pass",
-            values=values,
-            finding=f"The loss at initialisation is {measured:.4g}; there is no blind-guess "
-            "value to compare it with for this loss.",
-        )
-    ceiling = max(expected, untrained or 0.0)
-    values["ratio"] = measured / expected
-    values["untrained"] = untrained
-    if measured > HIGH_RATIO * ceiling:
-        verdict, reference = "too_high", ceiling
+        return Verdict("pass", {}, (NO_REFERENCE,))
+    if measured > HIGH_RATIO * _ceiling(start):
+        verdict = "too_high"
     elif measured < LOW_RATIO * expected:
-        verdict, reference = "too_low", expected
+        verdict = "too_low"
     else:
-        verdict, reference = "expected", ceiling if measured > expected else expected
-    words = GUESS if reference == expected else ZERO
+        verdict = "expected"
+    return Verdict("pass" if verdict == "expected" else "warn", {"init_loss": verdict}, (verdict,))
+
+
+def _ceiling(start: StartLoss) -> float:
+    """The higher of the blind guess's loss and predicting 0's: a start above both is high."""
+    return max(start.expected or 0.0, start.untrained or 0.0)
+
+
+def _reference(start: StartLoss, verdict: str) -> float:
+    """What the finding compares the start with: the ceiling when the start is high or above
+    the blind guess, the blind guess otherwise."""
+    expected = start.expected or 0.0
+    if verdict == "too_high" or (verdict == "expected" and start.measured > expected):
+        return _ceiling(start)
+    return expected
+
+
+def word(start: StartLoss, verdict: Verdict) -> str:
+    case, measured = verdict.cases[0], start.measured
+    if case == NOT_A_NUMBER:
+        return f"The loss of the untrained model is {measured}, not a number." + start.inputs_note
+    if case == NO_REFERENCE:
+        return (
+            f"The loss at initialisation is {measured:.4g}; there is no blind-guess "
+            "value to compare it with for this loss."
+        )
+    reference = _reference(start, case)
+    words = GUESS if reference == start.expected else ZERO
+    return _finding(case, measured, reference, words) + start.inputs_note
+
+
+def _result(start: StartLoss, verdict: Verdict) -> ProbeResult:
+    values: dict[str, Measured] = {"loss": _finite(start.measured), "expected": start.expected}
+    if verdict.cases[0] not in (NOT_A_NUMBER, NO_REFERENCE):
+        values["ratio"] = start.measured / (start.expected or math.nan)
+        values["untrained"] = start.untrained
     return ProbeResult(
         id=PROBE_ID,
-        status="pass" if verdict == "expected" else "warn",
-        facts={"init_loss": verdict},
+        status=verdict.status,
+        facts=verdict.facts,
         values=values,
-        finding=_finding(verdict, measured, reference, words) + note,
+        finding=word(start, verdict),
     )
 
 

@@ -36,6 +36,7 @@ from probes.model.common import (
 from probes.progress import ProgressFn
 from probes.result import ProbeResult, Series
 from probes.target import Target, format_lr
+from probes.verdict import Verdict
 
 PROBE_ID = "lr_range"
 START_LR = 1e-7
@@ -48,6 +49,13 @@ SKIP_START = 5
 #: Above this factor of the suggestion the user's learning rate is "much higher"; below 1/10,
 #: "much lower".
 FACTOR = 10.0
+#: Where each learning-rate bucket starts, highest first, for adaptive optimizers (Adam and
+#: kin); below the last, "low" ...
+LR_BUCKETS = (("very_high", 0.1), ("high", 0.01), ("normal", 1e-4))
+#: ... and at or below this, "very_low" whatever the optimizer.
+LR_FLOOR = 1e-6
+#: Plain SGD and its like take learning rates this many times those of adaptive optimizers.
+SGD_SCALE = 10.0
 #: The share of its whole fall after which the loss counts as falling.
 FALL_STARTS = 0.05
 #: The running median's width in points: it drops spikes of one or two batches.
@@ -72,15 +80,27 @@ class Sweep:
 
 def lr_range(target: Target, progress: ProgressFn) -> ProbeResult:
     report = Reporter(PROBE_ID, progress)
+    test = measure(target, report)
+    report(1.0, "done")
+    return _result(test, judge(test))
+
+
+def measure(target: Target, report: Reporter) -> RangeTest:
+    """Sweep the learning rate on a fresh model and find where the loss falls."""
     loss = training_loss(target)
     model, device = fresh_model(target)
     optimizer = make_optimizer(target, model)
     user_lr = learning_rate(optimizer)
     stream = batches(target, target.batch_size, device)
     sweep = run_sweep(model, optimizer, loss, stream, report)
-    fall = find_fall(sweep.lrs, sweep.losses)
-    report(1.0, "done")
-    return _result(sweep, fall, user_lr, optimizer)
+    return RangeTest(
+        sweep=sweep,
+        curve=robust_curve(sweep.lrs, sweep.losses) if sweep.losses else [],
+        fall=find_fall(sweep.lrs, sweep.losses),
+        user_lr=user_lr,
+        optimizer=type(optimizer).__name__,
+        adaptive=is_adaptive(optimizer),
+    )
 
 
 def run_sweep(
@@ -129,6 +149,26 @@ class Fall:
     begins: float
     steepest: float
     lowest: float
+
+
+@dataclass(frozen=True)
+class RangeTest:
+    """What the range test measured: the sweep, its smoothed curve, the fall, the user's rate."""
+
+    sweep: Sweep
+    curve: list[float]
+    """The losses smoothed without lag (``robust_curve``)."""
+    fall: Fall | None
+    user_lr: float | None
+    """The learning rate the user's optimizer was built with, when it has one."""
+    optimizer: str
+    """The optimizer's class name."""
+    adaptive: bool
+    """Whether the optimizer scales its steps per parameter (Adam and kin)."""
+
+    @property
+    def suggestion(self) -> float | None:
+        return self.fall.steepest if self.fall else None
 
 
 def robust_curve(lrs: Sequence[float], losses: Sequence[float]) -> list[float]:
@@ -192,16 +232,13 @@ def suggest(lrs: Sequence[float], losses: Sequence[float]) -> float | None:
 
 def learning_rate_bucket(lr: float, adaptive: bool) -> str:
     """The user's learning rate in words, for the optimizer family it belongs to."""
-    scale = 1.0 if adaptive else 10.0
-    if lr >= 0.1 * scale:
-        return "very_high"
-    if lr >= 0.01 * scale:
-        return "high"
-    if lr > 1e-6 and lr >= 1e-4 * scale:
-        return "normal"
-    if lr > 1e-6:
-        return "low"
-    return "very_low"
+    if lr <= LR_FLOOR:
+        return "very_low"
+    scale = 1.0 if adaptive else SGD_SCALE
+    for bucket, lowest in LR_BUCKETS:
+        if lr >= lowest * scale:
+            return bucket
+    return "low"
 
 
 def compare(user_lr: float, suggestion: float, fall: Fall | None = None) -> str:
@@ -219,89 +256,77 @@ def compare(user_lr: float, suggestion: float, fall: Fall | None = None) -> str:
     return "close"
 
 
-# --- the result ---------------------------------------------------------------------------
-def _result(
-    sweep: Sweep, fall: Fall | None, user_lr: float | None, optimizer: torch.optim.Optimizer
-) -> ProbeResult:
-    suggestion = fall.steepest if fall else None
-    curve = robust_curve(sweep.lrs, sweep.losses) if sweep.losses else []
+# --- judging and wording ------------------------------------------------------------------
+#: The cases ``judge`` names: too few finite losses, no fall, no rate of the user's to compare,
+#: or how the user's rate compares with the suggestion (``compare``).
+NO_FINITE_LOSS, NO_FALL, NO_USER_LR = "no_finite_loss", "no_fall", "no_user_lr"
+#: A sweep with fewer points than this blew up at once.
+MIN_POINTS = 3
+
+
+def judge(test: RangeTest) -> Verdict:
     facts: dict[str, str] = {}
+    user_lr = test.user_lr
     if user_lr is not None and user_lr > 0:
-        facts["learning_rate"] = learning_rate_bucket(user_lr, is_adaptive(optimizer))
-    values: dict[str, float | int | str | bool | None] = {
-        "suggested_lr": suggestion,
-        "user_lr": user_lr,
-        "optimizer": type(optimizer).__name__,
-        "steps": len(sweep.lrs),
-        "min_loss": min(curve) if curve else None,
-    }
-    series = [
-        Series(
-            name="smoothed loss",
-            x_label="learning rate",
-            y_label="loss",
-            x=sweep.lrs,
-            y=curve,
-            log_x=True,
-        ),
-        Series(
-            name="loss",
-            x_label="learning rate",
-            y_label="loss",
-            x=sweep.lrs,
-            y=sweep.losses,
-            log_x=True,
-        ),
-    ]
-    if len(sweep.lrs) < 3:
-        return ProbeResult(
-            id=PROBE_ID,
-            status="warn",
-            facts=facts,
-            values=values,
-            series=series,
-            finding="The loss was NaN or inf from the first steps of the sweep, so there is no "
-            "learning rate to suggest.",
-        )
-    if fall is None or suggestion is None:
-        return ProbeResult(
-            id=PROBE_ID,
-            status="warn",
-            facts=facts,
-            values=values,
-            series=series,
-            finding=f"The loss fell nowhere in a sweep from {format_lr(START_LR)} to "
-            f"{format_lr(END_LR)}, so there is no learning rate to suggest: the problem is "
-            "not the learning rate alone.",
-        )
+        facts["learning_rate"] = learning_rate_bucket(user_lr, test.adaptive)
+    if len(test.sweep.lrs) < MIN_POINTS:
+        return Verdict("warn", facts, (NO_FINITE_LOSS,))
+    if test.fall is None:
+        return Verdict("warn", facts, (NO_FALL,))
     if user_lr is None or user_lr <= 0:
-        return ProbeResult(
-            id=PROBE_ID,
-            status="pass",
-            facts=facts,
-            values=values,
-            series=series,
-            finding=f"The range test suggests a learning rate of about {format_lr(suggestion)}.",
-        )
-    verdict = compare(user_lr, suggestion, fall)
+        return Verdict("pass", facts, (NO_USER_LR,))
+    verdict = compare(user_lr, test.fall.steepest, test.fall)
     facts["lr_vs_suggested"] = verdict
-    return ProbeResult(
-        id=PROBE_ID,
-        status="pass" if verdict == "close" else "warn",
-        facts=facts,
-        values=values,
-        series=series,
-        finding=_finding(verdict, user_lr, suggestion),
-    )
+    return Verdict("pass" if verdict == "close" else "warn", facts, (verdict,))
 
 
-def _finding(verdict: str, user_lr: float, suggestion: float) -> str:
+def word(test: RangeTest, verdict: Verdict) -> str:
+    case = verdict.cases[0]
+    if case == NO_FINITE_LOSS:
+        return (
+            "The loss was NaN or inf from the first steps of the sweep, so there is no "
+            "learning rate to suggest."
+        )
+    if case == NO_FALL:
+        return (
+            f"The loss fell nowhere in a sweep from {format_lr(START_LR)} to "
+            f"{format_lr(END_LR)}, so there is no learning rate to suggest: the problem is "
+            "not the learning rate alone."
+        )
+    suggestion = test.suggestion or math.nan
+    if case == NO_USER_LR:
+        return f"The range test suggests a learning rate of about {format_lr(suggestion)}."
+    user_lr = test.user_lr or math.nan
     mine, theirs = format_lr(user_lr), format_lr(suggestion)
-    if verdict == "close":
+    if case == "close":
         return f"Your learning rate {mine} is close to the range test's suggestion of {theirs}."
-    factor = user_lr / suggestion if verdict == "much_higher" else suggestion / user_lr
-    side = "above" if verdict == "much_higher" else "below"
+    factor = user_lr / suggestion if case == "much_higher" else suggestion / user_lr
+    side = "above" if case == "much_higher" else "below"
     return (
         f"Your learning rate {mine} is {factor:.0f} times {side} the range test's suggestion "
         f"of {theirs}."
     )
+
+
+def _result(test: RangeTest, verdict: Verdict) -> ProbeResult:
+    return ProbeResult(
+        id=PROBE_ID,
+        status=verdict.status,
+        facts=verdict.facts,
+        values={
+            "suggested_lr": test.suggestion,
+            "user_lr": test.user_lr,
+            "optimizer": test.optimizer,
+            "steps": len(test.sweep.lrs),
+            "min_loss": min(test.curve) if test.curve else None,
+        },
+        series=[
+            _series("smoothed loss", test.sweep.lrs, test.curve),
+            _series("loss", test.sweep.lrs, test.sweep.losses),
+        ],
+        finding=word(test, verdict),
+    )
+
+
+def _series(name: str, lrs: list[float], losses: list[float]) -> Series:
+    return Series(name=name, x_label="learning rate", y_label="loss", x=lrs, y=losses, log_x=True)

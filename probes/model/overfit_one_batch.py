@@ -8,6 +8,7 @@ retry with Adam at 1e-3 tells a bad learning rate from a setup that cannot fit a
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
@@ -24,8 +25,9 @@ from probes.model.common import (
     training_loss,
 )
 from probes.progress import ProgressFn
-from probes.result import ProbeResult, Series
+from probes.result import Measured, ProbeResult, Series
 from probes.target import Target
+from probes.verdict import Verdict
 
 PROBE_ID = "overfit_one_batch"
 BATCH = 16
@@ -40,24 +42,39 @@ CLASSIFIED_SHARE = 0.25
 RETRY_LR = 1e-3
 
 
+@dataclass(frozen=True)
+class BatchFit:
+    """The losses of fitting one small batch, with the user's optimizer and, when that did not
+    memorise it, with Adam at RETRY_LR."""
+
+    examples: int
+    mine: list[float]
+    """The loss before each step with the user's optimizer."""
+    memorised: bool
+    adam: list[float] | None = None
+    """The same with Adam at RETRY_LR; None when the user's optimizer memorised the batch."""
+    adam_memorised: bool = False
+    inputs_note: str = ""
+    """A sentence about the inputs' scale, for a finding that says the batch was not fitted."""
+
+
 def overfit_one_batch(target: Target, progress: ProgressFn) -> ProbeResult:
     report = Reporter(PROBE_ID, progress)
+    fit = measure(target, report)
+    report(1.0, "done")
+    return _result(fit, judge(fit))
+
+
+def measure(target: Target, report: Reporter) -> BatchFit:
+    """Fit one seeded batch with the user's optimizer, and again with Adam if that fails."""
     training_loss(target)
     probe_model, device = fresh_model(target)
     inputs, targets = sample(target, BATCH, device)
     del probe_model
     report(0.0, f"fitting {len(inputs)} examples with your optimizer")
     mine, fitted = _fit(target, inputs, targets, lambda m: make_optimizer(target, m), report, 0)
-    series = [_series("your optimizer", mine)]
-    values: dict[str, float | int | bool | None] = {
-        "examples": len(inputs),
-        "steps": len(mine),
-        "start_loss": _finite(mine[0]) if mine else None,
-        "end_loss": _finite(min(mine[-5:])) if mine else None,
-    }
     if fitted:
-        report(1.0, "done")
-        return _result("pass", values, series, _passed(mine, len(inputs)))
+        return BatchFit(len(inputs), mine, memorised=True)
     report(0.5, "retrying with Adam at 1e-3")
     adam, adam_fitted = _fit(
         target,
@@ -67,11 +84,7 @@ def overfit_one_batch(target: Target, progress: ProgressFn) -> ProbeResult:
         report,
         0.5,
     )
-    series.append(_series("Adam 1e-3", adam))
-    values["fits_with_adam"] = adam_fitted
-    report(1.0, "done")
-    finding = _failed(mine, adam, adam_fitted, len(inputs)) + inputs_note(inputs)
-    return _result("fail", values, series, finding)
+    return BatchFit(len(inputs), mine, False, adam, adam_fitted, inputs_note(inputs))
 
 
 def _fit(
@@ -125,31 +138,56 @@ def _classified(
     return bool((output.argmax(dim=1) == targets).all())
 
 
-def _passed(losses: list[float], examples: int) -> str:
-    return (
-        f"The model memorised {examples} examples: the loss fell from {losses[0]:.4g} to "
-        f"{min(losses[-5:]):.4g} in {len(losses)} steps, so model, loss and optimizer can learn."
-    )
+# --- judging and wording ------------------------------------------------------------------
+#: The cases ``judge`` names.
+MEMORISED, BELOW_ZERO, ADAM_MEMORISED, CANNOT_FIT = (
+    "memorised",
+    "below_zero",
+    "adam_memorised",
+    "cannot_fit",
+)
 
 
-def _failed(mine: list[float], adam: list[float], adam_fitted: bool, examples: int) -> str:
-    finite = [v for v in mine if math.isfinite(v)]
+def judge(fit: BatchFit) -> Verdict:
+    if fit.memorised:
+        return Verdict("pass", {"overfit_one_batch": "pass"}, (MEMORISED,))
+    finite = [v for v in fit.mine if math.isfinite(v)]
     if finite and min(finite) < 0:
+        case = BELOW_ZERO
+    else:
+        case = ADAM_MEMORISED if fit.adam_memorised else CANNOT_FIT
+    return Verdict("fail", {"overfit_one_batch": "fail"}, (case,))
+
+
+def word(fit: BatchFit, verdict: Verdict) -> str:
+    case, mine, examples = verdict.cases[0], fit.mine, fit.examples
+    if case == MEMORISED:
         return (
-            f"The loss on {examples} examples went below zero ({min(finite):.4g}): a loss that "
+            f"The model memorised {examples} examples: the loss fell from {mine[0]:.4g} to "
+            f"{min(mine[-5:]):.4g} in {len(mine)} steps, so model, loss and optimizer can learn."
+        )
+    if case == BELOW_ZERO:
+        lowest = min(v for v in mine if math.isfinite(v))
+        text = (
+            f"The loss on {examples} examples went below zero ({lowest:.4g}): a loss that "
             "can fall without end cannot show a fit; check the loss against the model's output."
         )
+        return text + fit.inputs_note
+    adam = fit.adam or []
     start = f"With your optimizer the loss on {examples} examples went from {mine[0]:.4g} to "
     start += f"{_last(mine)} in {len(mine)} steps"
-    if adam_fitted:
-        return (
+    if case == ADAM_MEMORISED:
+        text = (
             start + f"; Adam at 1e-3 memorised them ({_last(adam)} in {len(adam)} steps), so "
             "the learning rate or the optimizer settings are the problem."
         )
-    return (
-        start + f", and Adam at 1e-3 got no further ({_last(adam)}): the model and loss cannot "
-        "fit even a tiny batch, so look for a bug in the setup (output layer, loss, labels)."
-    )
+    else:
+        text = (
+            start + f", and Adam at 1e-3 got no further ({_last(adam)}): the model and loss "
+            "cannot fit even a tiny batch, so look for a bug in the setup (output layer, loss, "
+            "labels)."
+        )
+    return text + fit.inputs_note
 
 
 def _last(losses: list[float]) -> str:
@@ -168,15 +206,24 @@ def _series(name: str, losses: list[float]) -> Series:
     )
 
 
-def _result(
-    status: str, values: dict[str, float | int | bool | None], series: list[Series], finding: str
-) -> ProbeResult:
+def _result(fit: BatchFit, verdict: Verdict) -> ProbeResult:
+    mine = fit.mine
+    values: dict[str, Measured] = {
+        "examples": fit.examples,
+        "steps": len(mine),
+        "start_loss": _finite(mine[0]) if mine else None,
+        "end_loss": _finite(min(mine[-5:])) if mine else None,
+    }
+    series = [_series("your optimizer", mine)]
+    if fit.adam is not None:
+        series.append(_series("Adam 1e-3", fit.adam))
+        values["fits_with_adam"] = fit.adam_memorised
     return ProbeResult(
         id=PROBE_ID,
-        status=status,  # type: ignore[arg-type]
-        facts={"overfit_one_batch": "pass" if status == "pass" else "fail"},
-        values=dict(values),
-        finding=finding,
+        status=verdict.status,
+        facts=verdict.facts,
+        values=values,
+        finding=word(fit, verdict),
         series=series,
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
@@ -31,8 +32,9 @@ from probes.model.common import (
 )
 from probes.model.train_step_check import EVAL_MODE_PROBLEM
 from probes.progress import ProgressFn
-from probes.result import ProbeResult, Series
+from probes.result import Measured, ProbeResult, Series
 from probes.target import Target, loss_kind
+from probes.verdict import Verdict
 
 PROBE_ID = "short_fit"
 TIME_BUDGET = 5.0
@@ -54,24 +56,92 @@ ACCURACY_GAP = 0.15
 MODE = 1.5
 
 
+@dataclass(frozen=True)
+class FitRun:
+    """What a short fit measured."""
+
+    curves: dict[str, list[float]]
+    """``train`` and, with validation data, ``valid``: the loss in eval mode after each epoch
+    (the first point before training)."""
+    steps: list[float]
+    """The loss of every step, when the standard step ran (a user's step may return nothing)."""
+    steps_in_eval_mode: int
+    """How many of the user's train_step calls ran the model in eval mode."""
+    chance_loss: float | None
+    """The loss a blind guess gives on the training sample."""
+    accuracy_gap: float | None
+    """Training minus validation accuracy, for single-label classifiers with validation data."""
+    mode_ratio: float | None
+    """How far apart train and eval mode are (``_mode_ratio``); measured on finite curves only."""
+    constant: bool
+    """Whether the trained model predicts the same output for every input (finite curves only)."""
+    single_class: str | None
+    """The one label every training example has, for a classifier that has only one."""
+
+    @property
+    def finite(self) -> bool:
+        """Whether every loss seen was finite: the mode and the predictions are judged then."""
+        return all(math.isfinite(v) for v in self.curves["train"] + self.steps)
+
+
 def short_fit(target: Target, progress: ProgressFn) -> ProbeResult:
     report = Reporter(PROBE_ID, progress)
+    run = measure(target, report)
+    report(1.0, "done")
+    return _result(run, judge(run))
+
+
+def measure(target: Target, report: Reporter) -> FitRun:
+    """Train a fresh model briefly, then measure the curves, the modes and the predictions."""
     loss = training_loss(target)
     model, device = fresh_model(target)
     optimizer = make_optimizer(target, model)
     train_x, train_y = _subset(*target.train_tensors(), MAX_TRAIN, device)
-    check_x, check_y = train_x[:EVAL_SAMPLES], train_y[:EVAL_SAMPLES]
+    check = train_x[:EVAL_SAMPLES], train_y[:EVAL_SAMPLES]
     valid = target.valid_tensors()
-    valid_x, valid_y = _subset(*valid, EVAL_SAMPLES, device) if valid else (None, None)
-    curves: dict[str, list[float]] = {"train": [evaluate_loss(model, loss, check_x, check_y)]}
-    if valid_x is not None and valid_y is not None:
-        curves["valid"] = [evaluate_loss(model, loss, valid_x, valid_y)]
+    held_out = _subset(*valid, EVAL_SAMPLES, device) if valid else None
+    curves, steps, eval_steps = _train(
+        target, model, optimizer, loss, (train_x, train_y), check, held_out, report
+    )
+    sample = held_out or check
+    with torch.no_grad():
+        model.eval()
+        reference = chance_loss(target, forward(model, check[0]), check[1])
+    accuracy_gap = _accuracy_gap(target, model, check, held_out) if held_out else None
+    finite = all(math.isfinite(v) for v in curves["train"] + steps)
+    return FitRun(
+        curves=curves,
+        steps=steps,
+        steps_in_eval_mode=eval_steps,
+        chance_loss=reference,
+        accuracy_gap=accuracy_gap,
+        mode_ratio=_mode_ratio(model, loss, *sample) if finite else None,
+        constant=_constant(target, model, sample[0]) if finite else False,
+        single_class=_single_class(target, check[1]),
+    )
+
+
+def _train(
+    target: Target,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss: object,
+    train: tuple[Tensor, Tensor],
+    check: tuple[Tensor, Tensor],
+    held_out: tuple[Tensor, Tensor] | None,
+    report: Reporter,
+) -> tuple[dict[str, list[float]], list[float], int]:
+    """Epochs until TIME_BUDGET or MAX_EPOCHS: the curves, every step's loss, and how many
+    steps ran in eval mode."""
+    curves: dict[str, list[float]] = {"train": [_safe_eval(model, loss, *check)]}
+    if held_out is not None:
+        curves["valid"] = [_safe_eval(model, loss, *held_out)]
     steps: list[float] = []
     eval_steps = 0
     deadline = Deadline(TIME_BUDGET)
     generator = torch.Generator().manual_seed(0)
     for epoch in range(MAX_EPOCHS):
-        for inputs, targets in epoch_batches(train_x, train_y, target.batch_size, generator):
+        for inputs, targets in epoch_batches(*train, target.batch_size, generator):
             value, in_eval = step_in_eval_mode(target, model, optimizer, inputs, targets)
             eval_steps += in_eval
             if target.train_step is None:
@@ -81,29 +151,13 @@ def short_fit(target: Target, progress: ProgressFn) -> ProbeResult:
                 break
             if deadline.passed and epoch + 1 >= MIN_EPOCHS:
                 break
-        curves["train"].append(_safe_eval(model, loss, check_x, check_y))
-        if valid_x is not None and valid_y is not None:
-            curves["valid"].append(_safe_eval(model, loss, valid_x, valid_y))
+        curves["train"].append(_safe_eval(model, loss, *check))
+        if held_out is not None:
+            curves["valid"].append(_safe_eval(model, loss, *held_out))
         report((epoch + 1) / MAX_EPOCHS, f"epoch {epoch + 1}: loss {curves['train'][-1]:.4g}")
         if deadline.passed or not math.isfinite(curves["train"][-1]):
             break
-    sample_x, sample_y = check_x, check_y
-    if valid_x is not None and valid_y is not None:
-        sample_x, sample_y = valid_x, valid_y
-    with torch.no_grad():
-        model.eval()
-        reference = chance_loss(target, forward(model, check_x), check_y)
-    accuracy_gap = None
-    if valid_x is not None and valid_y is not None:
-        accuracy_gap = _accuracy_gap(target, model, (check_x, check_y), (valid_x, valid_y))
-    facts, values = _judge(
-        target, model, loss, curves, steps, reference, (sample_x, sample_y), accuracy_gap
-    )
-    values["steps_in_eval_mode"] = eval_steps
-    if eval_steps:
-        facts["mode_effect"] = "yes"
-    report(1.0, "done")
-    return _result(target, facts, values, curves, check_y)
+    return curves, steps, eval_steps
 
 
 def _subset(
@@ -159,40 +213,49 @@ def _plateaued(curve: list[float]) -> bool:
     return (third[0] - third[-1]) / (abs(third[0]) or 1.0) < 0.01
 
 
-def _judge(
-    target: Target,
-    model: nn.Module,
-    loss: object,
-    curves: dict[str, list[float]],
-    steps: list[float],
-    reference: float | None,
-    sample: tuple[Tensor, Tensor],
-    accuracy_gap: float | None,
-) -> tuple[dict[str, str], dict[str, float | int | str | bool | None]]:
-    sample_x, sample_y = sample
-    trend = classify_trend(curves["train"], steps, reference)
+#: The cases ``judge`` names besides the loss trend (a key of ``_TRENDS``), in the order the
+#: finding says them.
+GAP_LARGE, VALID_BETTER, EVAL_MODE, MODE_EFFECT = (
+    "gap_large",
+    "valid_better",
+    "eval_mode",
+    "mode_effect",
+)
+CONSTANT, SINGLE_CLASS = "constant_predictions", "single_class"
+#: Trends that make a short fit fail rather than warn (so do constant predictions).
+SERIOUS_TRENDS = ("flat", "diverging", "nan", "oscillating", "negative")
+
+
+def judge(run: FitRun) -> Verdict:
+    curves = run.curves
+    trend = classify_trend(curves["train"], run.steps, run.chance_loss)
     facts = {"loss_trend": trend}
-    values: dict[str, float | int | str | bool | None] = {
-        "epochs": len(curves["train"]) - 1,
-        "steps": len(steps),
-        "start_loss": _finite(curves["train"][0]),
-        "end_loss": _finite(curves["train"][-1]),
-        "chance_loss": reference,
-    }
     if "valid" in curves and all(math.isfinite(c[-1]) for c in curves.values()):
         # a NaN curve says nothing about the gap between training and validation
         facts["train_valid_gap"] = _gap(
-            curves["train"][-1], curves["valid"][-1], reference, accuracy_gap
+            curves["train"][-1], curves["valid"][-1], run.chance_loss, run.accuracy_gap
         )
-        values["accuracy_gap"] = accuracy_gap
-    if "valid" in curves:
-        values["valid_loss"] = _finite(curves["valid"][-1])
     if trend != "nan":
-        mode = _mode_ratio(model, loss, sample_x, sample_y)
-        values["mode_ratio"] = mode
+        mode = run.mode_ratio
         facts["mode_effect"] = "yes" if mode is not None and mode > MODE else "no"
-        facts["constant_predictions"] = "yes" if _constant(target, model, sample_x) else "no"
-    return facts, values
+        facts["constant_predictions"] = "yes" if run.constant else "no"
+    if run.steps_in_eval_mode:
+        facts["mode_effect"] = "yes"
+    cases = [trend] if trend in _TRENDS else []
+    gap = facts.get("train_valid_gap")
+    cases += [GAP_LARGE] if gap == "large" else [VALID_BETTER] if gap == "valid_better" else []
+    if run.steps_in_eval_mode:
+        cases.append(EVAL_MODE)
+    elif facts.get("mode_effect") == "yes":
+        cases.append(MODE_EFFECT)
+    if facts.get("constant_predictions") == "yes":
+        cases.append(CONSTANT)
+    if run.single_class is not None:
+        cases.append(SINGLE_CLASS)
+    if not cases:
+        return Verdict("pass", facts)
+    serious = trend in SERIOUS_TRENDS or facts.get("constant_predictions") == "yes"
+    return Verdict("fail" if serious else "warn", facts, tuple(cases))
 
 
 def _gap(
@@ -282,43 +345,43 @@ def _constant(target: Target, model: nn.Module, inputs: Tensor) -> bool:
 
 
 # --- the result ---------------------------------------------------------------------------
-def _result(
-    target: Target,
-    facts: dict[str, str],
-    values: dict[str, float | int | str | bool | None],
-    curves: dict[str, list[float]],
-    labels: Tensor,
-) -> ProbeResult:
-    series = [
-        Series(
-            name=f"{name} loss",
-            x_label="epoch",
-            y_label="loss",
-            x=[float(i) for i, v in enumerate(curve) if math.isfinite(v)],
-            y=[v for v in curve if math.isfinite(v)],
-        )
-        for name, curve in curves.items()
-    ]
-    single = _single_class(target, labels)
-    problems = _problems(facts, values)
-    if single is not None:
-        problems.append(
-            f"Every training label is {single}: there is only one class to predict, so a "
-            "constant prediction is right and nothing else can be learnt."
-        )
-    if problems:
-        status = "fail" if _serious(facts) else "warn"
-        finding = " ".join(problems)
-    else:
-        status = "pass"
-        finding = (
-            f"In {values['epochs']} epochs the training loss fell from "
-            f"{_text(values['start_loss'])} to {_text(values['end_loss'])}"
-            + (f" (validation {_text(values['valid_loss'])})" if "valid_loss" in values else "")
-            + "."
-        )
+def _values(run: FitRun) -> dict[str, Measured]:
+    train = run.curves["train"]
+    values: dict[str, Measured] = {
+        "epochs": len(train) - 1,
+        "steps": len(run.steps),
+        "start_loss": _finite(train[0]),
+        "end_loss": _finite(train[-1]),
+        "chance_loss": run.chance_loss,
+    }
+    if "valid" in run.curves and all(math.isfinite(c[-1]) for c in run.curves.values()):
+        values["accuracy_gap"] = run.accuracy_gap
+    if "valid" in run.curves:
+        values["valid_loss"] = _finite(run.curves["valid"][-1])
+    if run.finite:
+        values["mode_ratio"] = run.mode_ratio
+    values["steps_in_eval_mode"] = run.steps_in_eval_mode
+    return values
+
+
+def _result(run: FitRun, verdict: Verdict) -> ProbeResult:
+    values = _values(run)
     return ProbeResult(
-        id=PROBE_ID, status=status, facts=facts, values=values, finding=finding, series=series
+        id=PROBE_ID,
+        status=verdict.status,
+        facts=verdict.facts,
+        values=values,
+        finding=word(run, verdict, values),
+        series=[
+            Series(
+                name=f"{name} loss",
+                x_label="epoch",
+                y_label="loss",
+                x=[float(i) for i, v in enumerate(curve) if math.isfinite(v)],
+                y=[v for v in curve if math.isfinite(v)],
+            )
+            for name, curve in run.curves.items()
+        ],
     )
 
 
@@ -328,12 +391,6 @@ def _single_class(target: Target, labels: Tensor) -> str | None:
     all_labels = target.train_tensors()[1].reshape(-1)
     distinct = all_labels.unique()
     return f"{distinct[0].item():g}" if distinct.numel() == 1 else None
-
-
-def _serious(facts: dict[str, str]) -> bool:
-    return facts["loss_trend"] in ("flat", "diverging", "nan", "oscillating", "negative") or (
-        facts.get("constant_predictions") == "yes"
-    )
 
 
 _TRENDS = {
@@ -349,38 +406,34 @@ _TRENDS = {
 }
 
 
-def _problems(
-    facts: dict[str, str], values: dict[str, float | int | str | bool | None]
-) -> list[str]:
+def word(run: FitRun, verdict: Verdict, values: dict[str, Measured]) -> str:
     words = {
         "start": _text(values["start_loss"]),
         "end": _text(values["end_loss"]),
         "epochs": str(values["epochs"]),
         "chance": _text(values["chance_loss"]),
     }
-    problems = []
-    if facts["loss_trend"] in _TRENDS:
-        problems.append(_TRENDS[facts["loss_trend"]].format(**words))
-    if facts.get("train_valid_gap") == "large":
-        problems.append(
-            f"The validation loss ({_text(values.get('valid_loss'))}) is far above the "
-            f"training loss ({words['end']})."
+    if not verdict.cases:
+        return (
+            f"In {words['epochs']} epochs the training loss fell from {words['start']} to "
+            f"{words['end']}"
+            + (f" (validation {_text(values['valid_loss'])})" if "valid_loss" in values else "")
+            + "."
         )
-    if facts.get("train_valid_gap") == "valid_better":
-        problems.append(
-            f"The validation loss ({_text(values.get('valid_loss'))}) is well below the "
-            f"training loss ({words['end']})."
-        )
-    if values.get("steps_in_eval_mode"):
-        problems.append(EVAL_MODE_PROBLEM)
-    elif facts.get("mode_effect") == "yes":
-        problems.append(
-            f"Train and eval mode give losses {_text(values.get('mode_ratio'))} times apart "
-            "(dropout or batch norm): evaluate with model.eval()."
-        )
-    if facts.get("constant_predictions") == "yes":
-        problems.append("After training the model predicts the same output for every input.")
-    return problems
+    sentences = {
+        GAP_LARGE: f"The validation loss ({_text(values.get('valid_loss'))}) is far above the "
+        f"training loss ({words['end']}).",
+        VALID_BETTER: f"The validation loss ({_text(values.get('valid_loss'))}) is well below "
+        f"the training loss ({words['end']}).",
+        EVAL_MODE: EVAL_MODE_PROBLEM,
+        MODE_EFFECT: f"Train and eval mode give losses {_text(values.get('mode_ratio'))} times "
+        "apart (dropout or batch norm): evaluate with model.eval().",
+        CONSTANT: "After training the model predicts the same output for every input.",
+        SINGLE_CLASS: f"Every training label is {run.single_class}: there is only one class to "
+        "predict, so a constant prediction is right and nothing else can be learnt.",
+        **{trend: text.format(**words) for trend, text in _TRENDS.items()},
+    }
+    return " ".join(sentences[case] for case in verdict.cases)
 
 
 def _text(value: object) -> str:

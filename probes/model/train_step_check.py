@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
@@ -25,6 +26,7 @@ from probes.model.common import (
 from probes.progress import ProgressFn
 from probes.result import ProbeResult, Series
 from probes.target import Target
+from probes.verdict import Verdict
 
 PROBE_ID = "train_step_check"
 BATCH = 32
@@ -35,6 +37,25 @@ EVAL_MODE_PROBLEM = (
     "and batch norm uses its running statistics instead of the batch's: call model.train() "
     "before the training forward pass."
 )
+
+
+@dataclass(frozen=True)
+class StepCalls:
+    """What calling the user's train_step on one fixed batch showed."""
+
+    clears: bool | None
+    """Whether a second call's gradients match a clean call's; None when none were left."""
+    updates: bool
+    """Whether the first call changed any parameter."""
+    losses: list[float]
+    """The loss each call returned (measured again where it returned no finite number)."""
+    in_eval: bool
+    """Whether the step runs dropout or batch norm in eval mode."""
+
+    @property
+    def loss_falls(self) -> bool:
+        losses = self.losses
+        return len(losses) >= 2 and math.isfinite(losses[-1]) and losses[-1] < losses[0]
 
 
 def train_step_check(target: Target, progress: ProgressFn) -> ProbeResult:
@@ -60,7 +81,8 @@ def train_step_check(target: Target, progress: ProgressFn) -> ProbeResult:
         losses.append(_call(target, model, optimizer, inputs, targets))
     losses = [v if math.isfinite(v) else _measure(target, model, inputs, targets) for v in losses]
     report(1.0, "done")
-    return _result(clears, updates, losses, in_eval)
+    calls = StepCalls(clears=clears, updates=updates, losses=losses, in_eval=in_eval)
+    return _result(calls, judge(calls))
 
 
 def _call(
@@ -135,70 +157,81 @@ def _no_step() -> ProbeResult:
     )
 
 
-def _result(
-    clears: bool | None, updates: bool, losses: list[float], in_eval: bool = False
-) -> ProbeResult:
-    falls = len(losses) >= 2 and math.isfinite(losses[-1]) and losses[-1] < losses[0]
-    cleared = clears is not False
+#: The cases ``judge`` names, each a fault of the step, in the order the finding says them.
+GRADS_PILE_UP, NO_UPDATE, LOSS_NOT_FALLING, EVAL_MODE = (
+    "grads_pile_up",
+    "no_update",
+    "loss_not_falling",
+    "eval_mode",
+)
+
+
+def judge(calls: StepCalls) -> Verdict:
+    cleared = calls.clears is not False
     facts = {
         "train_step_clears_grad": "yes" if cleared else "no",
         "zero_grad_called": "yes" if cleared else "no",
-        "train_step_updates": "yes" if updates and falls else "no",
+        "train_step_updates": "yes" if calls.updates and calls.loss_falls else "no",
     }
-    if in_eval:
+    if calls.in_eval:
         # Only the wrong case is certain: a step in train mode says nothing of evaluation.
         facts["mode_switching"] = "missing"
-    values: dict[str, float | int | str | bool | None] = {
-        "calls": len(losses),
-        "first_loss": losses[0] if losses and math.isfinite(losses[0]) else None,
-        "last_loss": losses[-1] if losses and math.isfinite(losses[-1]) else None,
-        "parameters_changed": updates,
-        "runs_in_eval_mode": in_eval,
-    }
-    problems = []
+    faults = []
     if not cleared:
-        problems.append(
-            "Gradients pile up from one call of your train_step to the next: call "
-            "optimizer.zero_grad() in every step."
+        faults.append(GRADS_PILE_UP)
+    if not calls.updates:
+        faults.append(NO_UPDATE)
+    elif not calls.loss_falls:
+        faults.append(LOSS_NOT_FALLING)
+    if calls.in_eval:
+        faults.append(EVAL_MODE)
+    return Verdict("fail" if faults else "pass", facts, tuple(faults))
+
+
+def word(calls: StepCalls, verdict: Verdict) -> str:
+    # every run calls the step at least once, so there is a first and a last loss
+    first, last, count = _text(calls.losses[0]), _text(calls.losses[-1]), len(calls.losses)
+    if not verdict.cases:
+        return (
+            f"Your train_step clears gradients, updates the weights, and lowers the loss "
+            f"on a fixed batch from {first} to {last} in {count} calls."
         )
-    if not updates:
-        problems.append(
-            "Your train_step leaves the parameters unchanged: check that it calls "
-            "optimizer.step() and that the optimizer holds the model's parameters."
-        )
-    elif not falls:
-        problems.append(
-            f"The loss on a fixed batch did not fall over {len(losses)} calls of your "
-            f"train_step ({_text(losses[0])} to {_text(losses[-1])})."
-        )
-    if in_eval:
-        problems.append(EVAL_MODE_PROBLEM)
-    series = [
-        Series(
-            name="train_step loss",
-            x_label="call",
-            y_label="loss",
-            x=[float(i) for i, v in enumerate(losses) if math.isfinite(v)],
-            y=[v for v in losses if math.isfinite(v)],
-        )
-    ]
-    if problems:
-        return ProbeResult(
-            id=PROBE_ID,
-            status="fail",
-            facts=facts,
-            values=values,
-            series=series,
-            finding=" ".join(problems),
-        )
+    sentences = {
+        GRADS_PILE_UP: "Gradients pile up from one call of your train_step to the next: call "
+        "optimizer.zero_grad() in every step.",
+        NO_UPDATE: "Your train_step leaves the parameters unchanged: check that it calls "
+        "optimizer.step() and that the optimizer holds the model's parameters.",
+        LOSS_NOT_FALLING: f"The loss on a fixed batch did not fall over {count} calls of your "
+        f"train_step ({first} to {last}).",
+        EVAL_MODE: EVAL_MODE_PROBLEM,
+    }
+    return " ".join(sentences[case] for case in verdict.cases)
+
+
+def _result(calls: StepCalls, verdict: Verdict) -> ProbeResult:
+    losses = calls.losses
+    finite = [(float(i), v) for i, v in enumerate(losses) if math.isfinite(v)]
     return ProbeResult(
         id=PROBE_ID,
-        status="pass",
-        facts=facts,
-        values=values,
-        series=series,
-        finding=f"Your train_step clears gradients, updates the weights, and lowers the loss "
-        f"on a fixed batch from {_text(losses[0])} to {_text(losses[-1])} in {len(losses)} calls.",
+        status=verdict.status,
+        facts=verdict.facts,
+        values={
+            "calls": len(losses),
+            "first_loss": losses[0] if losses and math.isfinite(losses[0]) else None,
+            "last_loss": losses[-1] if losses and math.isfinite(losses[-1]) else None,
+            "parameters_changed": calls.updates,
+            "runs_in_eval_mode": calls.in_eval,
+        },
+        series=[
+            Series(
+                name="train_step loss",
+                x_label="call",
+                y_label="loss",
+                x=[i for i, _ in finite],
+                y=[v for _, v in finite],
+            )
+        ],
+        finding=word(calls, verdict),
     )
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from knowledge.loader import load
-from probes.data import PROBES
+from probes.registry import PROBES
 from probes.result import ProbeResult
 from probes.target import Target
 

@@ -1,7 +1,9 @@
-"""The registry agrees with the knowledge base, and every fact a probe sets is a known value."""
+"""The registry is built from the probe catalogue, and every fact a probe sets is a known value."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +11,13 @@ import pytest
 import torch
 import yaml
 
+from knowledge.errors import KnowledgeError
+from knowledge.loader import bundled_probe_catalogue, load_probe_catalogue
+from knowledge.schema import Probe
 from probes.api import run, run_all
-from probes.model import PROBES as MODEL_PROBES
-from probes.registry import NEEDS, PROBES, allowed
+from probes.registry import PROBES, RegistryError, allowed, build_registry
+from probes.result import ProbeResult
+from probes.target import Target
 
 KNOWLEDGE = Path(__file__).parents[2] / "knowledge"
 
@@ -20,10 +26,69 @@ def _yaml(name: str) -> Any:
     return yaml.safe_load((KNOWLEDGE / name).read_text(encoding="utf-8"))
 
 
-def test_ids_and_needs_match_the_knowledge_base() -> None:
-    listed = {p["id"]: tuple(p["needs"]) for p in _yaml("probes.yaml")["probes"]}
-    assert listed == NEEDS
-    assert set(MODEL_PROBES) <= set(PROBES) <= set(listed)
+#: The probes that run the user's model, in the order a full run takes them.
+MODEL_PROBES = [i for i, p in bundled_probe_catalogue().items() if "model" in p.needs]
+
+
+def test_every_catalogued_probe_but_the_curve_reader_runs_on_a_target() -> None:
+    assert list(PROBES) == [i for i in bundled_probe_catalogue() if i != "curve"]
+
+
+def test_the_catalogue_loads_without_torch() -> None:
+    code = (
+        "import sys; from knowledge.loader import bundled_probe_catalogue; "
+        "print(len(bundled_probe_catalogue()), 'torch' in sys.modules)"
+    )
+    python = [sys.executable, "-c", code]
+    shown = subprocess.run(python, capture_output=True, text=True, check=True, cwd=KNOWLEDGE.parent)
+    assert shown.stdout.split() == [str(len(bundled_probe_catalogue())), "False"]
+
+
+@pytest.mark.parametrize(
+    ("entries", "problem"),
+    [
+        pytest.param(
+            ["{id: a, title: A, cost: -1, yields: [task]}"],
+            "probes.yaml: probes[0].cost: Input should be greater than 0",
+            id="bad-field",
+        ),
+        pytest.param(
+            ["{id: a, title: A, cost: 1, yields: [task]}"] * 2,
+            "probes.yaml: probes[1].id: 'a' is already defined in ",
+            id="repeated-id",
+        ),
+    ],
+)
+def test_a_broken_catalogue_names_the_file_and_field(
+    tmp_path: Path, entries: list[str], problem: str
+) -> None:
+    lines = "".join(f"  - {entry}\n" for entry in entries)
+    (tmp_path / "probes.yaml").write_text(f"probes:\n{lines}", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as raised:
+        load_probe_catalogue(tmp_path)
+    assert len(raised.value.problems) == 1
+    assert raised.value.problems[0].startswith(f"{tmp_path.name}/{problem}")
+
+
+def _entry(probe_id: str) -> Probe:
+    return Probe(id=probe_id, title=probe_id, cost=1, yields=["task"])
+
+
+def _nothing(target: Target, progress: object) -> ProbeResult:
+    return ProbeResult(id="nothing", status="pass", finding="Nothing.")
+
+
+def test_a_catalogue_and_functions_that_disagree_stop_the_registry_naming_the_ids() -> None:
+    catalogue = {i: _entry(i) for i in ("kept", "unrun", "read_elsewhere")}
+    functions = {"kept": _nothing, "uncatalogued": _nothing}
+    with pytest.raises(RegistryError) as raised:
+        build_registry(catalogue, functions, elsewhere=["read_elsewhere"])
+    assert str(raised.value) == (
+        "probe registry: no function for the catalogued probes unrun; no catalogue entry for "
+        "the functions uncatalogued (see probes/registry.py)"
+    )
+    del catalogue["unrun"], functions["uncatalogued"]
+    assert list(build_registry(catalogue, functions, elsewhere=["read_elsewhere"])) == ["kept"]
 
 
 def test_a_target_with_data_only_allows_no_model_probe() -> None:
