@@ -13,7 +13,7 @@ from pathlib import Path
 
 from probes.errors import TargetError
 
-#: The function a target file exposes when the spec names none (DESIGN.md, contract 1).
+#: The function a target file exposes when the spec names none (docs/architecture.md, contract 1).
 DEFAULT_FUNCTION = "experiment"
 
 FORMS = "path/to/file.py or path/to/file.py:function"

@@ -1,8 +1,9 @@
 """The target: the user's model, data, loss and optimizer, from an experiment file or a dict.
 
 A target file is a plain Python file with a function (default ``experiment``) that returns a
-dict; see DESIGN.md, contract 1. ``load_target`` imports it; ``Target.from_experiment`` checks
-every key and says what was found and what was expected when a key is wrong.
+dict; see docs/architecture.md, contract 1. ``load_target`` imports it;
+``Target.from_experiment`` checks every key and says what was found and what was expected
+when a key is wrong.
 """
 
 from __future__ import annotations
@@ -264,7 +265,10 @@ def load_target(spec: str) -> Target:
 
 
 def infer_task(targets: Tensor, loss: object = None) -> str | None:
-    """The task the targets and the loss point to (see DESIGN.md); None for no targets."""
+    """The task the targets and the loss point to (docs/architecture.md, contract 1).
+
+    None for no targets.
+    """
     if targets.numel() == 0:
         return None
     kind = loss_kind(loss)

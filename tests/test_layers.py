@@ -1,5 +1,6 @@
-"""The layers in DESIGN.md hold: import-linter checks the contracts in pyproject.toml, and the
-composition root loads the front ends only for the command that needs them."""
+"""The layers drawn in docs/architecture.md hold: import-linter checks the contracts in
+pyproject.toml, and the composition root loads the front ends only for the command that
+needs them."""
 
 from __future__ import annotations
 

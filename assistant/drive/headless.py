@@ -47,7 +47,7 @@ class CauseSummary(BaseModel):
 
 
 class DiagnosisReport(BaseModel):
-    """The result of ``unstuck diagnose --json``: the contract in DESIGN.md."""
+    """The result of ``unstuck diagnose --json``: contract 2 in docs/architecture.md."""
 
     found: list[str]
     causes: list[CauseSummary]

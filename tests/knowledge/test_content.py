@@ -8,7 +8,7 @@ from assistant.core.beliefs import BeliefModel
 from assistant.core.rules import derive
 from knowledge.loader import KnowledgeBase, bundled
 
-#: The cause ids DESIGN.md promises to other tools (section "Cause ids").
+#: The cause ids promised to other tools (docs/architecture.md, contract 3).
 DESIGN_CAUSES = [
     "data.too_small",
     "data.label_noise",
@@ -138,7 +138,8 @@ def test_every_fact_a_cause_mentions_can_be_learned(kb: KnowledgeBase) -> None:
 
 
 def test_only_the_healthy_cause_means_nothing_wrong(kb: KnowledgeBase) -> None:
-    # DESIGN.md: a healthy setup reports eval.actually_fine alone, with no fix to try.
+    # Contract 2 (docs/architecture.md): a healthy setup reports eval.actually_fine alone,
+    # with no fix to try.
     assert [c.id for c in kb.causes.values() if c.means_nothing_wrong] == ["eval.actually_fine"]
 
 
