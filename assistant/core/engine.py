@@ -38,7 +38,7 @@ from assistant.core.replies import (
 )
 from assistant.core.rules import derive
 from assistant.core.state import Known, Plans, State, Turn
-from assistant.core.text import Reading, TextReader
+from assistant.core.reading import Reading, TextReader
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Question as KbQuestion
 from knowledge.schema import Rule

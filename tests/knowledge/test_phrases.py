@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.core.text import TextReader
+from assistant.core.reading import TextReader
 from knowledge.loader import bundled
 from knowledge.types import FactId, Value
 
