@@ -7,7 +7,7 @@ state and replies, which is what makes undo, restore-after-restart and "why" che
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -233,7 +233,7 @@ class Engine:
         if reading.facts and state.fixed is None:
             state.finished = False
         replies: list[Reply] = []
-        noted = self._learn(state, reading.facts, "you said", text)
+        noted = self._learn(state, reading.facts, "you said", text, reading.evidence)
         if noted:
             replies.append(Text(text="Noted: " + "; ".join(noted) + "."))
         if pending is not None and pending.fact in reading.facts:
@@ -263,13 +263,18 @@ class Engine:
         self._readings.clear()
 
     def _learn(
-        self, state: State, facts: dict[FactId, Value], source: str, detail: str
+        self,
+        state: State,
+        facts: dict[FactId, Value],
+        source: str,
+        detail: str,
+        evidence: Mapping[FactId, str] | None = None,
     ) -> list[str]:
         noted = []
         for fact, value in facts.items():
             if fact not in self.kb.facts:
                 continue
-            state.facts[fact] = Known(value, source, detail)
+            state.facts[fact] = Known(value, source, (evidence or {}).get(fact, detail))
             noted.append(self.describe(fact, value))
         return noted
 

@@ -443,6 +443,49 @@ def read_regularisation(text: str, context: Context) -> Value | None:
     return levels[0] if levels else None
 
 
+# A tensor shape as users paste it: "(64, 1)", "(64,)", "torch.Size([32, 1])", "[32]". The
+# text is cleaned, so its commas read " | ".
+_SHAPE = re.compile(
+    r"(?:torch\.Size\(\[|\(|\[)\s*+(?P<dims>(?>\d+)(?:\s*+[,|]\s*+(?>\d+))*+)\s*+(?P<comma>[,|])?\s*+(?:\]\)|\)|\])"
+)
+HUGE_LOSS = 1e4
+"""A loss from this value on says the targets (or inputs) are far from unit scale."""
+
+
+def shapes(text: str) -> list[tuple[int, ...]]:
+    """The tensor shapes ``text`` names; a single number counts only as "(64,)" or "[64]"."""
+    found: list[tuple[int, ...]] = []
+    for match in _SHAPE.finditer(text):
+        dims = tuple(int(d) for d in re.split(r"\s*[,|]\s*", match.group("dims")))
+        single_written_as_shape = match.group("comma") or match.group().startswith(("[", "torch"))
+        if len(dims) > 1 or single_written_as_shape:
+            found.append(dims)
+    return found
+
+
+def read_broadcast(text: str) -> Value | None:
+    """"yes" when an ``(N, 1)`` shape meets another shape of the same batch size ``N``.
+
+    An ``(N, 1)`` output against ``(N,)`` targets (or the reverse) broadcasts to ``(N, N)``
+    in an element-wise loss or comparison; ``(N, k)`` scores against ``(N,)`` class indices
+    is the usual classification layout and says nothing.
+    """
+    named = shapes(text)
+    columns = {dims[0] for dims in named if len(dims) == 2 and dims[1] == 1 and dims[0] > 1}
+    for dims in named:
+        if dims[0] in columns and dims != (dims[0], 1):
+            return "yes"
+    return None
+
+
+def read_loss_scale(text: str) -> Value | None:
+    """"very_different" when a stated loss is huge (:data:`HUGE_LOSS`): unscaled values."""
+    for match in LOSS_VALUE.finditer(text):
+        if to_number(match.group("value")) >= HUGE_LOSS:
+            return "very_different"
+    return None
+
+
 def read_numbers(text: str, context: Context) -> tuple[dict[FactId, Value], dict[FactId, Value]]:
     """Facts from the numbers in ``text``: ``(precise, fallback)``.
 
@@ -458,6 +501,8 @@ def read_numbers(text: str, context: Context) -> tuple[dict[FactId, Value], dict
         ("train_valid_gap", lambda: read_train_valid_gap(text)),
         ("accuracy_level", lambda: read_accuracy_level(text, context)),
         ("regularisation", lambda: read_regularisation(text, context)),
+        ("broadcast_mismatch", lambda: read_broadcast(text)),
+        ("feature_scales", lambda: read_loss_scale(text)),
     ]
     for fact, reader in readers:
         value = reader()
@@ -500,6 +545,8 @@ _SOURCES: dict[FactId, tuple[re.Pattern[str], ...]] = {
     "regularisation": (_DROPOUT, _WEIGHT_DECAY),
     "loss_at_chance": (LOSS_VALUE, _STUCK_VALUE),
     "loss_trend": (LOSS_VALUE,),
+    "broadcast_mismatch": (_SHAPE,),
+    "feature_scales": (LOSS_VALUE,),
 }
 """The patterns each number reader reads its fact from: the first match is its evidence."""
 

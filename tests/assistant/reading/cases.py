@@ -24,7 +24,11 @@ COMPLAINTS = [
         "plateau-ln10",
     ),
     case("loss explodes", {"loss_trend": "diverging"}, "explodes"),
-    case("loss is nan after 3 epochs", {"loss_trend": "nan"}, "nan-after-3-epochs"),
+    case(
+        "loss is nan after 3 epochs",
+        {"loss_trend": "nan", "nan_onset": "later"},
+        "nan-after-3-epochs",
+    ),
     case("loss jumps around", {"loss_trend": "oscillating"}, "jumps-around"),
     case("my loss is negative", {"loss_trend": "negative"}, "negative"),
     case("the loss goes up and down", {"loss_trend": "oscillating"}, "up-and-down"),
@@ -61,7 +65,7 @@ COMPLAINTS = [
     case(
         "UserWarning: Using a target size (torch.Size([32])) that is different to the input "
         "size (torch.Size([32, 1]))",
-        {"shape_warning": "yes"},
+        {"shape_warning": "yes", "broadcast_mismatch": "yes"},
         "target-size-warning",
     ),
     case("mat1 and mat2 shapes cannot be multiplied", {"crash": "shape_mismatch"}, "mat1-mat2"),

@@ -87,7 +87,8 @@ def test_a_smaller_knowledge_base_only_gets_its_own_facts(kb_dir: Path) -> None:
 
 def test_session_notes_the_nan_from_a_complaint(kb: KnowledgeBase) -> None:
     replies = Session(Engine(kb)).send("my loss is nan after 3 epochs")
-    assert replies[0] == Text(text=f"Noted: {kb.facts['loss_trend'].labels['nan']}.")
+    nan, later = kb.facts["loss_trend"].labels["nan"], kb.facts["nan_onset"].labels["later"]
+    assert replies[0] == Text(text=f"Noted: {nan}; {later}.")
 
 
 def test_session_asks_which_reading_was_meant(kb: KnowledgeBase) -> None:
