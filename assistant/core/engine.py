@@ -26,6 +26,7 @@ from assistant.core.events import (
     Told,
     Undo,
 )
+from assistant.core.reading import Reading, TextReader
 from assistant.core.replies import (
     CauseCard,
     Diagnosis,
@@ -38,7 +39,6 @@ from assistant.core.replies import (
 )
 from assistant.core.rules import derive
 from assistant.core.state import Known, Plans, State, Turn
-from assistant.core.reading import Reading, TextReader
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Question as KbQuestion
 from knowledge.schema import Rule
@@ -61,6 +61,12 @@ REPHRASE = (
     "I could not pick out anything I can use from that. Say what you see in training, "
     "for example: 'the loss is stuck at 0.69', 'the loss goes to nan after 3 epochs', "
     "'validation accuracy is 99% but it fails in production', or paste the error message."
+)
+NO_EVIDENCE = (
+    "I have nothing to go on yet, so I will not guess: a ranking now would only repeat how "
+    "common each cause is. Tell me what you see in training, for example: 'the loss is stuck "
+    "at 0.69', 'every prediction is the same', 'the gradients are all zero', or paste the "
+    "error message or the code of your model and loss."
 )
 
 
@@ -657,6 +663,8 @@ class Engine:
             text = f"I believe the cause is: {names}."
             if found[0].id == "eval.actually_fine":
                 text = "From what I see, your model is learning; the problem may not be real."
+        elif not state.facts:
+            text, cards = NO_EVIDENCE, []
         else:
             text = (
                 "I cannot pin it down from what I know. These are the most likely causes; "

@@ -39,6 +39,9 @@ SURE_AT = 0.5
 ASK_AT = 0.15
 """The text model's probability from which a guess is offered for confirmation."""
 MAX_CANDIDATES = 4
+SURE_MARGIN = 0.2
+"""How far a guess must lead the next one to count as a fact: two close readings of the same
+words are asked about, never picked silently."""
 
 _BARE_NUMBER = re.compile(r"\d*\.\d+")
 
@@ -145,7 +148,8 @@ class TextReader:
         if not guesses or ranked[0][0] == NONE_LABEL:
             return Reading()
         fact, value, p = guesses[0]
-        if p >= SURE_AT:
+        runner_up = guesses[1][2] if len(guesses) > 1 else 0.0
+        if p >= SURE_AT and p - runner_up >= SURE_MARGIN:
             return Reading(facts={fact: value}, evidence={fact: quoted(clean(text))})
         unsure = [(f, v) for f, v, q in guesses[:MAX_CANDIDATES] if q >= ASK_AT]
         return Reading(unsure=unsure)
