@@ -464,7 +464,7 @@ def shapes(text: str) -> list[tuple[int, ...]]:
 
 
 def read_broadcast(text: str) -> Value | None:
-    """"yes" when an ``(N, 1)`` shape meets another shape of the same batch size ``N``.
+    """``"yes"`` when an ``(N, 1)`` shape meets another shape of the same batch size ``N``.
 
     An ``(N, 1)`` output against ``(N,)`` targets (or the reverse) broadcasts to ``(N, N)``
     in an element-wise loss or comparison; ``(N, k)`` scores against ``(N,)`` class indices
@@ -479,7 +479,7 @@ def read_broadcast(text: str) -> Value | None:
 
 
 def read_loss_scale(text: str) -> Value | None:
-    """"very_different" when a stated loss is huge (:data:`HUGE_LOSS`): unscaled values."""
+    """``"very_different"`` when a stated loss is huge (:data:`HUGE_LOSS`): unscaled values."""
     for match in LOSS_VALUE.finditer(text):
         if to_number(match.group("value")) >= HUGE_LOSS:
             return "very_different"
