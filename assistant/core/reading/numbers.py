@@ -234,7 +234,7 @@ _AUC = re.compile(rf"\b(?:roc.?)?auc\b[^\d\n|]{{0,20}}?(?P<value>{NUM}){END}", r
 _DROPOUT = re.compile(rf"\bdropout\b[^\d\n|]{{0,12}}?(?P<value>{NUM}){END}\s*+(?P<pct>%)?", re.I)
 _WEIGHT_DECAY = re.compile(rf"\bweight.?decay\b[^\d\n|]{{0,12}}?(?P<value>{NUM}){END}", re.I)
 _ROLE = (
-    r"(?P<role>train(?:ing)?|val(?:id|idation)?|test|dev)\b"
+    r"(?P<role>train(?:ing)?|val(?:id|idation)?|test|dev)(?:\b|(?=_))"  # "val_acc" too
     r"(?P<gap>(?:[^\d\n](?!\btrain(?:ing)?\b|\bval\w*|\btest\b)){0,25}?)"
 )
 _SCORE_AFTER_ROLE = re.compile(

@@ -129,3 +129,15 @@ def test_broadcast_needs_a_column_and_another_shape_of_its_batch(
 def test_only_a_huge_loss_says_unscaled_values() -> None:
     assert read_loss_scale("loss 12000") == "very_different"
     assert read_loss_scale("loss 218") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Training accuracy reaches 0.98 but val_acc sits around 0.16-0.19",
+        "train_loss 0.1, val_loss 2.5",
+    ],
+    ids=["val_acc", "val_loss"],
+)
+def test_scores_named_with_an_underscore(reader: TextReader, text: str) -> None:
+    assert reader.read(text) == Reading(facts={"train_valid_gap": "large"})
