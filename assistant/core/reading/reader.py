@@ -16,9 +16,10 @@ When a question is pending, a short answer is read as an answer to it
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from assistant.core.reading.answers import Answers
 from assistant.core.reading.bounds import bounded, clean, has_content
@@ -64,10 +65,34 @@ class Reading:
         return not self.facts and not self.unsure
 
 
+class Pasted(Protocol):
+    """What a reader of pasted material (code, error messages) finds: the shape of
+    ``CodeReading`` and ``ErrorReading``."""
+
+    @property
+    def facts(self) -> dict[FactId, Value]: ...
+    @property
+    def evidence(self) -> dict[FactId, str]: ...
+    @property
+    def notes(self) -> list[str]: ...
+
+
+PasteReader = Callable[[str], Pasted]
+"""Reads pasted material in a message, such as ``read_code`` or ``read_errors``."""
+
+
 class TextReader:
-    def __init__(self, kb: KnowledgeBase, phrasings: Path = PHRASINGS) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        phrasings: Path = PHRASINGS,
+        pasted: Sequence[PasteReader] = (),
+    ) -> None:
         self.kb = kb
         self.phrasings = phrasings
+        self.pasted = tuple(pasted)
+        """Readers of pasted code and errors, most trusted first: their facts come from an
+        exact line, so they beat what the words say."""
         self._phrases = Phrases.compile(kb.phrases)
         self._answers = Answers(kb)
 
@@ -84,11 +109,12 @@ class TextReader:
         change how numbers read. Of a long text only its start and its end are read
         (:func:`bounded`).
         """
+        pasted = [read(text) for read in self.pasted]
         text = bounded(text)
         cleaned = clean(text)
         if not has_content(cleaned):
             return Reading()
-        reading = self._read_free(text, cleaned, known or {})
+        reading = self._with_pasted(self._read_free(text, cleaned, known or {}), pasted)
         if expecting is None or expecting not in self.kb.facts or expecting in reading.facts:
             return reading
         return self._read_answer(cleaned, expecting, reading, known or {})
@@ -115,6 +141,27 @@ class TextReader:
             }
             return Reading(facts=facts, evidence=evidence)
         return self._guess(text)
+
+    def _with_pasted(self, reading: Reading, pasted: Sequence[Pasted]) -> Reading:
+        """``reading`` with what the pasted code and errors say: their facts win over the
+        words', and any of them settles what the words left unsure."""
+        facts: dict[FactId, Value] = {}
+        evidence: dict[FactId, str] = {}
+        notes: list[str] = []
+        for found in pasted:
+            for fact, value in self._valid(found.facts).items():
+                if fact not in facts:
+                    facts[fact] = value
+                    evidence[fact] = found.evidence.get(fact, "")
+            notes += [note for note in found.notes if note not in notes]
+        if not facts and not notes:
+            return reading
+        return Reading(
+            facts={**reading.facts, **facts},
+            unsure=[] if facts else reading.unsure,
+            evidence={**reading.evidence, **evidence},
+            notes=[*reading.notes, *notes],
+        )
 
     def _evidence(
         self,

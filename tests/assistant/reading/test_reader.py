@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,33 @@ def test_session_asks_which_reading_was_meant(kb: KnowledgeBase) -> None:
 
 def test_session_asks_to_rephrase_what_it_cannot_read(kb: KnowledgeBase) -> None:
     assert Session(Engine(kb)).send("it's bad") == [Text(text=REPHRASE, tone="notice")]
+
+
+@dataclass(frozen=True)
+class FakePaste:
+    facts: dict[str, str] = field(default_factory=dict)
+    evidence: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def test_pasted_code_and_errors_join_the_words_and_win(kb: KnowledgeBase) -> None:
+    def code(text: str) -> FakePaste:
+        return FakePaste(
+            facts={"output_activation": "softmax", "no_such_fact": "x"},
+            evidence={"output_activation": "line 3: nn.Softmax(dim=1)"},
+            notes=["Read 3 lines of Python."],
+        )
+
+    reader = TextReader(kb, pasted=[code])
+    reading = reader.read("sigmoid on the output and the loss is nan")
+    assert reading == Reading(facts={"output_activation": "softmax", "loss_trend": "nan"})
+    assert reading.evidence == {
+        "output_activation": "line 3: nn.Softmax(dim=1)",
+        "loss_trend": 'you wrote "nan"',
+    }
+    assert reading.notes == ["Read 3 lines of Python."]
+
+
+def test_without_pasted_facts_the_words_stand(kb: KnowledgeBase) -> None:
+    reader = TextReader(kb, pasted=[lambda text: FakePaste()])
+    assert reader.read("sigmoid") == TextReader(kb).read("sigmoid")
