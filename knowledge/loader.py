@@ -21,8 +21,8 @@ from knowledge.errors import KnowledgeError
 from knowledge.schema import (
     Cause,
     CausesFile,
-    ErrorSignature,
     ErrorsFile,
+    ErrorSignature,
     Fact,
     FactsFile,
     Phrase,
@@ -146,7 +146,9 @@ def load(root: Path | None = None) -> KnowledgeBase:
     rules_raw = gather("rules", RulesFile, "rules")
     causes = _unique(gather("causes", CausesFile, "causes"), "causes", problems, origin)
     phrases_raw = gather("phrases", PhrasesFile, "phrases")
-    errors = _unique(gather("errors", ErrorsFile, "errors", optional=True), "errors", problems, origin)
+    errors = _unique(
+        gather("errors", ErrorsFile, "errors", optional=True), "errors", problems, origin
+    )
 
     if facts_broken:
         problems.append("references to facts were not checked: fix the facts files first")

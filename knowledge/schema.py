@@ -164,6 +164,7 @@ class PhrasesFile(_Strict):
 
 # -- the error catalogue (knowledge/errors.yaml) -------------------------------------------
 
+
 class ErrorSignature(_Strict):
     """An error or warning text people paste, and what it says about their setup."""
 

@@ -41,7 +41,7 @@ def _anomaly_nan() -> None:
 def _sklearn_fit(x: object, y: object, **options: object) -> None:
     from sklearn.linear_model import LogisticRegression
 
-    LogisticRegression(**options).fit(x, y)  # type: ignore[arg-type]
+    LogisticRegression(**options).fit(x, y)
 
 
 def _not_converged() -> None:
@@ -97,9 +97,7 @@ REAL = [
         {"crash": "shape_mismatch"},
         id="mat1-mat2",
     ),
-    pytest.param(
-        lambda: torch.randn(4, 3).view(5, -1), {"crash": "shape_mismatch"}, id="bad-view"
-    ),
+    pytest.param(lambda: torch.randn(4, 3).view(5, -1), {"crash": "shape_mismatch"}, id="bad-view"),
     pytest.param(
         lambda: nn.Conv2d(3, 8, 3)(torch.randn(2, 1, 8, 8)),
         {"crash": "shape_mismatch"},
@@ -116,9 +114,7 @@ REAL = [
         id="bce-input-range",
     ),
     pytest.param(_anomaly_nan, {"nonfinite_values": "yes", "loss_trend": "nan"}, id="anomaly"),
-    pytest.param(
-        lambda: np.ones((3, 2)) + np.ones((3, 3)), {"crash": "size_mismatch"}, id="numpy"
-    ),
+    pytest.param(lambda: np.ones((3, 2)) + np.ones((3, 3)), {"crash": "size_mismatch"}, id="numpy"),
     pytest.param(
         lambda: _sklearn_fit(np.array([[1.0, np.nan], [2, 3]]), [0, 1]),
         {"missing_values": "some"},
