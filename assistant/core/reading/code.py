@@ -234,6 +234,8 @@ def _without_comment(line: str) -> str:
 
 
 def _bracket_balance(code: str) -> int:
+    if "'" not in code and '"' not in code:
+        return sum(map(code.count, "([{")) - sum(map(code.count, ")]}"))
     balance = 0
     quote: str | None = None
     for char in code:
@@ -254,7 +256,8 @@ def _parse_at(text: str, line: int) -> ast.Module | None:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    ast.increment_lineno(tree, line - 1)
+    if line > 1:
+        ast.increment_lineno(tree, line - 1)
     return tree
 
 
@@ -471,8 +474,9 @@ def _notes(text: str, parsed: Parsed, looks_like_code: bool) -> list[str]:
             f"The paste is long ({parsed.total_lines:,} lines, {len(text):,} characters): "
             f"I read its first {parsed.lines_kept:,} lines."
         )
-    language = None if parsed.whole else _other_language(text[:MAX_CHARS])
-    if language is not None and parsed.lines_failed > parsed.lines_read:
+    mostly_failed = parsed.lines_failed > parsed.lines_read
+    language = _other_language(text[:MAX_CHARS]) if mostly_failed else None
+    if language is not None:
         notes.append(
             f"This looks like {language}; I read Python (PyTorch, Keras, scikit-learn), so I "
             "took only what also reads as Python."

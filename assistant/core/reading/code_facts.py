@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from assistant.core.reading import code_vocabulary as vocab
 from assistant.core.reading.code import Scope, Statement, header_nodes
@@ -151,15 +152,21 @@ class Code:
                 if call is not None:
                     self.constructed.setdefault(assignment.targets[0], call)
 
+    @cached_property
+    def layers(self) -> Layers:
+        return model_layers(self)
+
+    @cached_property
+    def loss_calls(self) -> list[_Call]:
+        return loss_calls(self)
+
     def _collect(self, statement: Statement) -> None:
-        for part in header_nodes(statement.node):
-            for node in ast.walk(part):
-                if isinstance(node, ast.Call):
-                    name = dotted(node.func)
-                    site = self._site(statement, getattr(node, "lineno", statement.line))
-                    call = _Call(node, name, _short(name), site)
-                    self.calls.append(call)
-                    self._by_node[id(node)] = call
+        for found in _calls_in_order(header_nodes(statement.node)):
+            name = dotted(found.func)
+            site = self._site(statement, getattr(found, "lineno", statement.line))
+            call = _Call(found, name, _short(name), site)
+            self.calls.append(call)
+            self._by_node[id(found)] = call
         node = statement.node
         if isinstance(node, ast.Assign):
             targets = tuple(name for t in node.targets for name in _target_names(t))
@@ -191,6 +198,33 @@ class Code:
             ):
                 found = assignment
         return found
+
+
+def _calls_in_order(parts: list[ast.AST]) -> list[ast.Call]:
+    """The calls under ``parts``, in the order they start in the text.
+
+    A plain stack over ``_fields``: ``ast.walk`` was most of the reading time of a long
+    script."""
+    calls: list[ast.Call] = []
+    stack = list(parts)
+    while stack:
+        node = stack.pop()
+        if type(node) is ast.Call:
+            calls.append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+    if len(calls) > 1:
+        calls.sort(key=_position)
+    return calls
+
+
+def _position(node: ast.Call) -> tuple[int, int, int]:
+    # the callee starts where the call does: the outer call, being longer, comes first
+    return (node.lineno, node.col_offset, -(node.end_col_offset or 0))
 
 
 def _target_names(target: ast.expr) -> list[str]:
@@ -236,8 +270,10 @@ def read_loss(code: Code, found: Found) -> Loss | None:
             break
     if loss is None:
         for assignment in code.assignments:
+            if assignment.targets != ("loss",):
+                continue
             strings = _strings(assignment.value)
-            if assignment.targets == ("loss",) and strings and strings[0] in vocab.KERAS_LOSS_NAMES:
+            if strings and strings[0] in vocab.KERAS_LOSS_NAMES:
                 loss = Loss(vocab.KERAS_LOSS_NAMES[strings[0]], vocab.KERAS, False, assignment.site)
                 break
     if loss is not None:
@@ -332,7 +368,9 @@ def _resolve(code: Code, expr: ast.expr, site: _Site, depth: int = 0) -> Output 
     return None
 
 
-def _output_of_forward(code: Code) -> Output | None:
+def _output_of_forward(code: Code, model_class: str | None = None) -> Output | None:
+    """What the last ``forward`` (or Keras ``call``) returns; of ``model_class``'s when
+    given."""
     returns = [
         statement
         for statement in code.statements
@@ -342,6 +380,10 @@ def _output_of_forward(code: Code) -> Output | None:
             s.kind in ("function", "no_grad") and s.name in ("forward", "call")
             for s in statement.scopes
         )
+        and (
+            model_class is None
+            or any(s.kind == "class" and s.name == model_class for s in statement.scopes)
+        )
     ]
     if not returns:
         return None
@@ -349,6 +391,40 @@ def _output_of_forward(code: Code) -> Output | None:
     value = last.node.value if isinstance(last.node, ast.Return) else None
     site = _Site(last.line, last.quote, last)
     return _resolve(code, value, site) if value is not None else None
+
+
+_MOVES = frozenset({"to", "cuda", "cpu", "float", "double", "half", "train", "eval"})
+"""Methods that return the model they are called on: ``Net().to(device)`` is a ``Net``."""
+
+
+def _the_model(code: Code) -> _Call | None:
+    """The constructor the code binds to its model variable (``model = Net().to(device)``)."""
+    for assignment in reversed(code.assignments):
+        if len(assignment.targets) != 1 or not isinstance(assignment.value, ast.Call):
+            continue
+        if _short(assignment.targets[0]) not in vocab.MODEL_NAMES:
+            continue
+        node: ast.expr = assignment.value
+        while (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _MOVES
+        ):
+            node = node.func.value
+        call = code.call_of(node) if isinstance(node, ast.Call) else None
+        if call is not None:
+            return call
+    return None
+
+
+def _output_of_model(code: Code) -> Output | None:
+    call = _the_model(code)
+    if call is None:
+        return None
+    classes = {s.node.name for s in code.statements if isinstance(s.node, ast.ClassDef)}
+    if call.short in classes:
+        return _output_of_forward(code, call.short)
+    return _layer(code, call)
 
 
 @dataclass(frozen=True)
@@ -382,7 +458,7 @@ def model_layers(code: Code) -> Layers:
     # nn.Sigmoid()(out) handed to a loss is the loss's input, not a layer of the model
     into_loss = {
         id(node)
-        for call in loss_calls(code)
+        for call in code.loss_calls
         for arg in call.node.args
         for node in ast.walk(arg)
         if isinstance(node, ast.Call)
@@ -434,9 +510,10 @@ def _output_of_loose(code: Code, layers: list[_Call]) -> Output | None:
 
 
 def read_output(code: Code, found: Found, loss: Loss | None) -> Output | None:
-    layers = model_layers(code)
+    layers = code.layers
     output = (
-        _output_of_forward(code)
+        _output_of_model(code)
+        or _output_of_forward(code)
         or _output_of_layers(code, layers.built)
         or _output_of_loose(code, layers.loose)
     )
@@ -543,7 +620,7 @@ class _IntoLoss:
 def _activation_into_loss(code: Code, loss: Loss | None) -> _IntoLoss | None:
     """A softmax or sigmoid applied to the prediction on its way into a loss that applies
     its own."""
-    for call in loss_calls(code):
+    for call in code.loss_calls:
         kind = _loss_kind(code, call, loss)
         wanted = {"cross_entropy": "softmax", "bce_with_logits": "sigmoid"}.get(kind or "")
         if wanted is None or (loss is not None and loss.expects_probabilities):
@@ -564,7 +641,7 @@ def _activation_into_loss(code: Code, loss: Loss | None) -> _IntoLoss | None:
 
 
 def read_model(code: Code, found: Found, output: Output | None) -> None:
-    layers = model_layers(code).built
+    layers = code.layers.built
     output_node = output.node if output is not None else None
     kinds: list[tuple[Value, _Site]] = []
     for call in layers:
@@ -725,7 +802,7 @@ def _read_regularisation(
         found.set("regularisation", "strong", strong[0])
     elif levels:
         found.set("regularisation", "moderate", levels[0][1])
-    elif code.whole and optimizer is not None and model_layers(code).built:
+    elif code.whole and optimizer is not None and code.layers.built:
         optimizer_call = next(
             c for c in code.calls if c.short in vocab.OPTIMIZERS or c.short == "compile"
         )
@@ -803,7 +880,7 @@ def _read_no_grad(code: Code, found: Found, backward: _Call) -> None:
         if assignment.site.statement.inside("no_grad") is not None
         for target in assignment.targets
     }
-    for call in loss_calls(code):
+    for call in code.loss_calls:
         if call.site.statement.inside("no_grad") is not None or call.site.line > backward.site.line:
             continue
         names = {n.id for n in ast.walk(call.node.args[0]) if isinstance(n, ast.Name)}
@@ -827,7 +904,7 @@ def _cuts_graph(code: Code, expr: ast.expr) -> bool:
 
 
 def _read_detach(code: Code, found: Found, scope: Scope | None) -> None:
-    for call in loss_calls(code):
+    for call in code.loss_calls:
         if scope is not None and scope not in call.site.statement.scopes:
             continue
         if any(_cuts_graph(code, e) for e in _expression_of(code, call.node.args[0], call.site)):
@@ -920,7 +997,7 @@ def _shape_kind(code: Code, exprs: list[ast.expr]) -> str | None:
 
 
 def read_shapes(code: Code, found: Found) -> None:
-    for call in loss_calls(code):
+    for call in code.loss_calls:
         prediction = _shape_kind(code, _expression_of(code, call.node.args[0], call.site))
         target = _shape_kind(code, _expression_of(code, call.node.args[1], call.site))
         if {prediction, target} == {"flat", "column"}:

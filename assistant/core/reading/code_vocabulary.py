@@ -234,6 +234,9 @@ SPLITS: dict[str, Value] = {
 PRETRAINED_SOURCES = frozenset({"from_pretrained", "create_model", "load_state_dict_from_url"})
 """Calls that load pretrained weights (Hugging Face, timm)."""
 
+MODEL_NAMES = frozenset({"model", "net", "network", "classifier", "clf", "mdl"})
+"""Names people give the model object."""
+
 LOSS_VARIABLE_NAMES = frozenset(
     {"criterion", "crit", "loss_fn", "loss_func", "lossfn", "loss_function", "criteria"}
 )
