@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -23,10 +24,13 @@ from typing import Literal
 from assistant.core.errors import UsageError
 from knowledge.types import FactId, Value
 
-MAX_CHARS = 400_000
+MAX_CHARS = 200_000
 """Of a longer paste only this much is read: reading time grows with the text."""
-MAX_LINES = 8_000
+MAX_LINES = 5_000
 """Of a longer paste only this many lines are read."""
+GIVE_UP_AFTER = 200
+"""After this many lines in a row that are not Python, the rest is taken for a log or prose
+and not read: a line that does not parse costs far more than one that does."""
 QUOTE_CHARS = 100
 """How much of a line is quoted as evidence."""
 FRAGMENT_CHARS = 400
@@ -269,6 +273,8 @@ class _Tolerant:
     parsed_lines: int = 0
     failed_lines: int = 0
     first_failure: int | None = None
+    stopped_at: int | None = None
+    """The line from which the rest was not read (``GIVE_UP_AFTER``)."""
 
 
 def _read_tolerant(lines: list[str], quote: _Quoter) -> _Tolerant:
@@ -277,8 +283,12 @@ def _read_tolerant(lines: list[str], quote: _Quoter) -> _Tolerant:
     pending_decorators: list[str] = []
     queue = _logical_lines(lines)
     queue.reverse()
+    failed_in_a_row = 0
     while queue:
         logical = queue.pop()
+        if failed_in_a_row >= GIVE_UP_AFTER and queue:
+            result.stopped_at = logical.start
+            break
         while stack and stack[-1][0] >= logical.indent:
             stack.pop()
         scopes = tuple(scope for _, scope in stack if scope is not None)
@@ -295,9 +305,11 @@ def _read_tolerant(lines: list[str], quote: _Quoter) -> _Tolerant:
             continue
         if tree is None:
             result.failed_lines += 1
+            failed_in_a_row += 1
             result.first_failure = result.first_failure or logical.start
             result.statements += _fragments(text, logical.start, scopes)
             continue
+        failed_in_a_row = 0
         result.parsed_lines += 1
         result.statements += _walk(tree.body, scopes, quote)
         if tree.body and _HEADER.match(text) and text.rstrip().endswith(":"):
@@ -412,12 +424,22 @@ class Parsed:
     first_failure: int | None
     total_lines: int
     lines_kept: int
+    stopped_at: int | None = None
+    """The line from which a text that stopped being Python was not read."""
 
 
 def parse(text: str) -> Parsed:
     """The statements of ``text``: its syntax tree where it parses, else line by line."""
     lines, total = _code_lines(text)
     quote = _Quoter(lines)
+    # the parser warns about odd literals ("1st") on stderr: the user's paste is not ours
+    # to lint, and under -W error a warning would stop the reading
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return _parse_lines(lines, total, quote)
+
+
+def _parse_lines(lines: list[str], total: int, quote: _Quoter) -> Parsed:
     tree = _parse_at("\n".join(lines), 1)
     if tree is not None:
         statements = _walk(tree.body, (), quote)
@@ -432,6 +454,7 @@ def parse(text: str) -> Parsed:
         tolerant.first_failure,
         total,
         len(lines),
+        tolerant.stopped_at,
     )
 
 
@@ -480,6 +503,12 @@ def _notes(text: str, parsed: Parsed, looks_like_code: bool) -> list[str]:
         notes.append(
             f"This looks like {language}; I read Python (PyTorch, Keras, scikit-learn), so I "
             "took only what also reads as Python."
+        )
+    elif parsed.stopped_at is not None:
+        notes.append(
+            f"I read {parsed.stopped_at - 1:,} of {parsed.lines_kept:,} lines: the rest is not "
+            f"Python ({GIVE_UP_AFTER} lines in a row before line {parsed.stopped_at:,} do not "
+            "parse), so I took it for a log or prose."
         )
     elif looks_like_code and parsed.lines_failed:
         total = parsed.lines_read + parsed.lines_failed

@@ -525,7 +525,7 @@ def test_a_huge_paste_is_bounded_and_says_so() -> None:
     assert len(text) > 1_000_000
     assert reading.facts["loss_function"] == "cross_entropy"
     assert reading.notes == [
-        "The paste is long (20,002 lines, 1,140,034 characters): I read its first 7,017 lines."
+        "The paste is long (20,002 lines, 1,140,034 characters): I read its first 3,509 lines."
     ]
     assert elapsed < 5.0  # generous: the benchmark holds the real figure
 
@@ -586,3 +586,21 @@ def test_every_fact_read_is_in_the_knowledge_base(kb: KnowledgeBase) -> None:
         assert isinstance(paste, str)
         for fact, value in read_code(paste).facts.items():
             assert value in kb.facts[fact].values, (fact, value)
+
+
+def test_a_log_after_the_code_is_not_read_to_its_end() -> None:
+    code = "model = nn.Sequential(nn.Linear(3, 1), nn.Sigmoid())\n"
+    log = "epoch 1 | loss 0.69 | acc 0.50 | lr 1e-3 !!\n" * 1_000
+    reading = read_code(code + log)
+    assert reading.facts == {"output_activation": "sigmoid"}
+    assert reading.notes == [
+        "I read 201 of 1,002 lines: the rest is not Python (200 lines in a row before line "
+        "202 do not parse), so I took it for a log or prose."
+    ]
+
+
+def test_the_parser_s_own_warnings_stay_quiet() -> None:
+    # "1st" makes the parser warn (SyntaxWarning); under -W error that must not stop reading
+    assert facts("x = 1st\nmodel = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())\n") == {
+        "output_activation": "sigmoid"
+    }
