@@ -744,9 +744,10 @@ def read_optimizer(code: Code, found: Found) -> None:
             optimizer = vocab.OPTIMIZERS[call.short]
             adamw = call.short == "AdamW"
             found.set("optimizer", optimizer, call.site)
-            lr = _number(_argument(call.node, 1, "lr", "learning_rate"))
-            if call.name.startswith(("keras", "tf.", "optimizers")) or "keras" in call.name:
-                lr = _number(_argument(call.node, 0, "lr", "learning_rate"))
+            # PyTorch takes the parameters first; Keras takes the learning rate first
+            first = _number(call.node.args[0]) if call.node.args else None
+            lr = first if first is not None else _number(_argument(call.node, 1, "lr"))
+            lr = _number(_keyword(call.node, "lr", "learning_rate")) or lr
             if lr is not None and lr > 0:
                 learning_rate = (lr, call.site)
             wd = _number(_keyword(call.node, "weight_decay"))
@@ -823,10 +824,10 @@ def _step_scope(statement: Statement) -> Scope | None:
 
 
 def _is_optimizer_step(call: _Call) -> bool:
-    owner = call.name[: -len(".step")].lower() if call.name.endswith(".step") else ""
     if call.short == "apply_gradients":
         return True
-    return call.short == "step" and "sched" not in owner and "lr" not in owner.split(".")[-1][:2]
+    owner = _short(call.name[: -len(".step")]).lower() if call.name.endswith(".step") else ""
+    return call.short == "step" and not ("sched" in owner or owner.startswith(("lr", "warmup")))
 
 
 def read_loop(code: Code, found: Found) -> None:
@@ -854,7 +855,12 @@ def read_loop(code: Code, found: Found) -> None:
             found.set("train_step_updates", "no", clear.site)
     elif steps:
         found.set("zero_grad_called", "no", clears[0].site if clears else backward.site)
-    elif code.whole:
+    elif (
+        code.whole
+        and backward.site.statement.inside("loop") is not None
+        and any(c.short in vocab.OPTIMIZERS for c in code.calls)
+    ):
+        # the whole loop and the optimizer are in sight, and nothing ever steps
         found.set("train_step_updates", "no", backward.site)
     _read_no_grad(code, found, backward)
     _read_detach(code, found, scope)
@@ -874,19 +880,16 @@ def _read_no_grad(code: Code, found: Found, backward: _Call) -> None:
     if backward.site.statement.inside("no_grad") is not None:
         found.set("params_without_grad", "yes", backward.site)
         return
-    without_grad = {
-        target
-        for assignment in code.assignments
-        if assignment.site.statement.inside("no_grad") is not None
-        for target in assignment.targets
-    }
     for call in code.loss_calls:
         if call.site.statement.inside("no_grad") is not None or call.site.line > backward.site.line:
             continue
-        names = {n.id for n in ast.walk(call.node.args[0]) if isinstance(n, ast.Name)}
-        if names & without_grad:
-            found.set("params_without_grad", "yes", call.site)
-            return
+        function = call.site.statement.inside("function")
+        for name in {n.id for n in ast.walk(call.node.args[0]) if isinstance(n, ast.Name)}:
+            assignment = code.last_assignment(name, call.site.line, function)
+            if assignment is not None and assignment.site.statement.inside("no_grad"):
+                # the prediction was made with gradients off: the loss cannot reach the model
+                found.set("params_without_grad", "yes", call.site)
+                return
 
 
 _CUTS_GRAPH = frozenset({"detach", "item", "numpy", "tolist"})
@@ -944,7 +947,10 @@ def _read_modes(code: Code, found: Found, scope: Scope | None) -> None:
             # the first evaluation inside the loop leaves every later step in eval mode
             found.set("mode_switching", "missing", evals_in_loop[0].site)
             return
-    found.set("mode_switching", "correct", trains[0].site)
+    # train() again at the top of each epoch: evaluation in between leaves no lasting mark
+    again = [t for t in trains if t.site.statement.inside("loop") is not None]
+    if again:
+        found.set("mode_switching", "correct", again[0].site)
 
 
 # -- freezing ------------------------------------------------------------------------------------
@@ -1051,6 +1057,7 @@ def _axis_index(arg: ast.expr, tensor: str) -> int | None:
 
 def read_data(code: Code, found: Found, loss: Loss | None) -> None:
     _read_split(code, found)
+    _read_scaling(code, found)
     for call in code.calls:
         weighted = (
             _keyword(call.node, "class_weight", "pos_weight") is not None
@@ -1078,6 +1085,23 @@ def read_data(code: Code, found: Found, loss: Loss | None) -> None:
             found.set("shuffling", "none", call.site)
     _read_epochs(code, found)
     _read_metrics(code, found, loss)
+
+
+def _read_scaling(code: Code, found: Found) -> None:
+    """Inputs put on a common scale: a scaler, a normalising transform, pixels over 255."""
+    for call in code.calls:
+        if call.short in vocab.SCALERS:
+            found.set("inputs_normalised", "yes", call.site)
+            return
+    for assignment in code.assignments:
+        for node in ast.walk(assignment.value):
+            if (
+                isinstance(node, ast.BinOp | ast.AugAssign)
+                and isinstance(node.op, ast.Div)
+                and _number(getattr(node, "right", None)) == 255
+            ):
+                found.set("inputs_normalised", "yes", assignment.site)
+                return
 
 
 def _read_split(code: Code, found: Found) -> None:

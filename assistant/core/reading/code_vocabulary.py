@@ -221,6 +221,21 @@ PREPROCESSORS = frozenset(
 """Transformers whose fit learns from the rows it sees: fitted before the split, they let
 the validation rows leak into training."""
 
+SCALERS = frozenset(
+    {
+        "StandardScaler",
+        "MinMaxScaler",
+        "RobustScaler",
+        "MaxAbsScaler",
+        "QuantileTransformer",
+        "PowerTransformer",
+        "Normalize",
+        "Normalization",
+        "Rescaling",
+    }
+)
+"""Scalers and normalising transforms (scikit-learn, torchvision, Keras)."""
+
 SPLITS: dict[str, Value] = {
     "train_test_split": "random",
     "random_split": "random",

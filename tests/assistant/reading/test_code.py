@@ -604,3 +604,63 @@ def test_the_parser_s_own_warnings_stay_quiet() -> None:
     assert facts("x = 1st\nmodel = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())\n") == {
         "output_activation": "sigmoid"
     }
+
+
+TRAIN_AND_EVALUATE = """\
+def train(model, loader):
+    model.train()
+    for x, y in loader:
+        optimizer.zero_grad()
+        pred = model(x)
+        loss = loss_fn(pred, y)
+        loss.backward()
+        optimizer.step()
+
+def evaluate(model, loader):
+    model.eval()
+    with torch.no_grad():
+        for x, y in loader:
+            pred = model(x)
+            loss = loss_fn(pred, y)
+"""
+
+
+def test_a_backward_alone_says_nothing_of_the_step() -> None:
+    assert "train_step_updates" not in facts("loss = criterion(out, y)\nloss.backward()\n")
+
+
+def test_gradients_off_in_evaluation_only_raise_no_alarm() -> None:
+    found = facts(TRAIN_AND_EVALUATE)
+    assert "params_without_grad" not in found
+    # train() once per call of train(): whether evaluation comes between is not in sight
+    assert "mode_switching" not in found
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        pytest.param(
+            "scaler = StandardScaler()\nX_train = scaler.fit_transform(X_train)\n",
+            {"inputs_normalised": "yes"},
+            id="standard-scaler",
+        ),
+        pytest.param("x_train = x_train / 255.0\n", {"inputs_normalised": "yes"}, id="pixels"),
+        pytest.param(
+            "model.compile(optimizer=Adam(0.5), loss='mse')\n",
+            {"optimizer": "adam", "learning_rate": "very_high"},
+            id="keras-positional-learning-rate",
+        ),
+        pytest.param(
+            "optimizer = optim.SGD(model.parameters(), lr=0.1)\n"
+            "scheduler = StepLR(optimizer, step_size=1, gamma=0.1)\n"
+            "for x, y in loader:\n"
+            "    loss = criterion(model(x), y)\n"
+            "    loss.backward()\n"
+            "    scheduler.step()\n",
+            {"train_step_updates": "no"},
+            id="scheduler-step-is-no-optimizer-step",
+        ),
+    ],
+)
+def test_scaling_rates_and_steps(code: str, expected: dict[str, str]) -> None:
+    assert facts(code).items() >= expected.items()
