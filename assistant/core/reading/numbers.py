@@ -414,7 +414,9 @@ def read_accuracy_level(text: str, context: Context) -> Value | None:
             value = to_number(match.group("value"))
             if "upper" in match.re.groupindex and match.group("upper"):
                 value = (value + to_number(match.group("upper"))) / 2  # "50-60%": the middle
-            found.append((role, to_percent(value, match.group("pct"))))
+            percent = to_percent(value, match.group("pct"))
+            if percent <= 100.0:  # "accuracy: 401 / 4200" is a count, not a share
+                found.append((role, percent))
     auc = _AUC.search(text)
     if auc:
         auc_percent = to_percent(to_number(auc.group("value")), None)

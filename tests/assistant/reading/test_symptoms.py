@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from assistant.core.reading import Reading, TextReader
-from assistant.core.reading.numbers import read_broadcast, read_loss_scale, shapes
+from assistant.core.reading.numbers import (
+    Context,
+    read_accuracy_level,
+    read_broadcast,
+    read_loss_scale,
+    shapes,
+)
 
 
 def case(text: str, facts: dict[str, str], id: str) -> object:
@@ -28,7 +34,27 @@ SYMPTOMS = [
         "same-value-for-every-input",
     ),
     case("every output is 0.5", {"constant_predictions": "yes"}, "every-output-0.5"),
-    case("the outputs are all zeros", {"constant_predictions": "yes"}, "all-zeros"),
+    case(
+        "the outputs are all zeros",
+        {"constant_predictions": "yes", "dead_units": "many"},
+        "all-zeros",
+    ),
+    case(
+        "the last layer that produces the logits, is followed by a ReLU",
+        {"output_activation": "relu"},
+        "relu-after-the-last-layer",
+    ),
+    case(
+        "validation uses exactly the same images as the training set, yet validation "
+        "accuracy is clearly worse",
+        {"mode_effect": "yes"},
+        "same-data-different-numbers",
+    ),
+    case(
+        "the accuracy doesnt seem to reflect how well it tags the images",
+        {"metric_follows_loss": "no", "modality": "image"},
+        "metric-does-not-reflect",
+    ),
     case("the prediction just copies the last value", {"model_vs_baseline": "similar"}, "copy"),
     case("the loss jumps at the start of each epoch", {"shuffling": "none"}, "epoch-start-jump"),
     case(
@@ -141,3 +167,9 @@ def test_only_a_huge_loss_says_unscaled_values() -> None:
 )
 def test_scores_named_with_an_underscore(reader: TextReader, text: str) -> None:
     assert reader.read(text) == Reading(facts={"train_valid_gap": "large"})
+
+
+def test_a_count_is_no_accuracy() -> None:
+    assert (
+        read_accuracy_level("accuracy is stuck: every epoch prints 401 / 4200", Context()) is None
+    )
