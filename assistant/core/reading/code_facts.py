@@ -9,6 +9,7 @@ belongs to (a loop that steps the optimizer, a whole script).
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -964,7 +965,9 @@ def read_freezing(code: Code, found: Found) -> None:
         names = [t for t in assignment.targets if t.endswith((".requires_grad", ".trainable"))]
         if not names or not isinstance(flag, bool):
             continue
-        if flag is False:
+        if flag is False and _freezes_a_pretrained_base(code, assignment):
+            found.set("architecture", "pretrained", assignment.site)
+        elif flag is False:
             found.set("frozen_layers", "yes", assignment.site)
         line = assignment.site.line
         # Keras fixes the trained weights at compile(): a later change of .trainable needs a
@@ -976,6 +979,30 @@ def read_freezing(code: Code, found: Found) -> None:
     for call in code.calls_named("requires_grad_"):
         if call.node.args and _constant(call.node.args[0]) is False:
             found.set("frozen_layers", "yes", call.site)
+
+
+_PRETRAINED_PART = re.compile(
+    r"base|backbone|features|encoder|pretrained|bert|resnet|vgg|inception|efficientnet|vit",
+    re.IGNORECASE,
+)
+"""Names of the pretrained part of a model: freezing it to train a new head is transfer
+learning as documented, not a frozen model."""
+_FOR_IN = re.compile(r"\bfor\s+\w+\s+in\s+([\w.\[\]()]+)\s*:")
+
+
+def _freezes_a_pretrained_base(code: Code, assignment: _Assignment) -> bool:
+    statement = assignment.site.statement
+    owner = assignment.targets[0].rsplit(".", 1)[0]
+    loop = statement.inside("loop")
+    if loop is not None:
+        header = next((s for s in code.statements if s.line == loop.line), None)
+        if header is not None and isinstance(header.node, ast.For | ast.AsyncFor):
+            owner = _text(header.node.iter)
+    elif 0 < statement.line <= len(code.lines):
+        # a loop written on one line of prose: "for layer in base_model.layers: ..."
+        found = _FOR_IN.findall(code.lines[statement.line - 1])
+        owner = found[-1] if found else owner
+    return bool(_PRETRAINED_PART.search(owner))
 
 
 # -- shapes -------------------------------------------------------------------------------------

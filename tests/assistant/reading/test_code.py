@@ -328,14 +328,25 @@ def test_the_loop_evidence_names_the_line() -> None:
 
 FREEZING_SHAPES_DATA = [
     pytest.param(
-        "for p in model.backbone.parameters():\n    p.requires_grad = False\n",
+        "for p in model.parameters():\n    p.requires_grad = False\n",
         {"frozen_layers": "yes"},
         id="requires-grad-false",
     ),
     pytest.param(
-        "for layer in base_model.layers:\n    layer.trainable = False\n",
+        "for layer in model.layers[:-1]:\n    layer.trainable = False\n",
         {"frozen_layers": "yes"},
         id="keras-trainable-false",
+    ),
+    pytest.param(
+        "for p in model.backbone.parameters():\n    p.requires_grad = False\n",
+        {"architecture": "pretrained"},
+        id="frozen-backbone-is-transfer-learning",
+    ),
+    pytest.param(
+        "For fine-tuning I do for layer in base_model.layers: layer.trainable = False, then "
+        "train a new head",
+        {"architecture": "pretrained"},
+        id="frozen-base-in-prose",
     ),
     pytest.param(
         "model.compile(optimizer='adam', loss='mse')\nmodel.fit(x, y, epochs=3)\n"
@@ -664,3 +675,8 @@ def test_gradients_off_in_evaluation_only_raise_no_alarm() -> None:
 )
 def test_scaling_rates_and_steps(code: str, expected: dict[str, str]) -> None:
     assert facts(code).items() >= expected.items()
+
+
+def test_freezing_a_pretrained_backbone_is_not_a_frozen_model() -> None:
+    found = facts("for p in model.backbone.parameters():\n    p.requires_grad = False\n")
+    assert "frozen_layers" not in found
