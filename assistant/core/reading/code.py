@@ -18,6 +18,7 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Literal
 
@@ -35,6 +36,8 @@ QUOTE_CHARS = 100
 """How much of a line is quoted as evidence."""
 FRAGMENT_CHARS = 400
 """The longest call read out of a line of prose."""
+LINE_FRAGMENTS = 40
+"""The most calls read out of one line that does not parse: a longer run is data, not code."""
 
 ScopeKind = Literal["loop", "no_grad", "function", "class", "block"]
 
@@ -333,6 +336,8 @@ def _fragments(text: str, line: int, scopes: tuple[Scope, ...]) -> list[Statemen
     found: list[Statement] = []
     taken: list[tuple[int, int]] = []
     for match in _CALL_START.finditer(text):
+        if len(taken) >= LINE_FRAGMENTS:
+            break
         if taken and match.start() < taken[-1][1]:
             continue
         end = _closing(text, match.end() - 1)
@@ -344,7 +349,7 @@ def _fragments(text: str, line: int, scopes: tuple[Scope, ...]) -> list[Statemen
         found += _fragment(text[match.start() : end], line, scopes)
         taken.append((match.start(), end))
     for pattern in (_ASSIGNMENT, _API_NAME):
-        for match in pattern.finditer(text):
+        for match in islice(pattern.finditer(text), LINE_FRAGMENTS):
             # "activation='softmax'" inside a call already read is an argument, not a line
             if not any(start <= match.start() < end for start, end in taken):
                 found += _fragment(match.group(0), line, scopes)
@@ -490,12 +495,16 @@ def _looks_like_code(parsed: Parsed) -> bool:
     return read >= 2 and read >= failed
 
 
+def _lines(count: int) -> str:
+    return f"{count:,} line{'' if count == 1 else 's'}"
+
+
 def _notes(text: str, parsed: Parsed, looks_like_code: bool) -> list[str]:
     notes: list[str] = []
     if parsed.total_lines > parsed.lines_kept:
         notes.append(
             f"The paste is long ({parsed.total_lines:,} lines, {len(text):,} characters): "
-            f"I read its first {parsed.lines_kept:,} lines."
+            f"I read its first {_lines(parsed.lines_kept)}."
         )
     mostly_failed = parsed.lines_failed > parsed.lines_read
     language = _other_language(text[:MAX_CHARS]) if mostly_failed else None
