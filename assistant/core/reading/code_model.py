@@ -413,6 +413,19 @@ def _loads_pretrained(call: Call) -> bool:
     )
 
 
+FINE_TUNING_RATES: tuple[tuple[float, Value], ...] = (
+    (1e-2, "very_high"),
+    (5e-4, "high"),
+    (5e-6, "normal"),
+)
+"""Learning-rate levels for fine-tuning pretrained weights, which want rates ten to a hundred
+times smaller than training from scratch (1e-5 to 1e-4 for a pretrained transformer)."""
+
+
+def _fine_tuning_rate(lr: float) -> Value:
+    return next((level for edge, level in FINE_TUNING_RATES if lr >= edge), "low")
+
+
 def read_optimizer(code: Code, found: Found) -> None:
     optimizer: Value | None = None
     learning_rate: tuple[float, Site] | None = None
@@ -440,7 +453,11 @@ def read_optimizer(code: Code, found: Found) -> None:
                 found.set("optimizer", optimizer, call.site)
     if learning_rate is not None:
         found.set(
-            "learning_rate", learning_rate_level(learning_rate[0], optimizer), learning_rate[1]
+            "learning_rate",
+            _fine_tuning_rate(learning_rate[0])
+            if found.facts.get("architecture") == "pretrained"
+            else learning_rate_level(learning_rate[0], optimizer),
+            learning_rate[1],
         )
     _read_regularisation(code, found, decay, adamw, optimizer)
 

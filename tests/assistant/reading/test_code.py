@@ -680,3 +680,12 @@ def test_scaling_rates_and_steps(code: str, expected: dict[str, str]) -> None:
 def test_freezing_a_pretrained_backbone_is_not_a_frozen_model() -> None:
     found = facts("for p in model.backbone.parameters():\n    p.requires_grad = False\n")
     assert "frozen_layers" not in found
+
+
+def test_fine_tuning_rates_read_against_fine_tuning() -> None:
+    code = (
+        'model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased")\n'
+        "optimizer = torch.optim.AdamW(model.parameters(), lr={lr})\n"
+    )
+    assert facts(code.format(lr="5e-5"))["learning_rate"] == "normal"
+    assert facts(code.format(lr="1e-3"))["learning_rate"] == "high"
