@@ -17,7 +17,7 @@ import ast
 import re
 import unicodedata
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Literal
@@ -589,7 +589,12 @@ def read_script(path: str | Path) -> CodeReading:
             f"'{shown}' does not read as Python: it starts with {seen}. Expected a Python "
             "training script (a .py file that builds the model and runs the training loop)."
         )
-    return reading
+    how_to_check = (
+        f"I read {shown} without running it. To let me run checks on the model itself, add "
+        "a function experiment() to it that returns the model, the data, the loss and the "
+        f"optimizer (see the README), and name it as {shown}:experiment."
+    )
+    return replace(reading, notes=[*reading.notes, how_to_check])
 
 
 def _first_words(source: str) -> str:

@@ -85,6 +85,16 @@ def test_a_script_reads_as_the_same_code_pasted(tmp_path: Path) -> None:
     assert read_script(path).facts == read_code(TRAIN_SCRIPT).facts
 
 
+def test_the_reading_says_how_to_run_checks(tmp_path: Path) -> None:
+    path = tmp_path / "train.py"
+    path.write_text(TRAIN_SCRIPT, encoding="utf-8")
+    assert read_script(path).notes == [
+        f"I read {path} without running it. To let me run checks on the model itself, add a "
+        "function experiment() to it that returns the model, the data, the loss and the "
+        f"optimizer (see the README), and name it as {path}:experiment."
+    ]
+
+
 def test_reading_a_script_never_runs_it(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     path = tmp_path / "train.py"
