@@ -231,14 +231,15 @@ class Engine:
             if choice is not None:
                 return self._answered(state, pending.id, choice)
         reading = self._read(text, pending.fact if pending else None, state.fact_values())
+        notes = [Text(text=note, tone="notice") for note in reading.notes]
         if reading.empty:
             if pending is not None:
-                return [Text(text=not_a_choice(text, pending), tone="notice"), pending]
-            return [Text(text=REPHRASE, tone="notice")]
+                return [*notes, Text(text=not_a_choice(text, pending), tone="notice"), pending]
+            return [*notes, Text(text=REPHRASE, tone="notice")]
         state.complaint_heard = True
         if reading.facts and state.fixed is None:
             state.finished = False
-        replies: list[Reply] = []
+        replies: list[Reply] = list(notes)
         noted = self._learn(state, reading.facts, "you said", text, reading.evidence)
         if noted:
             replies.append(Text(text="Noted: " + "; ".join(noted) + "."))

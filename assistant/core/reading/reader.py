@@ -2,6 +2,8 @@
 
 Readers by concern, most trusted first:
 
+0. pasted error messages and code (:mod:`assistant.core.reading.errors`,
+   :mod:`assistant.core.reading.code`), each fact with the line it came from;
 1. the knowledge base's phrases (:mod:`assistant.core.reading.words`), with negation and one
    use per word;
 2. numbers read in context (:mod:`assistant.core.reading.numbers`);
@@ -23,6 +25,8 @@ from typing import Protocol
 
 from assistant.core.reading.answers import Answers
 from assistant.core.reading.bounds import bounded, clean, has_content
+from assistant.core.reading.code import read_code
+from assistant.core.reading.errors import read_errors
 from assistant.core.reading.model import NONE_LABEL, PHRASINGS, text_model
 from assistant.core.reading.numbers import (
     LOSS_VALUE,
@@ -80,13 +84,17 @@ class Pasted(Protocol):
 PasteReader = Callable[[str], Pasted]
 """Reads pasted material in a message, such as ``read_code`` or ``read_errors``."""
 
+PASTE_READERS: tuple[PasteReader, ...] = (read_errors, read_code)
+"""The readers of pasted material every message goes through: error messages first (what
+happened when it ran), then code (what it says it does)."""
+
 
 class TextReader:
     def __init__(
         self,
         kb: KnowledgeBase,
         phrasings: Path = PHRASINGS,
-        pasted: Sequence[PasteReader] = (),
+        pasted: Sequence[PasteReader] = PASTE_READERS,
     ) -> None:
         self.kb = kb
         self.phrasings = phrasings

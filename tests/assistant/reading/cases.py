@@ -58,10 +58,14 @@ COMPLAINTS = [
     ),
     case(
         "RuntimeError: Target 10 is out of bounds",
-        {"crash": "index_out_of_bounds"},
+        {"crash": "index_out_of_bounds", "labels_in_range": "no"},
         "target-out-of-bounds",
     ),
-    case("expected scalar type Long but found Float", {"crash": "dtype_mismatch"}, "scalar-type"),
+    case(
+        "expected scalar type Long but found Float",
+        {"crash": "dtype_mismatch", "label_format": "float_classes"},
+        "scalar-type",
+    ),
     case(
         "UserWarning: Using a target size (torch.Size([32])) that is different to the input "
         "size (torch.Size([32, 1]))",
@@ -218,12 +222,16 @@ RuntimeError: element 0 of tensors does not require grad and does not have a gra
 TRACEBACKS = [
     case(
         TRACEBACK_INDEX,
-        {"crash": "index_out_of_bounds", "loss_function": "cross_entropy"},
+        {"crash": "index_out_of_bounds", "loss_function": "cross_entropy", "labels_in_range": "no"},
         "traceback-out-of-bounds",
     ),
     case(TRACEBACK_SHAPES, {"crash": "shape_mismatch"}, "traceback-mat1-mat2"),
     case(TRACEBACK_OOM, {"crash": "out_of_memory"}, "traceback-oom"),
-    case(TRACEBACK_OTHER, {"crash": "other"}, "traceback-other-error"),
+    case(
+        TRACEBACK_OTHER,
+        {"crash": "other", "params_without_grad": "yes"},
+        "traceback-other-error",
+    ),
 ]
 
 

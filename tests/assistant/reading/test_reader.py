@@ -134,3 +134,19 @@ def test_pasted_code_and_errors_join_the_words_and_win(kb: KnowledgeBase) -> Non
 def test_without_pasted_facts_the_words_stand(kb: KnowledgeBase) -> None:
     reader = TextReader(kb, pasted=[lambda text: FakePaste()])
     assert reader.read("sigmoid") == TextReader(kb).read("sigmoid")
+
+
+def test_the_readers_notes_reach_the_user_first(kb: KnowledgeBase) -> None:
+    def code(text: str) -> FakePaste:
+        return FakePaste(notes=["The paste is long: I read its first 5,000 lines."])
+
+    engine = Engine(kb, reader=TextReader(kb, pasted=[code]))
+    note = Text(text="The paste is long: I read its first 5,000 lines.", tone="notice")
+    assert Session(engine).send("asdf qwer") == [note, Text(text=REPHRASE, tone="notice")]
+    assert Session(engine).send("the loss is nan")[0] == note
+
+
+def test_a_pasted_error_is_read_with_its_line(reader: TextReader) -> None:
+    reading = reader.read("it crashes:\nRuntimeError: Target 10 is out of bounds")
+    assert reading.facts["crash"] == "index_out_of_bounds"
+    assert reading.evidence["crash"].startswith("line 2: ")
