@@ -474,6 +474,7 @@ def read_code(text: str, *, origin: str | None = None) -> CodeReading:
     ``origin`` names the file the text came from; evidence then reads ``"train.py:12: ..."``.
     Only parsing is done: nothing in the text is imported or run.
     """
+    # the fact readers build on this module's statements, so they are imported when used
     from assistant.core.reading.code_facts import facts_of
 
     text = unicodedata.normalize("NFKC", text)
