@@ -505,6 +505,8 @@ def read_numbers(text: str, context: Context) -> tuple[dict[FactId, Value], dict
         ("regularisation", lambda: read_regularisation(text, context)),
         ("broadcast_mismatch", lambda: read_broadcast(text)),
         ("feature_scales", lambda: read_loss_scale(text)),
+        # a loss that large is far above what any sensible start gives
+        ("init_loss", lambda: "too_high" if read_loss_scale(text) else None),
     ]
     for fact, reader in readers:
         value = reader()
@@ -549,6 +551,7 @@ _SOURCES: dict[FactId, tuple[re.Pattern[str], ...]] = {
     "loss_trend": (LOSS_VALUE,),
     "broadcast_mismatch": (_SHAPE,),
     "feature_scales": (LOSS_VALUE,),
+    "init_loss": (LOSS_VALUE,),
 }
 """The patterns each number reader reads its fact from: the first match is its evidence."""
 

@@ -99,7 +99,11 @@ SYMPTOMS = [
     ),
     case("o is (64, 1) and t is (64,)", {"broadcast_mismatch": "yes"}, "column-against-vector"),
     case("logits (64, 10) and targets (64,)", {}, "scores-against-indices"),
-    case("train loss 4.4e8", {"feature_scales": "very_different"}, "huge-loss"),
+    case(
+        "train loss 4.4e8",
+        {"feature_scales": "very_different", "init_loss": "too_high"},
+        "huge-loss",
+    ),
 ]
 
 
@@ -117,7 +121,10 @@ def test_each_fact_names_the_words_it_came_from(reader: TextReader) -> None:
 
 
 def test_a_number_fact_names_its_number(reader: TextReader) -> None:
-    assert reader.read("train loss 4.4e8").evidence == {"feature_scales": 'you wrote "loss 4.4e8"'}
+    assert reader.read("train loss 4.4e8").evidence == {
+        "feature_scales": 'you wrote "loss 4.4e8"',
+        "init_loss": 'you wrote "loss 4.4e8"',
+    }
 
 
 @pytest.mark.parametrize(
