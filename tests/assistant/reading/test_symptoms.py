@@ -88,6 +88,11 @@ SYMPTOMS = [
         "nan-from-the-start",
     ),
     case(
+        "after the first epoch the loss is nan",
+        {"loss_trend": "nan"},
+        "nan-after-the-first-epoch-says-no-onset",
+    ),
+    case(
         "after about 2000 iterations the loss turns into nan",
         {"loss_trend": "nan", "nan_onset": "later", "epochs": "some"},
         "nan-later",
