@@ -21,6 +21,8 @@ from knowledge.errors import KnowledgeError
 from knowledge.schema import (
     Cause,
     CausesFile,
+    ErrorsFile,
+    ErrorSignature,
     Fact,
     FactsFile,
     Phrase,
@@ -54,6 +56,8 @@ class KnowledgeBase:
     thresholds: Thresholds
     #: the file each entry came from, for messages ("knowledge/causes/data.yaml")
     origin: dict[str, str] = field(default_factory=dict)
+    #: the error and warning texts people paste (``errors.yaml``; optional)
+    errors: list[ErrorSignature] = field(default_factory=list)
 
     def questions_for(self, fact: FactId) -> list[Question]:
         return [q for q in self.questions.values() if q.fact == fact]
@@ -121,10 +125,12 @@ def load(root: Path | None = None) -> KnowledgeBase:
     problems: list[str] = []
     origin: dict[str, str] = {}
 
-    def gather(name: str, model: type[_Doc], attr: str) -> list[tuple[str, int, Any]]:
+    def gather(
+        name: str, model: type[_Doc], attr: str, optional: bool = False
+    ) -> list[tuple[str, int, Any]]:
         entries: list[tuple[str, int, Any]] = []
         paths = _files(root, name)
-        if not paths:
+        if not paths and not optional:
             problems.append(f"{_display(root / (name + '.yaml'), root)}: file is missing")
         for path in paths:
             doc = _read(path, root, model, problems)
@@ -144,6 +150,9 @@ def load(root: Path | None = None) -> KnowledgeBase:
     causes = _unique(gather("causes", CausesFile, "causes"), "causes", problems, origin)
     phrases_raw = gather("phrases", PhrasesFile, "phrases")
     thresholds = _thresholds(root, problems)
+    errors = _unique(
+        gather("errors", ErrorsFile, "errors", optional=True), "errors", problems, origin
+    )
 
     if facts_broken:
         problems.append("references to facts were not checked: fix the facts files first")
@@ -151,6 +160,7 @@ def load(root: Path | None = None) -> KnowledgeBase:
         _check_references(
             facts, questions, probes, rules_raw, causes, phrases_raw, origin, problems
         )
+        _check_errors(facts, errors, origin, problems)
     if problems or thresholds is None:
         raise KnowledgeError(problems)
     return KnowledgeBase(
@@ -162,6 +172,7 @@ def load(root: Path | None = None) -> KnowledgeBase:
         phrases=[entry for _, _, entry in phrases_raw],
         thresholds=thresholds,
         origin=origin,
+        errors=list(errors.values()),
     )
 
 
@@ -266,6 +277,38 @@ def _check_references(
             problems.append(f"{where}.pattern: not a valid regular expression: {error}")
         for fact_id, value in phrase.sets.items():
             _check_value(facts, fact_id, value, f"{where}.sets.{fact_id}", problems)
+
+
+def _check_errors(
+    facts: dict[FactId, Fact],
+    errors: dict[str, ErrorSignature],
+    origin: dict[str, str],
+    problems: list[str],
+) -> None:
+    """Each catalogued message: its facts exist, its patterns compile, and each of its real
+    examples is recognised by one of its patterns."""
+    for signature in errors.values():
+        where = _where(origin, "errors", signature.id)
+        if not signature.id.startswith(f"{signature.library}."):
+            problems.append(
+                f"{where}.id: '{signature.id}' must start with its library '{signature.library}.'"
+            )
+        compiled: list[re.Pattern[str]] = []
+        for i, pattern in enumerate(signature.patterns):
+            try:
+                compiled.append(re.compile(pattern, re.IGNORECASE))
+            except re.error as error:
+                problems.append(f"{where}.patterns[{i}]: not a valid regular expression: {error}")
+        for fact_id, value in signature.sets.items():
+            _check_value(facts, fact_id, value, f"{where}.sets.{fact_id}", problems)
+        if len(compiled) < len(signature.patterns):
+            continue
+        for i, example in enumerate(signature.examples):
+            if not any(pattern.search(example) for pattern in compiled):
+                problems.append(
+                    f"{where}.examples[{i}]: no pattern of this entry matches it; "
+                    "fix the pattern to match the real message"
+                )
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from knowledge.types import CauseId, FactId, Family, ProbeId, QuestionId, Value
+from knowledge.types import CauseId, FactId, Family, Library, ProbeId, QuestionId, Value
 
 
 class _Strict(BaseModel):
@@ -189,3 +189,29 @@ class Thresholds(_Strict):
 
 class ThresholdsFile(_Strict):
     thresholds: Thresholds
+
+
+# -- the error catalogue (knowledge/errors.yaml) -------------------------------------------
+
+
+class ErrorSignature(_Strict):
+    """An error or warning text people paste, and what it says about their setup."""
+
+    id: str
+    """Library-prefixed identifier, e.g. ``torch.target_out_of_bounds``."""
+    title: str
+    """What the message means, in plain words: "a class index outside the model's outputs"."""
+    library: Library
+    """Where the message comes from."""
+    patterns: list[str] = Field(min_length=1)
+    """Case-insensitive regular expressions searched in the pasted text; any one matching
+    identifies the message. Write them against the library's own text, not a paraphrase."""
+    sets: dict[FactId, Value] = Field(min_length=1)
+    """The facts the message establishes."""
+    examples: list[str] = Field(min_length=1)
+    """Real message texts, copied from the library or a traceback: each must match one of
+    ``patterns`` (the loader checks), so a pattern that drifts from the real text fails."""
+
+
+class ErrorsFile(_Strict):
+    errors: list[ErrorSignature]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 Family = Literal["data", "model", "train", "eval", "frame"]
+Library = Literal["torch", "keras", "tensorflow", "sklearn", "numpy", "cuda", "python"]
+"""Where a catalogued error message comes from."""
 FactId = str
 CauseId = str
 QuestionId = str

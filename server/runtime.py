@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import knowledge
 from assistant.core.engine import Engine
-from assistant.core.text import text_model
+from assistant.core.reading import text_model
 from server import keys
 from server.jobs import JobQueue
 from server.ratelimit import RateLimiter

@@ -29,6 +29,7 @@ from assistant.core.events import (
 from assistant.core.explainer import (
     ASK_INSTEAD,
     GREETING,
+    NO_EVIDENCE,
     NOTHING_TO_UNDO,
     REPHRASE,
     UNDONE,
@@ -36,6 +37,7 @@ from assistant.core.explainer import (
     not_a_choice,
 )
 from assistant.core.planner import AskQuestion, NextStep, Planner, RunProbe
+from assistant.core.reading import TextReader
 from assistant.core.replies import (
     CLARIFY_QUESTION,
     NONE_OF_THESE,
@@ -49,7 +51,6 @@ from assistant.core.replies import (
     Text,
 )
 from assistant.core.state import DIAGNOSE, Decision, Decisions, Exchange, Known, State
-from assistant.core.text import TextReader
 from assistant.core.tracker import Tracker, effective, user_steps
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Thresholds
@@ -59,6 +60,7 @@ from knowledge.types import UNKNOWN, CauseId, FactId, Value
 __all__ = [
     "CLARIFY_QUESTION",
     "GREETING",
+    "NO_EVIDENCE",
     "OUTCOME_QUESTION",
     "REPHRASE",
     "Engine",
@@ -167,15 +169,16 @@ class Engine:
                 return self._answered(state, pending.id, choice)
         expecting = pending.fact if pending else None
         reading = self.tracker.read(text, expecting, state.fact_values())
+        notes = [Text(text=note, tone="notice") for note in reading.notes]
         if reading.empty:
             if pending is not None:
-                return [Text(text=not_a_choice(text, pending), tone="notice"), pending]
-            return [Text(text=REPHRASE, tone="notice")]
+                return [*notes, Text(text=not_a_choice(text, pending), tone="notice"), pending]
+            return [*notes, Text(text=REPHRASE, tone="notice")]
         state.complaint_heard = True
         if reading.facts and state.fixed is None:
             state.finished = False
-        replies: list[Reply] = []
-        learnt = self.tracker.learn(state, reading.facts, "you said", text)
+        replies: list[Reply] = list(notes)
+        learnt = self.tracker.learn(state, reading.facts, "you said", text, reading.evidence)
         if learnt:
             replies.append(self.explainer.noted(learnt))
         if pending is not None and pending.fact in reading.facts:
@@ -265,14 +268,15 @@ class Engine:
     def _diagnose(self, state: State) -> list[Reply]:
         ranking = self.ranking(state)
         found = [r for r in ranking if r.confidence >= self.thresholds.found_at]
-        shown = found or ranking[:3]
+        # with nothing known a ranking would only repeat the priors: say so, show no cards
+        shown = found or (ranking[:3] if state.facts else [])
         cards = [self.card(state, r.id, r.confidence) for r in shown]
         state.diagnosed = [r.id for r in found]
         diagnosis = Diagnosis(
             found=[r.id for r in found],
             cards=cards,
             settled=bool(found),
-            text=self.explainer.verdict(found),
+            text=self.explainer.verdict(found, knows_something=bool(state.facts)),
         )
         if found and not self.explainer.means_nothing_wrong(found[0].id):
             question = self.explainer.fix_question(found[0])

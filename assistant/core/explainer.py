@@ -42,6 +42,12 @@ UNCLEAR = (
     "I cannot pin it down from what I know. These are the most likely causes; "
     "the evidence for each is below."
 )
+NO_EVIDENCE = (
+    "I have nothing to go on yet, so I will not guess: a ranking now would only repeat how "
+    "common each cause is. Tell me what you see in training, for example: 'the loss is stuck "
+    "at 0.69', 'every prediction is the same', 'the gradients are all zero', or paste the "
+    "error message or the code of your model and loss."
+)
 NOTHING_WRONG = "From what I see, your model is learning; the problem may not be real."
 
 
@@ -134,10 +140,10 @@ class Explainer:
 
     # -- the diagnosis ------------------------------------------------------------------
 
-    def verdict(self, found: Sequence[Ranked]) -> str:
+    def verdict(self, found: Sequence[Ranked], knows_something: bool = True) -> str:
         """The diagnosis in one sentence."""
         if not found:
-            return UNCLEAR
+            return UNCLEAR if knows_something else NO_EVIDENCE
         if self.means_nothing_wrong(found[0].id):
             return NOTHING_WRONG
         return f"I believe the cause is: {', '.join(r.title for r in found)}."

@@ -6,12 +6,12 @@ Decides nothing and words nothing: the planner decides, the explainer words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from assistant.core.events import USER_STEPS, Attached, Event, Probed, Restart, Told, Undo
+from assistant.core.reading import Reading, TextReader
 from assistant.core.rules import derive
 from assistant.core.state import Known, State
-from assistant.core.text import Reading, TextReader
 from knowledge.loader import KnowledgeBase
 from knowledge.types import CauseId, FactId, Value
 
@@ -89,14 +89,23 @@ class Tracker:
         return {fact: known.value for fact, known in self.facts_with_rules(state).items()}
 
     def learn(
-        self, state: State, facts: dict[FactId, Value], source: str, detail: str
+        self,
+        state: State,
+        facts: dict[FactId, Value],
+        source: str,
+        detail: str,
+        evidence: Mapping[FactId, str] | None = None,
     ) -> list[tuple[FactId, Value]]:
-        """Record the facts the knowledge base knows; returns those, to be confirmed."""
+        """Record the facts the knowledge base knows; returns those, to be confirmed.
+
+        ``evidence`` says where each fact came from (the words, a line of pasted code or an
+        error); a fact without it keeps ``detail``.
+        """
         learnt = []
         for fact, value in facts.items():
             if fact not in self.kb.facts:
                 continue
-            state.facts[fact] = Known(value, source, detail)
+            state.facts[fact] = Known(value, source, (evidence or {}).get(fact, detail))
             learnt.append((fact, value))
         return learnt
 

@@ -335,7 +335,7 @@ class UnsureReader:
     """A reader that is never sure, to drive the clarifying question."""
 
     def read(self, text: str, expecting: object = None, known: object = None) -> object:
-        from assistant.core.text import Reading
+        from assistant.core.reading import Reading
 
         if "weird" in text:
             return Reading(unsure=[("loss_trend", "flat"), ("loss_trend", "nan")])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.core.text import TextReader
+from assistant.core.reading import TextReader
 from knowledge.loader import bundled
 from knowledge.types import FactId, Value
 
@@ -97,7 +97,7 @@ def test_the_expected_relation_is_read(
         ),
         pytest.param(
             "the loss is nan after 3 epochs",
-            {"loss_trend": "nan"},
+            {"loss_trend": "nan", "nan_onset": "later"},
             id="nan-after-3-epochs-says-nothing-of-length",
         ),
     ],

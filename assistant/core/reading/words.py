@@ -1,0 +1,231 @@
+"""Phrases: the knowledge base's regular expressions for what users say, with negation and
+one use per word."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from knowledge.schema import Phrase
+from knowledge.types import FactId, Value
+
+NEGATION_WINDOW = 4
+"""How many words before a phrase's cue are searched for a negation."""
+LOOK_BACK_CHARS = 200
+"""How far before a phrase or number the words that qualify it are looked for."""
+
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|without|nor|none|nothing|neither|cannot|dont|doesnt|didnt|isnt|"
+    r"wasnt|arent|werent|havent|hasnt|hadnt|cant|wont|couldnt|shouldnt|wouldnt)\b",
+    re.IGNORECASE,
+)
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether a negation comes shortly before ``start``, in the same clause.
+
+    Only ``LOOK_BACK_CHARS`` before ``start`` are searched, so that a long text with many
+    matches is not split again for each of them.
+    """
+    reach = max(0, start - LOOK_BACK_CHARS)
+    clause_start = max(text.rfind("|", reach, start), text.rfind("\n", reach, start)) + 1
+    words = text[max(clause_start, reach) : start].split()
+    if clause_start <= reach < start and _cuts_a_word(text, reach, "|"):
+        words = words[1:]
+    return bool(_NEGATION.search(" ".join(words[-NEGATION_WINDOW:])))
+
+
+def _cuts_a_word(text: str, at: int, separators: str) -> bool:
+    """Whether position ``at`` falls inside a word (whitespace and ``separators`` end words)."""
+    if at == 0:
+        return False
+    before, after = text[at - 1], text[at]
+    return not (before.isspace() or after.isspace() or before in separators)
+
+
+Needs = tuple[tuple[str, ...], ...]
+"""Words a text must hold for a pattern to match it, in lower case: one of each group."""
+
+_PARSER: Any = importlib.import_module("re._parser")
+"""The parser behind ``re.compile`` (private, hence untyped; :func:`needed_words` falls back
+to needing nothing should it ever change)."""
+_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
+_CASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+"""The non-ASCII letters that IGNORECASE matches to ASCII ones ("\u212a", the Kelvin sign, is
+a "k")."""
+
+
+def needed_words(pattern: str) -> Needs:
+    """Literal words every match of ``pattern`` (case-insensitive) contains, one of each group.
+
+    Read off the parsed pattern: a run of literal characters is needed wherever the part
+    holding it is (not under ``?``, ``*`` or a negative lookaround); of alternatives, each
+    gives its most telling need and one of those is needed. A text without them cannot
+    match, so the pattern need not be run over it, which is most of the time.
+    """
+    try:
+        groups = _needs(_PARSER.parse(pattern, re.IGNORECASE))
+    except Exception:  # a parser of another Python: the pattern is always run
+        return ()
+    return tuple(sorted({tuple(sorted(group)) for group in groups}))
+
+
+def _needs(items: Any) -> list[frozenset[str]]:
+    needs: list[frozenset[str]] = []
+    run = ""
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL" and av < 128:
+            run += chr(av).lower()
+            continue
+        if run:
+            needs.append(frozenset({run}))
+            run = ""
+        if name == "SUBPATTERN":
+            needs += _needs(av[-1])
+        elif name == "ATOMIC_GROUP":
+            needs += _needs(av)
+        elif name == "ASSERT":
+            needs += _needs(av[1])
+        elif name in _REPEATS and av[0] >= 1:
+            needs += _needs(av[2])
+        elif name == "BRANCH":
+            needs += _any_of(av[1])
+    if run:
+        needs.append(frozenset({run}))
+    return needs
+
+
+def _any_of(alternatives: Any) -> list[frozenset[str]]:
+    """The need of a choice: each alternative's most telling one, any of them."""
+    words: set[str] = set()
+    for alternative in alternatives:
+        needs = _needs(alternative)
+        if not needs:
+            return []
+        words |= max(needs, key=lambda group: (min(map(len, group)), -len(group)))
+    # a text holding "losses" holds "loss": the longer word adds nothing
+    return [frozenset(w for w in words if not any(v != w and v in w for v in words))]
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    pattern: re.Pattern[str]
+    sets: Mapping[FactId, Value]
+    needs: tuple[int, ...]
+    """What a text must hold for ``pattern`` to match (:func:`needed_words`): for each group
+    of words, a mask of their bits in :attr:`Phrases.words`."""
+
+
+_KEY = 3
+"""Needed words are looked up by their first three characters."""
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """The knowledge base's phrases, compiled, with the words their matches need."""
+
+    entries: tuple[_Phrase, ...]
+    words: tuple[str, ...]
+    """Every word some phrase needs, each looked for once per text."""
+    by_key: Mapping[str, tuple[tuple[str, int], ...]]
+    """The words at least ``_KEY`` long, with their bits, by their first ``_KEY`` characters."""
+    short: tuple[tuple[str, int], ...]
+    """The shorter words, with their bits."""
+
+    @classmethod
+    def compile(cls, phrases: Iterable[Phrase]) -> Phrases:
+        phrases = list(phrases)
+        needs = [needed_words(phrase.pattern) for phrase in phrases]
+        words = tuple(sorted({word for groups in needs for group in groups for word in group}))
+        bit = {word: 1 << index for index, word in enumerate(words)}
+        by_key: dict[str, list[tuple[str, int]]] = {}
+        for word in words:
+            if len(word) >= _KEY:
+                by_key.setdefault(word[:_KEY], []).append((word, bit[word]))
+        entries = tuple(
+            _Phrase(
+                re.compile(phrase.pattern, re.IGNORECASE),
+                phrase.sets,
+                tuple(sum(bit[word] for word in group) for group in groups),
+            )
+            for phrase, groups in zip(phrases, needs, strict=True)
+        )
+        return cls(
+            entries=entries,
+            words=words,
+            by_key={key: tuple(found) for key, found in by_key.items()},
+            short=tuple((word, bit[word]) for word in words if len(word) < _KEY),
+        )
+
+    def candidates(self, text: str) -> Iterator[_Phrase]:
+        """The phrases that may match ``text``, in order: those whose needs it holds."""
+        folded = text.translate(_CASE_FOLD).lower()
+        present = 0
+        for word, bit in self.short:
+            if word in folded:
+                present |= bit
+        keys = set(map("".join, zip(folded, folded[1:], folded[2:], strict=False)))
+        for key in keys.intersection(self.by_key):
+            for word, bit in self.by_key[key]:
+                if word in folded:
+                    present |= bit
+        for entry in self.entries:
+            for group in entry.needs:
+                if not present & group:
+                    break
+            else:
+                yield entry
+
+
+def _cue(match: re.Match[str]) -> tuple[int, int]:
+    if "cue" in match.re.groupindex and match.start("cue") >= 0:
+        return match.span("cue")
+    return match.span()
+
+
+@dataclass(frozen=True)
+class PhraseMatch:
+    facts: dict[FactId, Value]
+    negated: bool
+    """Some phrase matched only under a negation ("the loss is not nan")."""
+    evidence: dict[FactId, str] = field(default_factory=dict)
+    """For each fact, the words that set it."""
+
+
+def match_phrases(phrases: Phrases, text: str) -> PhraseMatch:
+    """Facts from the first phrases that match, each cue used once, negations skipped."""
+    facts: dict[FactId, Value] = {}
+    evidence: dict[FactId, str] = {}
+    taken: list[tuple[int, int]] = []
+    saw_negation = False
+    for phrase in phrases.candidates(text):
+        for match in phrase.pattern.finditer(text):
+            start, end = _cue(match)
+            if any(start < e and s < end for s, e in taken):
+                continue
+            if negated(text, start):
+                saw_negation = True
+                continue
+            taken.append((start, end))
+            for fact, value in phrase.sets.items():
+                if fact not in facts:
+                    facts[fact] = value
+                    evidence[fact] = quoted(match.group())
+            break
+    return PhraseMatch(facts=facts, negated=saw_negation, evidence=evidence)
+
+
+QUOTE_CHARS = 80
+"""How much of the words that set a fact its evidence quotes."""
+
+
+def quoted(words: str) -> str:
+    """``words`` as evidence: one line, cut to ``QUOTE_CHARS``, in quotes."""
+    words = " ".join(words.replace("|", " ").split())
+    if len(words) > QUOTE_CHARS:
+        words = words[: QUOTE_CHARS - 3].rstrip() + "..."
+    return f'you wrote "{words}"'
