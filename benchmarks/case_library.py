@@ -71,6 +71,8 @@ class Case:
     description: str
     form: str
     epochs: int | None = None
+    calibrated: bool = False
+    """A fix was tuned on this case, so its figures are in-sample even in a held-out set."""
     folder: Path = CASES_FILE.parent
     """The folder ``file`` is relative to: the one its cases file lies in."""
 
@@ -97,6 +99,7 @@ class Run:
     expected: list[str]
     healthy: bool
     seconds: float
+    calibrated: bool = False
     ranking: list[str] = field(default_factory=list)
     found: list[str] = field(default_factory=list)
     error: str | None = None
@@ -188,7 +191,13 @@ def diagnose(case: Case, say: str) -> Run:
         say,
         "--json",
     ]
-    run = Run(case=case.name, expected=case.expected, healthy=case.healthy, seconds=0.0)
+    run = Run(
+        case=case.name,
+        expected=case.expected,
+        healthy=case.healthy,
+        seconds=0.0,
+        calibrated=case.calibrated,
+    )
     started = time.perf_counter()
     try:
         done = subprocess.run(
@@ -344,30 +353,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="score the runs a --json output saved in PATH instead of diagnosing",
     )
     args = parser.parse_args(argv)
+    cases = read_cases(args.cases)
+    if args.only:
+        unknown = set(args.only) - {c.name for c in cases}
+        if unknown:
+            parser.error(f"no such case in {args.cases}: {', '.join(sorted(unknown))}")
+        cases = [c for c in cases if c.name in args.only]
     if args.rescore:
-        runs = read_runs(args.rescore)
+        runs = [run for run in read_runs(args.rescore) if not args.only or run.case in args.only]
     else:
-        cases = read_cases(args.cases)
-        if args.only:
-            unknown = set(args.only) - {c.name for c in cases}
-            if unknown:
-                parser.error(f"no such case in {args.cases}: {', '.join(sorted(unknown))}")
-            cases = [c for c in cases if c.name in args.only]
         try:
             says = complaints(cases, args.say_from)
         except KeyError as error:
             parser.error(str(error.args[0]))
         runs = diagnose_all(cases, says, args.jobs)
     result = figures(runs)
+    # a held-out set some fixes were tuned on also gets figures on its untouched part
+    unseen = [run for run in runs if not run.calibrated]
+    unseen_result = figures(unseen) if unseen and len(unseen) < len(runs) else None
     if args.json:
         runs_data = [
             asdict(r) | {"rank": r.rank, "main_rank": r.main_rank, "told": r.told} for r in runs
         ]
-        print(json.dumps({"runs": runs_data, "figures": asdict(result)}, indent=2))
+        report: dict[str, Any] = {"runs": runs_data, "figures": asdict(result)}
+        if unseen_result is not None:
+            report["figures_not_calibrated_on"] = asdict(unseen_result)
+        print(json.dumps(report, indent=2))
     else:
         print("\n".join(line(r) for r in runs))
         print()
         print(summary(result))
+        if unseen_result is not None:
+            print(f"\nthe {len(unseen)} cases no fix was tuned on:")
+            print(summary(unseen_result))
     return 0 if result.goals_met else 1
 
 

@@ -55,6 +55,8 @@ class Case:
     description: str
     form: str
     epochs: int | None = None
+    calibrated: bool = False
+    """A fix was tuned on this case (held-out sets only); verify treats it like any other."""
     folder: Path = HERE
     """The folder ``file`` is relative to: the one its cases file lies in."""
 
