@@ -39,6 +39,12 @@ def test_the_set_has_ten_broken_and_two_healthy_cases() -> None:
     assert (len(broken), len(CASES) - len(broken)) == (10, 2)
 
 
+def test_the_cases_fixes_were_tuned_on_are_marked() -> None:
+    calibrated = {Path(c["file"]).stem for c in CASES if c.get("calibrated")}
+
+    assert calibrated == {"cnn_raw_pixels", "python_list_layers"}
+
+
 def test_every_file_on_disk_is_listed_once() -> None:
     on_disk = {p.name for p in HOLDOUT.glob("*.py")}
     listed = [c["file"] for c in CASES]
