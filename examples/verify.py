@@ -243,6 +243,8 @@ class Score:
     minority_recall: float | None = None
     one_prediction: bool = False
     """Every input gets the same prediction (one class, or one value)."""
+    targets_in_reach: float = 1.0
+    """Regression: the share of targets inside the range the predictions span."""
 
 
 def regression_score(outputs: torch.Tensor, targets: torch.Tensor) -> Score:
@@ -255,7 +257,9 @@ def regression_score(outputs: torch.Tensor, targets: torch.Tensor) -> Score:
     r2 = 1.0 - residual / spread if math.isfinite(residual) else -math.inf
     # "the same value for every input": a spread far below the targets' own
     flat = float(outputs.float().std()) < 1e-3 * float(y.std()) if len(y) > 1 else False
-    return Score(value=r2, skill=r2, one_prediction=flat)
+    low, high = float(outputs.min()), float(outputs.max())
+    reach = float(((y >= low) & (y <= high)).float().mean())
+    return Score(value=r2, skill=r2, one_prediction=flat, targets_in_reach=reach)
 
 
 def class_predictions(outputs: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
@@ -435,6 +439,11 @@ def one_prediction(v: Verdict) -> bool:
     return v.valid is not None and v.valid.one_prediction
 
 
+def out_of_reach(v: Verdict) -> bool:
+    """The predictions span too narrow a range to reach most targets (a bounded output)."""
+    return v.valid is not None and v.valid.targets_in_reach < 0.5
+
+
 def frozen(v: Verdict) -> bool:
     return v.training.crashed is None and v.training.unchanged_parameters > 0
 
@@ -466,8 +475,8 @@ SYMPTOMS: dict[str, tuple[str, Callable[[Verdict], bool]]] = {
     ),
     "data.unencoded_categoricals": ("no learning", no_learning),
     "model.output_activation": (
-        "no learning, one prediction for every input",
-        lambda v: no_learning(v) and one_prediction(v),
+        "no learning, most targets out of the predictions' reach",
+        lambda v: no_learning(v) and out_of_reach(v),
     ),
     "model.double_softmax": ("loss stalls high", lambda v: stalls_high(v) or no_learning(v)),
     "model.too_small": ("no learning", no_learning),
