@@ -22,3 +22,10 @@ def experiment() -> dict:
         "task": "binary",
         "batch_size": 32,
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: labels back from -1/+1 to the 0/1 that BCEWithLogitsLoss expects."""
+    setup = experiment()
+    (train_x, train_y), (valid_x, valid_y) = setup["train"], setup["valid"]
+    return {**setup, "train": (train_x, (train_y + 1) / 2), "valid": (valid_x, (valid_y + 1) / 2)}

@@ -11,12 +11,16 @@ def load_readings(rng: np.random.Generator, n: int = 600) -> tuple[np.ndarray, n
     return celsius, fahrenheit
 
 
-def experiment() -> dict:
+def experiment(aligned: bool = False) -> dict:
     rng = np.random.default_rng(7)
     celsius, fahrenheit = load_readings(rng)
     # shuffle before splitting so the validation part is not just the last sensor
-    celsius = rng.permutation(celsius)
-    fahrenheit = rng.permutation(fahrenheit)
+    if aligned:
+        order = rng.permutation(len(celsius))
+        celsius, fahrenheit = celsius[order], fahrenheit[order]
+    else:
+        celsius = rng.permutation(celsius)
+        fahrenheit = rng.permutation(fahrenheit)
     celsius = celsius / 50.0
     split = 480
     return {
@@ -28,3 +32,8 @@ def experiment() -> dict:
         "task": "regression",
         "batch_size": 32,
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: inputs and targets shuffled with one permutation, so pairs stay together."""
+    return experiment(aligned=True)

@@ -46,3 +46,14 @@ def experiment() -> dict:
         "task": "regression",
         "batch_size": 32,
     }
+
+
+def without_glitches(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose readings are physically possible (the sensors write 9999 when they fail)."""
+    possible = (frame["humidity"].abs() < 1000) & (frame["outside_temp"].abs() < 1000)
+    return frame[possible & (frame["kwh"] < 1000)]
+
+
+def experiment_fixed() -> dict:
+    """The twin: the glitched rows are dropped from the training log."""
+    return {**experiment(), "train": without_glitches(sensor_log(1500, seed=1, glitches=True))}

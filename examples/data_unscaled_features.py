@@ -27,3 +27,14 @@ def experiment() -> dict:
         "optimizer": lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9),
         "batch_size": 32,
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: every column standardised with the training set's mean and spread."""
+    (train_x, train_y), (valid_x, valid_y) = applicants(1500, seed=1), applicants(400, seed=2)
+    mean, spread = train_x.mean(axis=0), train_x.std(axis=0)
+    return {
+        **experiment(),
+        "train": ((train_x - mean) / spread, train_y),
+        "valid": ((valid_x - mean) / spread, valid_y),
+    }

@@ -35,3 +35,19 @@ def experiment() -> dict:
         "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3),
         "batch_size": 16,
     }
+
+
+KEPT = ["complaints", "days_since_login", "discount_used", "churned"]
+
+
+def experiment_fixed() -> dict:
+    """The twin: the constant legacy flags and the unrelated survey answers left out."""
+    return {
+        **experiment(),
+        # three inputs instead of 178, so the first layer is narrower
+        "model": lambda: nn.Sequential(
+            nn.Linear(3, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 2)
+        ),
+        "train": export(300, seed=1)[KEPT],
+        "valid": export(300, seed=2)[KEPT],
+    }

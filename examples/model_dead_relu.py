@@ -10,19 +10,21 @@ from torch import nn
 
 
 class DeepReLU(nn.Module):
-    def __init__(self, n_in: int = 8, width: int = 64, depth: int = 6, n_out: int = 4) -> None:
+    def __init__(
+        self, n_in: int = 8, width: int = 64, depth: int = 6, n_out: int = 4, bias: float = -3.0
+    ) -> None:
         super().__init__()
         sizes = [n_in] + [width] * depth
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in pairwise(sizes))
         self.out = nn.Linear(width, n_out)
+        self.bias = bias
         self.apply(self.init_weights)
 
-    @staticmethod
-    def init_weights(module: nn.Module) -> None:
+    def init_weights(self, module: nn.Module) -> None:
         # sparse activations from the start, as in the paper we follow
         if isinstance(module, nn.Linear):
             nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-            nn.init.constant_(module.bias, -3.0)
+            nn.init.constant_(module.bias, self.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for layer in self.hidden:
@@ -47,3 +49,8 @@ def experiment() -> dict:
         "optimizer": lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9),
         "batch_size": 32,
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: biases start at zero, so the units are alive when training starts."""
+    return {**experiment(), "model": lambda: DeepReLU(bias=0.0)}

@@ -7,11 +7,11 @@ from torch.utils.data import DataLoader, TensorDataset
 
 
 class DigitNet(nn.Module):
-    def __init__(self) -> None:
+    def __init__(self, softmax: bool = True) -> None:
         super().__init__()
-        self.layers = nn.Sequential(
-            nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10), nn.Softmax(dim=1)
-        )
+        self.layers = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+        if softmax:
+            self.layers.append(nn.Softmax(dim=1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(x)
@@ -32,3 +32,8 @@ def experiment() -> dict:
         "loss": nn.CrossEntropyLoss(),
         "optimizer": lambda params: torch.optim.SGD(params, lr=0.05),
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: the net returns logits and CrossEntropyLoss applies the only softmax."""
+    return {**experiment(), "model": lambda: DigitNet(softmax=False)}

@@ -5,7 +5,7 @@ from sklearn.datasets import make_friedman1
 from torch import nn
 
 
-def deep_regressor(depth: int = 12, width: int = 128) -> nn.Module:
+def deep_regressor(depth: int = 12, width: int = 128, he_init: bool = False) -> nn.Module:
     layers: list[nn.Module] = [nn.Linear(10, width), nn.ReLU()]
     for _ in range(depth - 1):
         layers += [nn.Linear(width, width), nn.ReLU()]
@@ -13,7 +13,10 @@ def deep_regressor(depth: int = 12, width: int = 128) -> nn.Module:
     net = nn.Sequential(*layers)
     for module in net.modules():
         if isinstance(module, nn.Linear):
-            nn.init.normal_(module.weight, mean=0.0, std=0.2)
+            if he_init:
+                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+            else:
+                nn.init.normal_(module.weight, mean=0.0, std=0.2)
             nn.init.zeros_(module.bias)
     return net
 
@@ -30,3 +33,8 @@ def experiment() -> dict:
         "optimizer": lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9),
         "batch_size": 32,
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: He initialisation, whose spread keeps activations the same size layer to layer."""
+    return {**experiment(), "model": lambda: deep_regressor(he_init=True)}

@@ -45,3 +45,8 @@ def experiment() -> dict:
         "loss": nn.CrossEntropyLoss(),
         "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3),
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: the encoder is trained along with the head."""
+    return {**experiment(), "model": lambda: Classifier(freeze_encoder=False)}

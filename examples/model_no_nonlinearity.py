@@ -6,8 +6,9 @@ from torch import nn
 
 
 class CircleNet(nn.Module):
-    def __init__(self) -> None:
+    def __init__(self, activate: bool = False) -> None:
         super().__init__()
+        self.activate = activate
         self.fc1 = nn.Linear(2, 64)
         self.fc2 = nn.Linear(64, 64)
         self.out = nn.Linear(64, 2)
@@ -15,7 +16,11 @@ class CircleNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.fc1(x)
+        if self.activate:
+            x = self.act(x)
         x = self.fc2(x)
+        if self.activate:
+            x = self.act(x)
         return self.out(x)
 
 
@@ -33,3 +38,8 @@ def experiment() -> dict:
         "optimizer": lambda params: torch.optim.Adam(params, lr=1e-2),
         "batch_size": 32,
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: the ReLU the net defines is applied after each hidden layer."""
+    return {**experiment(), "model": lambda: CircleNet(activate=True)}

@@ -24,3 +24,8 @@ def experiment() -> dict:
         "optimizer": lambda params: torch.optim.Adam(params, lr=0.1),
         "batch_size": 16,
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: a plain linear output (a softmax over one output is always 1)."""
+    return {**experiment(), "model": lambda: nn.Sequential(nn.Linear(1, 1))}

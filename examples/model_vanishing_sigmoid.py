@@ -13,10 +13,12 @@ def circles(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     )
 
 
-def deep_net(depth: int = 10, width: int = 32) -> nn.Module:
-    layers: list[nn.Module] = [nn.Linear(2, width), nn.Sigmoid()]
+def deep_net(
+    depth: int = 10, width: int = 32, activation: type[nn.Module] = nn.Sigmoid
+) -> nn.Module:
+    layers: list[nn.Module] = [nn.Linear(2, width), activation()]
     for _ in range(depth - 1):
-        layers += [nn.Linear(width, width), nn.Sigmoid()]
+        layers += [nn.Linear(width, width), activation()]
     layers.append(nn.Linear(width, 1))
     return nn.Sequential(*layers)
 
@@ -31,3 +33,8 @@ def experiment() -> dict:
         "task": "binary",
         "batch_size": 32,
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: ReLU between the layers, whose gradient does not shrink at every layer."""
+    return {**experiment(), "model": lambda: deep_net(activation=nn.ReLU)}

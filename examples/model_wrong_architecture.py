@@ -35,3 +35,11 @@ def experiment() -> dict:
         "optimizer": lambda params: torch.optim.Adam(params, lr=1e-3),
         "batch_size": 32,
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: a network that sees every step in its place (an MLP over the whole trace)."""
+    return {
+        **experiment(),
+        "model": lambda: nn.Sequential(nn.Linear(24, 32), nn.ReLU(), nn.Linear(32, 2)),
+    }

@@ -18,12 +18,13 @@ class Rows(Dataset):
         return self.features[index], self.labels[index]
 
 
-def build_model() -> nn.Module:
+def build_model(zero_init: bool = True) -> nn.Module:
     model = nn.Sequential(
         nn.Linear(12, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 3)
     )
-    for parameter in model.parameters():
-        nn.init.zeros_(parameter)
+    if zero_init:
+        for parameter in model.parameters():
+            nn.init.zeros_(parameter)
     return model
 
 
@@ -41,3 +42,8 @@ def experiment() -> dict:
         "optimizer": lambda params: torch.optim.SGD(params, lr=0.05, momentum=0.9),
         "batch_size": 32,
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: PyTorch's default random initialisation, so the units can differ."""
+    return {**experiment(), "model": lambda: build_model(zero_init=False)}

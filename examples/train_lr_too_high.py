@@ -30,3 +30,11 @@ def experiment() -> dict:
         "loss": nn.CrossEntropyLoss(),
         "optimizer": lambda params: torch.optim.SGD(params, lr=5.0, momentum=0.9),
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: a learning rate of 0.05 instead of 5."""
+    return {
+        **experiment(),
+        "optimizer": lambda params: torch.optim.SGD(params, lr=0.05, momentum=0.9),
+    }

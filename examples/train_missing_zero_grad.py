@@ -37,3 +37,18 @@ def experiment() -> dict:
         "optimizer": lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9),
         "train_step": train_step,
     }
+
+
+def train_step_fixed(model, batch, loss_fn, optimizer) -> float:
+    inputs, targets = batch
+    model.train()
+    optimizer.zero_grad()
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def experiment_fixed() -> dict:
+    """The twin: the step clears the previous batch's gradients first."""
+    return {**experiment(), "train_step": train_step_fixed}

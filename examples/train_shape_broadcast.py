@@ -20,3 +20,14 @@ def experiment() -> dict:
         "task": "regression",
         "batch_size": 32,
     }
+
+
+def experiment_fixed() -> dict:
+    """The twin: targets shaped (N, 1) like the model's output, so nothing broadcasts."""
+    setup = experiment()
+    (train_x, train_y), (valid_x, valid_y) = setup["train"], setup["valid"]
+    return {
+        **setup,
+        "train": (train_x, train_y.unsqueeze(1)),
+        "valid": (valid_x, valid_y.unsqueeze(1)),
+    }

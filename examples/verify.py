@@ -10,7 +10,14 @@ Each case is trained with its own model, loss, optimizer and train_step for a fi
 scored against a trivial predictor (the majority class, or the mean for regression) on the
 validation data, and judged by the symptom its expected cause should show: a broken case must
 fail the way its cause says (no learning, NaN, a crash, a suspiciously perfect validation score,
-a big train/valid gap...), a healthy case must learn.
+a big train/valid gap, one prediction for every input, weights that never move...), a healthy
+case must learn.
+
+A failing run alone does not show that the labelled fault is what breaks it. So every broken
+case has a repaired twin, ``experiment_fixed()`` in the same file: the same setup with the one
+fault fixed. The twin is trained the same way and must learn by the case's own measure
+(``FIXED``): then the fault is the cause, not something else in the file. A twin can be
+diagnosed too: ``unstuck diagnose examples/<file>:experiment_fixed``.
 
 Nothing here imports unstuck: this is the honest check of the yardstick itself.
 """
@@ -39,6 +46,8 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 HERE = Path(__file__).resolve().parent
 CASES_FILE = HERE / "cases.yaml"
+#: The function of a broken case file that returns its repaired twin.
+FIXED_FUNCTION = "experiment_fixed"
 DEFAULT_EPOCHS = 20
 DEFAULT_BATCH_SIZE = 32
 #: How much longer a "too few epochs" case is trained to show the setup itself is sound.
@@ -55,6 +64,8 @@ class Case:
     description: str
     form: str
     epochs: int | None = None
+    calibrated: bool = False
+    """A fix was tuned on this case (held-out sets only); verify treats it like any other."""
     folder: Path = HERE
     """The folder ``file`` is relative to: the one its cases file lies in."""
 
@@ -76,8 +87,8 @@ def read_cases(path: Path = CASES_FILE) -> list[Case]:
 # -- loading a target ----------------------------------------------------------------------
 
 
-def load_experiment(file: str | Path) -> dict[str, Any]:
-    """Import a case file and call its ``experiment()``."""
+def load_experiment(file: str | Path, function: str = "experiment") -> dict[str, Any]:
+    """Import a case file and call its ``experiment()``, or the function named."""
     path = Path(file)
     if not path.is_absolute():
         path = HERE / path
@@ -86,7 +97,7 @@ def load_experiment(file: str | Path) -> dict[str, Any]:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    experiment: dict[str, Any] = module.experiment()
+    experiment: dict[str, Any] = getattr(module, function)()
     return experiment
 
 
@@ -159,9 +170,21 @@ class Training:
     crashed: str | None = None
     shape_warning: bool = False
     negative_loss: bool = False
+    unchanged_parameters: int = 0
+    """Parameter tensors that training left exactly as they started."""
 
 
 def train(experiment: dict[str, Any], model: nn.Module, epochs: int) -> Training:
+    before = [parameter.detach().clone() for parameter in model.parameters()]
+    training = _train(experiment, model, epochs)
+    after = list(model.parameters())
+    training.unchanged_parameters = sum(
+        bool(torch.equal(old, new.detach())) for old, new in zip(before, after, strict=True)
+    )
+    return training
+
+
+def _train(experiment: dict[str, Any], model: nn.Module, epochs: int) -> Training:
     loss = _get(experiment, "loss", nn.MSELoss())
     make_optimizer = _get(experiment, "optimizer", lambda p: torch.optim.Adam(p, lr=1e-3))
     optimizer = make_optimizer(model.parameters())
@@ -218,6 +241,10 @@ class Score:
     skill: float
     """0 = no better than the trivial predictor, 1 = perfect."""
     minority_recall: float | None = None
+    one_prediction: bool = False
+    """Every input gets the same prediction (one class, or one value)."""
+    targets_in_reach: float = 1.0
+    """Regression: the share of targets inside the range the predictions span."""
 
 
 def regression_score(outputs: torch.Tensor, targets: torch.Tensor) -> Score:
@@ -228,7 +255,11 @@ def regression_score(outputs: torch.Tensor, targets: torch.Tensor) -> Score:
     residual = float(((outputs.reshape(-1) - y) ** 2).sum())
     spread = float(((y - mean) ** 2).sum()) or 1.0
     r2 = 1.0 - residual / spread if math.isfinite(residual) else -math.inf
-    return Score(value=r2, skill=r2)
+    # "the same value for every input": a spread far below the targets' own
+    flat = float(outputs.float().std()) < 1e-3 * float(y.std()) if len(y) > 1 else False
+    low, high = float(outputs.min()), float(outputs.max())
+    reach = float(((y >= low) & (y <= high)).float().mean())
+    return Score(value=r2, skill=r2, one_prediction=flat, targets_in_reach=reach)
 
 
 def class_predictions(outputs: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
@@ -252,7 +283,8 @@ def classification_score(
     rare = y == rarest
     recall = float((predicted[rare] == rarest).float().mean()) if rare.any() else None
     skill = (accuracy - base) / (1 - base) if base < 1 else 0.0
-    return Score(value=accuracy, skill=skill, minority_recall=recall)
+    one_class = int(torch.unique(predicted).numel()) == 1
+    return Score(value=accuracy, skill=skill, minority_recall=recall, one_prediction=one_class)
 
 
 def multilabel_score(
@@ -293,6 +325,10 @@ class Verdict:
     seconds: float = 0.0
     symptom: str = ""
     behaves: bool = False
+    twin: Verdict | None = None
+    """The repaired twin's run, for a broken case."""
+    twin_measure: str = ""
+    twin_learns: bool = False
 
     @property
     def nonfinite(self) -> bool:
@@ -334,9 +370,29 @@ def fit_and_score(experiment: dict[str, Any], epochs: int) -> tuple[Training, Sc
 
 def verify(case: Case) -> Verdict:
     started = time.perf_counter()
+    verdict = run_case(case, "experiment", case.epochs or DEFAULT_EPOCHS)
+    if case.epochs is not None:
+        experiment = load_experiment(case.folder / case.file)
+        _, _, verdict.longer_valid, _ = fit_and_score(experiment, case.epochs * LONGER)
+    verdict.symptom, verdict.behaves = judge(verdict)
+    if not case.healthy:
+        verdict.twin = run_case(case, FIXED_FUNCTION, twin_epochs(case))
+        verdict.twin_measure, verdict.twin_learns = judge_twin(verdict.twin)
+        verdict.behaves = verdict.behaves and verdict.twin_learns
+    verdict.seconds = time.perf_counter() - started
+    return verdict
+
+
+def twin_epochs(case: Case) -> int:
+    """The twin trains as long as the case, unless the fault is the epoch budget itself."""
     epochs = case.epochs or DEFAULT_EPOCHS
+    return epochs * LONGER if case.expected[0] in FIXED_BY_TRAINING_LONGER else epochs
+
+
+def run_case(case: Case, function: str, epochs: int) -> Verdict:
+    """Train and score what ``function`` of the case file returns."""
     verdict = Verdict(case=case, epochs=epochs)
-    experiment = load_experiment(case.folder / case.file)
+    experiment = load_experiment(case.folder / case.file, function)
     try:
         verdict.training, verdict.train, verdict.valid, verdict.task = fit_and_score(
             experiment, epochs
@@ -348,10 +404,6 @@ def verify(case: Case) -> Verdict:
             verdict.training.losses[0],
             verdict.training.losses[-1],
         )
-    if case.epochs is not None:
-        _, _, verdict.longer_valid, _ = fit_and_score(experiment, case.epochs * LONGER)
-    verdict.symptom, verdict.behaves = judge(verdict)
-    verdict.seconds = time.perf_counter() - started
     return verdict
 
 
@@ -383,6 +435,19 @@ def negative(v: Verdict) -> bool:
     return v.training.negative_loss
 
 
+def one_prediction(v: Verdict) -> bool:
+    return v.valid is not None and v.valid.one_prediction
+
+
+def out_of_reach(v: Verdict) -> bool:
+    """The predictions span too narrow a range to reach most targets (a bounded output)."""
+    return v.valid is not None and v.valid.targets_in_reach < 0.5
+
+
+def frozen(v: Verdict) -> bool:
+    return v.training.crashed is None and v.training.unchanged_parameters > 0
+
+
 def still_falling(v: Verdict) -> bool:
     losses = v.training.losses
     falling = len(losses) >= 2 and losses[-1] < 0.98 * losses[-2]
@@ -409,27 +474,81 @@ SYMPTOMS: dict[str, tuple[str, Callable[[Verdict], bool]]] = {
         lambda v: no_learning(v) or negative(v),
     ),
     "data.unencoded_categoricals": ("no learning", no_learning),
-    "model.output_activation": ("no learning", no_learning),
+    "model.output_activation": (
+        "no learning, most targets out of the predictions' reach",
+        lambda v: no_learning(v) and out_of_reach(v),
+    ),
     "model.double_softmax": ("loss stalls high", lambda v: stalls_high(v) or no_learning(v)),
     "model.too_small": ("no learning", no_learning),
     "model.overfitting": ("train/valid gap", big_gap),
     "model.vanishing_gradients": ("no learning", no_learning),
     "model.exploding_gradients": ("no learning", no_learning),
-    "model.dead_relu": ("no learning", no_learning),
-    "model.bad_init": ("no learning", no_learning),
-    "model.frozen_parameters": ("no learning", no_learning),
+    "model.dead_relu": (
+        "no learning, one prediction for every input",
+        lambda v: no_learning(v) and one_prediction(v),
+    ),
+    "model.bad_init": (
+        "no learning, one prediction for every input",
+        lambda v: no_learning(v) and one_prediction(v),
+    ),
+    "model.frozen_parameters": (
+        "no learning, some weights never move",
+        lambda v: no_learning(v) and frozen(v),
+    ),
     "model.no_nonlinearity": ("no learning", no_learning),
     "model.wrong_architecture": ("no learning", no_learning),
     "train.lr_too_high": ("no learning", no_learning),
     "train.lr_too_low": ("no learning", no_learning),
     "train.wrong_loss": ("no learning or negative loss", lambda v: no_learning(v) or negative(v)),
-    "train.shape_broadcast": ("no learning", no_learning),
+    "train.shape_broadcast": (
+        "no learning, with PyTorch's target-size warning",
+        lambda v: no_learning(v) and v.training.shape_warning,
+    ),
     "train.missing_zero_grad": ("no learning", no_learning),
     "train.too_few_epochs": ("still improving when stopped", still_falling),
-    "train.over_regularized": ("no learning", no_learning),
+    "train.over_regularized": (
+        "no learning, one prediction for every input",
+        lambda v: no_learning(v) and one_prediction(v),
+    ),
     "train.numerical_instability": ("non-finite loss", lambda v: v.nonfinite),
     "train.mode_mismatch": ("no learning", no_learning),
 }
+
+
+def learns_without_gap(v: Verdict) -> bool:
+    return v.learned and not big_gap(v)
+
+
+def honest_score(v: Verdict) -> bool:
+    """Learns something real, and the validation score is no longer too good to be true."""
+    real = v.training.crashed is None and not v.nonfinite and v.valid is not None
+    return real and not v.too_good and v.valid is not None and v.valid.skill >= 0.2
+
+
+def finds_minority(v: Verdict) -> bool:
+    recall = v.valid.minority_recall if v.valid else None
+    return v.training.crashed is None and recall is not None and recall >= 0.5
+
+
+#: How a repaired twin shows that the fault was the cause, where plain learning is not the
+#: case's own measure: (name of the measure, test). Every other twin must learn.
+FIXED: dict[str, tuple[str, Callable[[Verdict], bool]]] = {
+    "data.too_small": ("learns without a train/valid gap", learns_without_gap),
+    "data.useless_features": ("learns without a train/valid gap", learns_without_gap),
+    "data.distribution_shift": ("learns without a train/valid gap", learns_without_gap),
+    "model.overfitting": ("learns without a train/valid gap", learns_without_gap),
+    "data.split_leakage": ("honest validation score", honest_score),
+    "data.target_leakage": ("honest validation score", honest_score),
+    "data.class_imbalance": ("finds the minority class", finds_minority),
+}
+LEARNS: tuple[str, Callable[[Verdict], bool]] = ("learns", lambda v: v.learned)
+#: Causes whose fix is the training budget itself: the twin is trained LONGER times as long.
+FIXED_BY_TRAINING_LONGER = {"train.too_few_epochs"}
+
+
+def judge_twin(twin: Verdict) -> tuple[str, bool]:
+    name, test = FIXED.get(twin.case.expected[0], LEARNS)
+    return name, test(twin)
 
 
 def judge(v: Verdict) -> tuple[str, bool]:
@@ -466,8 +585,18 @@ def describe(v: Verdict) -> str:
         f"{'ok ' if v.behaves else 'BAD'} {v.case.name:40s} {v.task:10s} "
         f"loss {v.first_loss:9.4g} -> {v.last_loss:9.4g}  train {fmt(v.train)} "
         f"valid {fmt(v.valid)} skill {skill}{rare}{longer} "
-        f"[{v.symptom}] {' '.join(flags)}{crash} ({v.seconds:.1f}s)"
+        f"[{v.symptom}] {' '.join(flags)}{crash}{describe_twin(v)} ({v.seconds:.1f}s)"
     )
+
+
+def describe_twin(v: Verdict) -> str:
+    twin = v.twin
+    if twin is None:
+        return ""
+    skill = f"{twin.valid.skill:.2f}" if twin.valid else "-"
+    crash = f" crashed: {twin.training.crashed}" if twin.training.crashed else ""
+    verdict = "ok" if v.twin_learns else "FAILS"
+    return f" | fixed twin: skill {skill} [{v.twin_measure}] {verdict}{crash}"
 
 
 def record(v: Verdict) -> dict[str, Any]:
@@ -484,6 +613,9 @@ def record(v: Verdict) -> dict[str, Any]:
         "valid_score": None if v.valid is None else v.valid.value,
         "valid_skill": None if v.valid is None else v.valid.skill,
         "crashed": v.training.crashed,
+        "twin_measure": v.twin_measure,
+        "twin_learns": v.twin_learns,
+        "twin_valid_skill": None if v.twin is None or v.twin.valid is None else v.twin.valid.skill,
         "seconds": round(v.seconds, 2),
         "line": describe(v),
     }

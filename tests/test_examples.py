@@ -1,5 +1,9 @@
 """The case library in examples/: every case behaves as labelled, and diagnose finds its cause.
 
+"Finds" is pinned the way the README reports it: the expected cause is ranked first, and it is
+in ``found``, what the user is told. Known exceptions are strict xfails, so a case that starts
+passing fails the run until it is taken off the list.
+
 Both checks run every selected case once, in a module-level fixture, two at a time, in fresh
 processes (the cases train real models; a fresh process keeps their threads and warnings away
 from the rest of the suite). The tests then read one result per case.
@@ -7,6 +11,7 @@ from the rest of the suite). The tests then read one result per case.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import subprocess
@@ -18,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -48,12 +54,12 @@ def _case_id(case: Any) -> str:
     return str(case.name)
 
 
-def _selected(request: pytest.FixtureRequest, test_name: str) -> list[Any]:
-    """The cases of ``test_name`` that this run will actually execute (respects -k)."""
+def _selected(request: pytest.FixtureRequest, *test_names: str) -> list[Any]:
+    """The cases of ``test_names`` that this run will actually execute (respects -k)."""
     names = {
         item.callspec.params["case"].name
         for item in request.session.items
-        if getattr(item, "originalname", None) == test_name and hasattr(item, "callspec")
+        if getattr(item, "originalname", None) in test_names and hasattr(item, "callspec")
     }
     return [case for case in CASES if case.name in names]
 
@@ -91,6 +97,45 @@ def test_every_cause_has_a_symptom_to_check() -> None:
     primary = {case.expected[0] for case in CASES if not case.healthy}
 
     assert primary - set(verify.SYMPTOMS) == set()
+
+
+def _defines_function_without_arguments(path: Path, name: str) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return any(
+        isinstance(node, ast.FunctionDef)
+        and node.name == name
+        and len(node.args.args) == len(node.args.defaults)
+        and not node.args.posonlyargs
+        for node in tree.body
+    )
+
+
+def test_every_broken_case_has_a_repaired_twin() -> None:
+    without_twin = [
+        c.file
+        for c in CASES
+        if not c.healthy
+        and not _defines_function_without_arguments(EXAMPLES / c.file, verify.FIXED_FUNCTION)
+    ]
+
+    assert without_twin == []
+
+
+def test_the_relation_phrase_reads_nothing_into_healthy_complaints() -> None:
+    from assistant.core.text import TextReader
+    from knowledge.loader import bundled
+
+    reader = TextReader(bundled())
+    holdout = verify.read_cases(EXAMPLES / "holdout" / "cases.yaml")
+    paraphrases = yaml.safe_load((EXAMPLES / "paraphrases.yaml").read_text(encoding="utf-8"))
+    healthy_files = {c.file for c in CASES if c.healthy}
+    healthy_files |= {f"holdout/{c.file}" for c in holdout if c.healthy}
+    complaints = [c.description for c in [*CASES, *holdout] if c.healthy]
+    complaints += [p["say"] for p in paraphrases["paraphrases"] if p["file"] in healthy_files]
+    reading = {text: reader.read(text).facts.get("relation_expected") for text in complaints}
+
+    assert len(complaints) == 2 * len(healthy_files)
+    assert {text: value for text, value in reading.items() if value is not None} == {}
 
 
 def test_case_files_need_nothing_from_unstuck() -> None:
@@ -178,7 +223,8 @@ def _diagnose_all(cases: list[Any]) -> Iterator[tuple[str, dict[str, Any]]]:
 
 @pytest.fixture(scope="module")
 def diagnoses(request: pytest.FixtureRequest) -> dict[str, dict[str, Any]]:
-    return dict(_diagnose_all(_selected(request, "test_diagnose_finds_expected")))
+    tests = ("test_diagnose_finds_expected", "test_diagnose_tells_the_user")
+    return dict(_diagnose_all(_selected(request, *tests)))
 
 
 def _check_contract(outcome: dict[str, Any]) -> None:
@@ -196,37 +242,62 @@ def _check_contract(outcome: dict[str, Any]) -> None:
         assert {"id", "facts", "seconds"} <= set(probe)
 
 
-#: Cases whose expected cause the diagnosis does not yet put in its top 3 (measured with
-#: benchmarks/case_library.py), with what is missing. They still run and must keep the contract.
+#: Broken cases whose expected cause (main or accepted) the diagnosis does not rank first
+#: (measured with benchmarks/case_library.py), with what is missing. They still run and must
+#: keep the contract; strict, so a case that starts passing is noticed and taken off.
 KNOWN_MISSES: dict[str, str] = {}
 
+#: Broken cases whose expected cause tops the ranking but is not in ``found``: the user is
+#: told that no cause stands out clearly. Strict, like KNOWN_MISSES.
+KNOWN_UNTOLD: dict[str, str] = {
+    "data_unencoded_categoricals": "ranked first, below the confidence to report it",
+    "model_too_small": "ranked first, below the confidence to report it",
+    "train_over_regularized": "ranked first, below the confidence to report it",
+}
 
-def _diagnose_params() -> list[Any]:
+
+def _params(known: dict[str, str]) -> list[Any]:
     return [
         pytest.param(
             case,
             id=case.name,
-            marks=pytest.mark.xfail(reason=KNOWN_MISSES[case.name], strict=False)
-            if case.name in KNOWN_MISSES
+            marks=pytest.mark.xfail(reason=known[case.name], strict=True)
+            if case.name in known
             else (),
         )
         for case in CASES
     ]
 
 
-def test_known_misses_are_cases() -> None:
-    assert set(KNOWN_MISSES) <= {case.name for case in CASES}
+def test_known_misses_are_broken_cases() -> None:
+    broken = {case.name for case in CASES if not case.healthy}
+
+    assert set(KNOWN_MISSES) <= broken
+    assert set(KNOWN_UNTOLD) <= broken
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", _diagnose_params())
+@pytest.mark.parametrize("case", _params(KNOWN_MISSES))
 def test_diagnose_finds_expected(case: Any, diagnoses: dict[str, dict[str, Any]]) -> None:
     outcome = diagnoses[case.name]
     assert "error" not in outcome, outcome.get("error")
     _check_contract(outcome)
-    top3 = [cause["id"] for cause in outcome["causes"][:3]]
+    ranking = [cause["id"] for cause in outcome["causes"]]
 
     if case.healthy:
         assert set(outcome["found"]) <= {ACTUALLY_FINE}, f"false alarm: {outcome['found']}"
     else:
-        assert set(case.expected) & set(top3), f"expected {case.expected}, top 3 were {top3}"
+        assert ranking[:1] and ranking[0] in case.expected, (
+            f"expected {case.expected} first, the ranking began {ranking[:3]}"
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", [p for p in _params(KNOWN_UNTOLD) if not p.values[0].healthy])
+def test_diagnose_tells_the_user(case: Any, diagnoses: dict[str, dict[str, Any]]) -> None:
+    outcome = diagnoses[case.name]
+    assert "error" not in outcome, outcome.get("error")
+
+    assert set(case.expected) & set(outcome["found"]), (
+        f"expected {case.expected} in found, which was {outcome['found']}"
+    )
