@@ -122,7 +122,7 @@ def test_every_broken_case_has_a_repaired_twin() -> None:
 
 
 def test_the_relation_phrase_reads_nothing_into_healthy_complaints() -> None:
-    from assistant.core.text import TextReader
+    from assistant.core.reading import TextReader
     from knowledge.loader import bundled
 
     reader = TextReader(bundled())

@@ -6,7 +6,7 @@ from typing import TextIO
 
 from assistant.cli import plain
 from assistant.cli.files import write
-from assistant.cli.targets import check_target_path, engine
+from assistant.cli.targets import check_target_path, engine, plain_script
 from assistant.core.engine import Engine
 from assistant.core.replies import ProbeRequest, Reply
 from assistant.core.session import Session
@@ -22,7 +22,15 @@ def plain_chat(
     driver: ProbeDriver | None = None
     prompt = stdin.isatty()
     write(out, _render(session.start()))
-    if target is not None:
+    script = plain_script(target) if target is not None else None
+    if script is not None:
+        for note in script.reading.notes:
+            write(out, f"Notice: {note}")
+        facts, evidence = dict(script.reading.facts), dict(script.reading.evidence)
+        write(
+            out, _render(session.tell(facts, source=f"read from {script.path}", evidence=evidence))
+        )
+    elif target is not None:
         check_target_path(target)
         try:
             driver = ProbeDriver(target)

@@ -6,7 +6,7 @@ from typing import TextIO
 
 from assistant.cli import plain
 from assistant.cli.files import read_json, write
-from assistant.cli.targets import check_target_path, engine
+from assistant.cli.targets import check_target_path, engine, plain_script
 from assistant.core.errors import UsageError
 from assistant.drive import headless
 from assistant.drive.driver import ProbeDriver, table_target
@@ -28,8 +28,11 @@ def diagnose(
     by_id = _answers(answers)
     spec = _target_spec(target, data, label)
     driver = None
+    check_target_path(spec)
+    script = plain_script(spec)
+    if script is not None:
+        spec = None  # read, never run: no probe can load a script without experiment()
     if spec is not None or curve is not None:
-        check_target_path(spec)
         driver = ProbeDriver(spec, curve=curve, timeout=timeout)
     _, result = headless.run(
         engine(),
@@ -38,6 +41,7 @@ def diagnose(
         target=driver.name if driver else None,
         target_keys=driver.keys if driver else None,
         probe_runner=driver.run if driver else None,
+        script=script,
     )
     if as_json:
         write(out, result.model_dump_json(indent=2))

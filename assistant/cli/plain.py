@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from assistant.core.explainer import NO_EVIDENCE
 from assistant.core.replies import CauseCard, Diagnosis, ProbeRequest, Question, Reply, Text
 from assistant.drive.headless import DiagnosisReport
 
@@ -73,8 +74,14 @@ def outcome(result: DiagnosisReport, top: int = 3) -> str:
         lines.append(f"Questions ({len(asked)}):")
         lines += [_wrap(f"{s.text} -> {s.result}", indent="  ") for s in asked]
         lines.append("")
+    for note in result.notes:
+        lines += [_wrap(note), ""]
     if result.found:
         lines.append("Found: " + ", ".join(result.found))
+    elif result.facts_known == 0:
+        # a ranking with nothing known would only repeat how common each cause is
+        lines.append("Found: nothing yet. " + NO_EVIDENCE)
+        return _wrap("\n".join(lines))
     else:
         lines.append("Found: no cause stands out clearly.")
     for cause in result.causes[:top]:

@@ -33,6 +33,10 @@ class Told(_Event):
 
     type: Literal["told"] = "told"
     facts: dict[str, str] = Field(default_factory=dict)
+    source: str = ""
+    """Where the facts come from when not from answers: "read from train.py"."""
+    evidence: dict[str, str] = Field(default_factory=dict)
+    """For each fact, the line that shows it ("train.py:12: nn.Softmax(dim=1)")."""
 
 
 class Probed(_Event):

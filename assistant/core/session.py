@@ -123,8 +123,15 @@ class Session:
     def attach(self, target: str, keys: Iterable[str]) -> list[Reply]:
         return self.add(Attached(target=target, keys=sorted(keys)))
 
-    def tell(self, facts: dict[str, str]) -> list[Reply]:
-        return self.add(Told(facts=facts))
+    def tell(
+        self,
+        facts: dict[str, str],
+        *,
+        source: str = "",
+        evidence: dict[str, str] | None = None,
+    ) -> list[Reply]:
+        """Facts stated outright: answers (the default source), or a script read statically."""
+        return self.add(Told(facts=facts, source=source, evidence=evidence or {}))
 
     def report(self, result: ProbeResult) -> list[Reply]:
         return self.add(Probed(result=result))

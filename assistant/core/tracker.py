@@ -111,7 +111,10 @@ class Tracker:
 
     def told(self, state: State, event: Told) -> None:
         state.complaint_heard = True
-        self.learn(state, dict(event.facts), "your answers", "")
+        for fact, value in event.facts.items():
+            # a fact read from a script names its line; answers name where they came from
+            source = event.evidence.get(fact) or event.source or "your answers"
+            self.learn(state, {fact: value}, source, event.source)
         if state.pending is not None and state.pending.fact in event.facts:
             state.asked.append(state.pending.id)
 

@@ -7,12 +7,14 @@ do not cover is treated as "don't know".
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from assistant.core.engine import Engine
 from assistant.core.errors import UsageError
+from assistant.core.reading.code import CodeReading
 from assistant.core.replies import CauseCard, Diagnosis, ProbeRequest, Question, Reply
 from assistant.core.session import Session
 from assistant.drive.loop import Drive, ProbeFinished, QuestionAnswered, RunProbe
@@ -54,6 +56,10 @@ class DiagnosisReport(BaseModel):
     steps: list[Step]
     probes: list[ProbeSummary]
     questions_asked: int = 0
+    facts_known: int = 0
+    """How many facts the diagnosis rests on; with none, the ranking is only the priors."""
+    notes: list[str] = Field(default_factory=list)
+    """What the user should know about how the diagnosis was made (a script read, not run)."""
 
 
 def check_answers(kb: KnowledgeBase, answers: Mapping[str, str]) -> dict[str, str]:
@@ -96,8 +102,13 @@ def run(
     target: str | None = None,
     target_keys: list[str] | None = None,
     probe_runner: RunProbe | None = None,
+    script: ScriptReading | None = None,
 ) -> tuple[Session, DiagnosisReport]:
-    """Hold the dialogue to its end and summarise it."""
+    """Hold the dialogue to its end and summarise it.
+
+    ``script`` is a plain training script read statically (never run): its facts join the
+    evidence with the line each came from.
+    """
     by_fact = check_answers(engine.kb, answers or {})
     session = Session(engine)
     steps: list[Step] = []
@@ -105,6 +116,15 @@ def run(
     replies: list[Reply] = []
     if target is not None and probe_runner is not None:
         replies = session.attach(target, target_keys or [])
+    if script is not None:
+        replies = session.tell(
+            dict(script.reading.facts),
+            source=f"read from {script.path}",
+            evidence=dict(script.reading.evidence),
+        )
+        for fact, value in script.reading.facts.items():
+            evidence = script.reading.evidence.get(fact, script.path)
+            steps.append(Step(kind="inference", id=fact, result=value, text=evidence))
     if say:
         replies = session.send(say)
         for fact, known in session.state.facts.items():
@@ -131,7 +151,18 @@ def run(
             )
     if not any(isinstance(r, Diagnosis) for r in drive.replies):
         session.finish()
-    return session, summarise(engine, session, probes, steps)
+    report = summarise(engine, session, probes, steps)
+    if script is not None:
+        report.notes = list(script.reading.notes)
+    return session, report
+
+
+@dataclass(frozen=True)
+class ScriptReading:
+    """A plain training script as read without running it."""
+
+    path: str
+    reading: CodeReading
 
 
 def summarise(
@@ -160,6 +191,7 @@ def summarise(
             for p in probes
         ],
         questions_asked=state.questions_asked,
+        facts_known=len(engine.facts_with_rules(state)),
     )
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from assistant.core.events import Attached, Probed, Told
-from assistant.core.state import Known, State
 from assistant.core.reading import TextReader
+from assistant.core.state import Known, State
 from assistant.core.tracker import Tracker, user_steps
 from knowledge import load
 from probes.result import ProbeResult
