@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, OptionList
 
 from probes.result import ProbeResult
 from tui.app import UnstuckApp
+from tui.chat import NO_CHECKS
 from tui.composer import Composer
 from tui.keys import KEYS
 from tui.screens import CauseScreen, HelpScreen
@@ -181,6 +182,21 @@ async def test_a_target_that_raises_on_import_is_named(
         assert app.chat.target is None
         await type_line(pilot, "the loss is stuck and does not go down")
         await settle(pilot, lambda: app.chat.snapshot.pending is not None)
+
+
+async def test_a_plain_script_is_not_loaded(make_app: Any, fake_runner: Any) -> None:
+    script = Path(__file__).parent / "fixtures" / "plain_script.py"
+    app = make_app(runner=fake_runner(), target=str(script))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: any("plain training script" in n for n in said(app, "notice")))
+        assert said(app, "notice")[-1] == (
+            f"Cannot use the target {script}: {script} defines no experiment(): it looks like a "
+            "plain training script, and loading it would run the training. Run 'unstuck "
+            f"diagnose {script}' to have it read without running it, or add an experiment() "
+            f"function (see the README). {NO_CHECKS}"
+        )
+        assert app.chat.target is None
+    assert not script.with_name("PLAIN_SCRIPT_RAN").exists()
 
 
 async def test_a_crashing_probe_becomes_an_error_card(
