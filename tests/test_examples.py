@@ -50,10 +50,6 @@ verify = _load_verify()
 CASES = verify.read_cases()
 
 
-def _case_id(case: Any) -> str:
-    return str(case.name)
-
-
 def _selected(request: pytest.FixtureRequest, *test_names: str) -> list[Any]:
     """The cases of ``test_names`` that this run will actually execute (respects -k)."""
     names = {
@@ -177,8 +173,31 @@ def verdicts(request: pytest.FixtureRequest) -> dict[str, dict[str, Any]]:
     return _verify_all(_selected(request, "test_cases_behave_as_labelled"))
 
 
+def _params(known: dict[str, str]) -> list[Any]:
+    return [
+        pytest.param(
+            case,
+            id=case.name,
+            marks=pytest.mark.xfail(reason=known[case.name], strict=True)
+            if case.name in known
+            else (),
+        )
+        for case in CASES
+    ]
+
+
+#: Broken cases whose repaired twin does not learn in verify.py's budget: until it does, the case
+#: shows that training fails, not that its labelled fault is why. Strict, so a twin that starts
+#: learning is noticed and taken off.
+KNOWN_UNPROVEN: dict[str, str] = {
+    "data_label_encoding_one_based": "the twin coded 0 to 4 stays at chance (skill 0.00)",
+    "model_vanishing_sigmoid": "the ReLU twin stays at chance with SGD at lr 0.01 (skill 0.00)",
+    "model_exp_activation": "the softplus twin does not fit the counts (skill -8)",
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("case", CASES, ids=_case_id)
+@pytest.mark.parametrize("case", _params(KNOWN_UNPROVEN))
 def test_cases_behave_as_labelled(case: Any, verdicts: dict[str, dict[str, Any]]) -> None:
     verdict = verdicts[case.name]
 
@@ -256,24 +275,12 @@ KNOWN_UNTOLD: dict[str, str] = {
 }
 
 
-def _params(known: dict[str, str]) -> list[Any]:
-    return [
-        pytest.param(
-            case,
-            id=case.name,
-            marks=pytest.mark.xfail(reason=known[case.name], strict=True)
-            if case.name in known
-            else (),
-        )
-        for case in CASES
-    ]
-
-
 def test_known_misses_are_broken_cases() -> None:
     broken = {case.name for case in CASES if not case.healthy}
 
     assert set(KNOWN_MISSES) <= broken
     assert set(KNOWN_UNTOLD) <= broken
+    assert set(KNOWN_UNPROVEN) <= broken
 
 
 @pytest.mark.slow
