@@ -25,7 +25,6 @@
     lastSeq: 0,
     source: null,
     reconnects: 0,
-    echoes: 0,
     questions: {},
     queue: [],
     flushing: Promise.resolve(),
@@ -243,11 +242,6 @@
         }
       });
       if (replied) {
-        if (state.inFlight === 0) {
-          // Every step this tab sent has been answered, so its events have been seen: an
-          // echo still counted is one whose step made no event (a "why" typed as text).
-          state.echoes = 0;
-        }
         refreshRanking();
       }
       log.scrollTop = log.scrollHeight;
@@ -353,7 +347,7 @@
         button.addEventListener("click", function () {
           button.setAttribute("aria-pressed", "true");
           disableChoices();
-          answer(question.id, choice.value, choice.label);
+          answer(question.id, choice.value);
         });
         choices.append(button);
       });
@@ -510,15 +504,10 @@
     return copied ? Promise.resolve() : Promise.reject(new Error("copy refused"));
   }
 
-  // -- what the user did (as the stream tells it: this tab, another tab, or the backlog) ------
-
-  var USER_STEPS = ["said", "answered", "outcome", "undo", "restart", "finish", "told", "attached"];
+  // -- what the user did, as the stream tells it: from this tab, another tab, or the backlog,
+  // so that every tab shows one and the same conversation ----------------------------------
 
   function showEvent(event) {
-    if (USER_STEPS.indexOf(event.type) >= 0 && state.echoes > 0) {
-      state.echoes -= 1; // shown already, when this tab sent it
-      return;
-    }
     if (event.type === "said") {
       bubble("user").textContent = event.text;
     } else if (event.type === "answered") {
@@ -579,14 +568,10 @@
 
   // -- the user's actions -----------------------------------------------------------------------
 
-  function act(method, path, body, echo) {
+  function act(method, path, body, restore) {
     if (!ready) {
-      whenReady(function () { act(method, path, body, echo); });
+      whenReady(function () { act(method, path, body, restore); });
       return;
-    }
-    var shown = echo ? echo() : null;
-    if (shown) {
-      state.echoes += 1;
     }
     startTyping();
     call(method, sessionPath(path), body).then(function () {
@@ -594,42 +579,43 @@
       hideStatus();
     }, function (failure) {
       stopTyping();
-      if (shown) {
-        state.echoes -= 1;
-        shown.classList.add("failed");
+      // Nothing was stored: give the words back, to edit or send again.
+      if (restore) {
+        restore();
       }
+      var again = function () { act(method, path, body, restore); };
       if (failure.code === "invalid_token") {
-        openSession().then(function () { act(method, path, body, null); });
+        openSession().then(again, function (renewal) { showError(renewal.message, again); });
         return;
       }
       var retry = failure.status === 0 || failure.status >= 500 || failure.status === 409 ||
         failure.status === 429;
-      showError(failure.message, retry ? function () { act(method, path, body, null); } : null);
+      showError(failure.message, retry ? again : null);
     });
   }
 
+  // Whether the text went out (it is kept in the composer when it did not).
   function sendText(text) {
     if (!text.trim()) {
-      return;
+      return false;
     }
     if (text.length > MAX_MESSAGE_CHARS) {
       showError("Your message has " + text.length.toLocaleString("en") + " characters; the " +
         "assistant reads at most " + MAX_MESSAGE_CHARS.toLocaleString("en") + ". Shorten it: " +
         "the first lines of an error and the code around it are usually enough.", null);
-      return;
+      return false;
     }
     act("POST", "/messages", { text: text }, function () {
-      var element = bubble("user");
-      element.textContent = text;
-      return element;
+      if (!$("text").value) {
+        $("text").value = text;
+      }
     });
+    return true;
   }
 
-  function answer(questionId, value, label) {
+  function answer(questionId, value) {
     act("POST", "/answers", { question: questionId, value: value }, function () {
-      var element = bubble("user");
-      element.textContent = label;
-      return element;
+      disableChoices(questionId);
     });
   }
 
@@ -806,7 +792,6 @@
   function resetLog() {
     log.textContent = "";
     state.lastSeq = 0;
-    state.echoes = 0;
     state.jobs = {};
   }
 
@@ -843,10 +828,8 @@
   $("close").addEventListener("click", function () { toPortal({ unstuck: "close" }); });
   $("composer").addEventListener("submit", function (event) {
     event.preventDefault();
-    var text = $("text").value;
-    if (text.trim()) {
+    if (sendText($("text").value)) {
       $("text").value = "";
-      sendText(text);
     }
   });
   $("text").addEventListener("keydown", function (event) {
@@ -871,11 +854,7 @@
     event.preventDefault();
     var path = $("target-path").value.trim();
     $("target").hidden = true;
-    act("POST", "/target", { target: path }, function () {
-      var element = bubble("user");
-      element.textContent = "My model is in " + path + " on my machine.";
-      return element;
-    });
+    act("POST", "/target", { target: path }, null);
   });
   $("target-cancel").addEventListener("click", function () { $("target").hidden = true; });
 

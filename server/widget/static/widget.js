@@ -3,7 +3,7 @@
  *   <script src="https://UNSTUCK/widget.js" data-key="KEY" async></script>
  *
  * Adds a launcher button and, when opened, a panel holding an iframe served by the unstuck
- * service (/widget/frame). The launcher lives in a closed shadow root so that the portal's CSS
+ * service (/widget/frame). The launcher lives in a shadow root so that the portal's CSS
  * cannot restyle it; the chat lives in the iframe so that neither page can reach into the
  * other. Options: data-position (bottom-right | bottom-left), data-title, data-theme
  * (light | dark | auto), data-open="true", data-say="first message".
@@ -69,7 +69,7 @@
 
   var host = document.createElement("div");
   host.setAttribute("data-unstuck-widget", "");
-  var shadow = host.attachShadow({ mode: "closed" });
+  var shadow = host.attachShadow({ mode: "open" });
   var style = document.createElement("style");
   style.textContent = STYLE;
   var root = document.createElement("div");

@@ -70,3 +70,6 @@ def portal_handler(service: str) -> type[BaseHTTPRequestHandler]:
             pass
 
     return PortalPage
+
+
+VENDOR = Path(__file__).resolve().parent / "vendor"
