@@ -280,7 +280,9 @@ def test_a_server_that_is_down_gets_a_retry_not_a_blank_panel(
     page.goto(portal.page(key=WIDGET_KEY, open="true"))
     assert widget_message(page)[1] == "The assistant cannot be reached"
     page.unroute(f"{widget_server.url}/widget/config*")
-    page.locator("[data-unstuck-widget] >> css=.message").get_by_role("button", name="Retry").click()
+    page.locator("[data-unstuck-widget] >> css=.message").get_by_role(
+        "button", name="Retry"
+    ).click()
     frame = chat_frame(page)
 
     page.route("**/messages", lambda route: route.abort())
