@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -63,33 +63,44 @@ T = TypeVar("T")
 router = APIRouter(include_in_schema=False, tags=["widget"])
 
 
+@lru_cache(maxsize=len(ASSETS) + 2)
+def static_file(name: str) -> bytes:
+    """A file of the widget, read once: the routes below then answer on the event loop, with no
+    file to open and no hop to a worker thread on the way to showing the launcher."""
+    return (STATIC / name).read_bytes()
+
+
 @router.get("/widget.js")
-def widget_script() -> FileResponse:
+async def widget_script() -> Response:
     """The embed script. Portals link it directly, so it is cached for minutes, not days."""
-    return FileResponse(
-        STATIC / "widget.js",
+    return Response(
+        static_file("widget.js"),
         media_type="text/javascript; charset=utf-8",
         headers={"Cache-Control": f"public, max-age={SCRIPT_MAX_AGE_S}"},
     )
 
 
 @router.get("/widget/static/{name}")
-def frame_asset(name: str) -> FileResponse:
+async def frame_asset(name: str) -> Response:
     if name not in ASSETS:
         raise HTTPException(404)
-    return FileResponse(STATIC / name, media_type=ASSETS[name])
+    return Response(
+        static_file(name),
+        media_type=ASSETS[name],
+        headers={"Cache-Control": f"public, max-age={SCRIPT_MAX_AGE_S}"},
+    )
 
 
 @router.get("/widget/frame")
 async def frame(
     runtime: RuntimeDep, key: Annotated[str | None, Query(max_length=200)] = None
-) -> FileResponse:
+) -> Response:
     """The chat panel. Only the key's origins may frame it (``frame-ancestors``); for a
     missing or unknown key the page still loads, anywhere, and says what is wrong."""
     record = await _key_record(runtime, key) if key else None
     ancestors = "*" if record is None else frame_ancestors(record.origins)
-    return FileResponse(
-        STATIC / "frame.html",
+    return Response(
+        static_file("frame.html"),
         media_type="text/html; charset=utf-8",
         headers={
             "Content-Security-Policy": f"{FRAME_POLICY}; frame-ancestors {ancestors}",

@@ -825,6 +825,8 @@
     }
   });
 
+  // A phone turned, or a panel resized: keep the latest reply in view.
+  window.addEventListener("resize", function () { log.scrollTop = log.scrollHeight; });
   $("close").addEventListener("click", function () { toPortal({ unstuck: "close" }); });
   $("composer").addEventListener("submit", function (event) {
     event.preventDefault();
