@@ -158,15 +158,25 @@ def test_html_in_a_message_and_in_a_column_name_stays_text(
     assert frame.locator(".bubble.user").first.inner_text() == XSS
     assert frame.locator(".bubble img, .bubble script").count() == 0
 
+    frame.click("text=Upload table")
+    notes = tmp_path / "notes.docx"
+    notes.write_text("not a table")
+    frame.set_input_files("#file", str(notes))
+    frame.fill("#label", "y")
+    frame.click("#upload-send")
+    frame.wait_for_selector(".bubble.error")
+    assert frame.locator(".bubble.error").last.inner_text() == (
+        "The file 'notes.docx' is neither CSV nor Parquet (by its name). Send a .csv or "
+        ".parquet file."
+    )
+
     table = tmp_path / "table.csv"
     table.write_text(f'"{XSS.replace(chr(34), chr(34) * 2)}",y\n1,0\n2,1\n3,0\n')
-    frame.click("text=Upload table")
     frame.set_input_files("#file", str(table))
     frame.fill("#label", "nope")
     frame.click("#upload-send")
-    refused = frame.locator(".bubble.error").last
-    refused.wait_for()
-    assert XSS in refused.inner_text()
+    frame.wait_for_function("() => document.querySelectorAll('.bubble.error').length === 2")
+    assert XSS in frame.locator(".bubble.error").last.inner_text()
 
     frame.fill("#label", "y")
     frame.click("#upload-send")
