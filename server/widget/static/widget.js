@@ -70,8 +70,17 @@
   var host = document.createElement("div");
   host.setAttribute("data-unstuck-widget", "");
   var shadow = host.attachShadow({ mode: "open" });
-  var style = document.createElement("style");
-  style.textContent = STYLE;
+  // A constructed style sheet where the browser has them: a portal whose own CSP forbids
+  // inline styles still styles the launcher then.
+  var style = null;
+  if ("adoptedStyleSheets" in shadow && typeof CSSStyleSheet.prototype.replaceSync === "function") {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLE);
+    shadow.adoptedStyleSheets = [sheet];
+  } else {
+    style = document.createElement("style");
+    style.textContent = STYLE;
+  }
   var root = document.createElement("div");
   root.className = "root " + options.position + " " + options.theme;
   var panel = document.createElement("div");
@@ -87,7 +96,10 @@
   launcher.setAttribute("aria-controls", "unstuck-panel");
   launcher.textContent = options.title;
   root.append(panel, launcher);
-  shadow.append(style, root);
+  shadow.append(root);
+  if (style) {
+    shadow.prepend(style);
+  }
 
   var frame = null;
   var frameReady = false;
