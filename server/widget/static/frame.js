@@ -205,7 +205,10 @@
     }
     state.lastSeq = seq;
     state.queue.push({ kind: message.type, data: JSON.parse(message.data) });
-    state.flushing = state.flushing.then(flush);
+    // One item that fails to render must not stop the ones after it.
+    state.flushing = state.flushing.then(flush).catch(function (error) {
+      window.console.error("unstuck: could not show an item", error);
+    });
   }
 
   // Items that arrive together (a turn's replies, a resumed backlog) are rendered together,
