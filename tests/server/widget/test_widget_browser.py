@@ -364,3 +364,23 @@ def test_no_serious_accessibility_violation(browser: Any, portal: Portal, artefa
         )
     context.close()
     assert [v for v in found if v["impact"] in ("serious", "critical")] == []
+
+
+def test_the_stream_comes_back_after_a_server_restart_and_misses_nothing(
+    context: Any, portal: Portal, widget_server: Server
+) -> None:
+    page = context.new_page()
+    page.goto(portal.page(key=WIDGET_KEY, open="true"))
+    frame = chat_frame(page)
+    say(frame, "my loss is flat")
+    frame.wait_for_selector("text=Noted:")
+    widget_server.restart()
+    say(frame, "the accuracy stays at chance")
+    frame.wait_for_function("() => document.querySelectorAll('.bubble.user').length >= 2")
+    frame.wait_for_selector(".typing", state="detached")
+    page.wait_for_timeout(500)  # anything sent twice would arrive by now
+    assert frame.locator(".bubble.user").all_inner_texts() == [
+        "my loss is flat",
+        "the accuracy stays at chance",
+    ]
+    assert frame.locator("#status").is_hidden()
