@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from server import api, errors, runtime, sse
+from server import api, errors, runtime, sse, widget
 from server.cors import KeyCorsMiddleware
 from server.limits import BodyLimitMiddleware
 from server.settings import Settings, get_settings
@@ -24,7 +24,7 @@ DESCRIPTION = (
 def create_app() -> FastAPI:
     app = FastAPI(title="unstuck", version="1", description=DESCRIPTION, lifespan=_lifespan)
     errors.install(app)
-    for router in (api.health, api.sessions, sse.router, api.job_router):
+    for router in (api.health, api.sessions, sse.router, api.job_router, widget.router):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, limit_for=lambda path: _body_limit(app, path))
     app.add_middleware(KeyCorsMiddleware, known_origins=lambda: _origins(app))

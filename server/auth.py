@@ -1,22 +1,37 @@
-"""Who is asking: the API key in ``Authorization: Bearer <key>``, checked and rate-limited."""
+"""Who is asking: an API key in ``Authorization: Bearer <key>``, or a session token (widget,
+``unstuck probe``) that opens one session; checked and rate-limited."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from server import tokens
 from server.cors import ORIGINS_STATE
-from server.errors import MissingKey, WrongKey
+from server.errors import (
+    InvalidToken,
+    MissingKey,
+    OriginNotAllowed,
+    TokenOutOfScope,
+    WidgetUnavailable,
+    WrongKey,
+)
 from server.runtime import Runtime
 from server.storage import KeyRecord
 
 bearer = HTTPBearer(
     auto_error=False,
-    description="An API key made by server.keys.create_key or UNSTUCK_SEED_KEYS.",
+    description="An API key made by server.keys.create_key or UNSTUCK_SEED_KEYS, or a session "
+    "token from the widget (server.tokens).",
 )
+
+#: The routes each kind of token opens, besides the check that it names the route's session.
+STREAM_ROUTE = "/v1/sessions/{session_id}/events"
+PROBE_REPORT_ROUTE = "/v1/sessions/{session_id}/probe-reports"
 
 
 # The dependencies are coroutines on purpose: FastAPI runs a plain function dependency in the
@@ -33,6 +48,11 @@ async def current_key(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> KeyRecord:
+    query_token = request.query_params.get("token")
+    if credentials is not None and tokens.looks_like_token(credentials.credentials):
+        return _token_holder(request, runtime, credentials.credentials, in_query=False)
+    if credentials is None and query_token is not None:
+        return _token_holder(request, runtime, query_token, in_query=True)
     if credentials is None:
         raise MissingKey(
             "This route needs an API key: send the header 'Authorization: Bearer <key>'."
@@ -48,6 +68,74 @@ async def current_key(
     setattr(request.state, ORIGINS_STATE, key.origins)
     runtime.limiter.check(key.id)
     return key
+
+
+def token_secret(runtime: Runtime) -> bytes:
+    secret = runtime.settings.token_secret
+    if secret is None:
+        raise WidgetUnavailable(
+            "Session tokens are off: this service has no UNSTUCK_TOKEN_SECRET. The operator "
+            "sets it (at least 32 characters, the same on every server process) to turn on "
+            "the help-portal widget."
+        )
+    return secret.get_secret_value().encode()
+
+
+def check_token(runtime: Runtime, token: str, *purposes: tokens.Purpose) -> tokens.Claim:
+    try:
+        return tokens.verify(token_secret(runtime), token, purposes)
+    except tokens.TokenError as error:
+        raise InvalidToken(
+            f"The token opens nothing: {error}. The widget gets a new one when its page "
+            "reloads; for 'unstuck probe', copy the command from the widget again."
+        ) from error
+
+
+def own_origins(request: Request, runtime: Runtime) -> set[str]:
+    """The origins this service is reached at: the widget's frame calls the API from there."""
+    public = urlsplit(runtime.settings.public_url)
+    return {f"{public.scheme}://{public.netloc}", str(request.base_url).rstrip("/")}
+
+
+def check_origin(
+    request: Request, allowed: set[str], headers: dict[str, str] | None = None
+) -> None:
+    """A browser names the page's origin on cross-origin calls (and same-origin POSTs)."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin.rstrip("/") not in allowed:
+        raise OriginNotAllowed(
+            f"Requests from {origin} may not use this key or token. The key's origins name the "
+            "portals that may embed the widget; ask the operator to add this one.",
+            headers,
+        )
+
+
+def _token_holder(request: Request, runtime: Runtime, token: str, in_query: bool) -> KeyRecord:
+    """The key a token was issued under, once the token is found to open this route.
+
+    Past this point only the key's id matters (it owns the session and is rate-limited). The
+    key's origins are left out: tokens are used from the widget's own frame, same-origin.
+    """
+    route = getattr(request.scope.get("route"), "path", "")
+    purposes: tuple[tokens.Purpose, ...] = ("session",)
+    if in_query:
+        if route != STREAM_ROUTE:
+            raise TokenOutOfScope(
+                "A token in the query string opens only the event stream; send a session "
+                "token as 'Authorization: Bearer <token>'."
+            )
+        purposes = ("stream",)
+    elif route == PROBE_REPORT_ROUTE:
+        purposes = ("probe", "session")
+    claim = check_token(runtime, token, *purposes)
+    if request.path_params.get("session_id") != claim.session_id:
+        raise TokenOutOfScope(
+            f"This token opens session '{claim.session_id}' only, not this route. Use the API "
+            "key for anything else."
+        )
+    check_origin(request, own_origins(request, runtime))
+    runtime.limiter.check(claim.key_id)
+    return KeyRecord(id=claim.key_id, name="", origins=())
 
 
 Key = Annotated[KeyRecord, Depends(current_key)]

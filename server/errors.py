@@ -46,9 +46,19 @@ class WrongKey(ApiError):
     code = "invalid_api_key"
 
 
+class InvalidToken(ApiError):
+    status = 401
+    code = "invalid_token"
+
+
 class OriginNotAllowed(ApiError):
     status = 403
     code = "origin_not_allowed"
+
+
+class TokenOutOfScope(ApiError):
+    status = 403
+    code = "token_out_of_scope"
 
 
 class SessionNotFound(ApiError):
@@ -104,6 +114,11 @@ class StorageUnavailable(ApiError):
 class QueueUnavailable(ApiError):
     status = 503
     code = "queue_unavailable"
+
+
+class WidgetUnavailable(ApiError):
+    status = 503
+    code = "widget_unavailable"
 
 
 def error_response(

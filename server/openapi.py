@@ -8,8 +8,11 @@ from server.schemas import ErrorBody
 
 _WHY = {
     400: "Malformed JSON (`malformed_json`) or a bad header (`invalid_input`).",
-    401: "No API key (`missing_api_key`) or an unknown one (`invalid_api_key`).",
-    403: "The origin is not allowed for any key (`origin_not_allowed`, CORS preflight).",
+    401: "No API key (`missing_api_key`), an unknown one (`invalid_api_key`), or a session "
+    "token that is expired, forged or of the wrong kind (`invalid_token`).",
+    403: "The origin is not allowed for any key (`origin_not_allowed`, CORS preflight), or a "
+    "session token used outside its session or from another origin (`token_out_of_scope`, "
+    "`origin_not_allowed`).",
     404: "No such session, cause or job for this key (`session_not_found`, `cause_not_found`, "
     "`job_not_found`).",
     409: "The session changed under the request too many times (`session_busy`); send again.",

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -70,6 +70,17 @@ class Settings(BaseSettings):
     """How often an event stream looks for new events."""
     sse_ping_s: float = 15.0
     """Comment lines sent on an idle event stream so proxies keep it open."""
+    token_secret: SecretStr | None = Field(default=None, min_length=32)
+    """Signs the session tokens of the help-portal widget and of ``unstuck probe`` (see
+    ``server.tokens``). Every server process must have the same one, or a token issued by one
+    process is refused by the next; changing it ends every token. Unset: the widget answers 503
+    and says to set it."""
+    widget_token_ttl_s: int = Field(default=86_400, gt=0)
+    """How long a widget's session token (and the ``unstuck probe`` token it shows) lasts; the
+    widget renews it while its page is open, checking its key again each time."""
+    stream_token_ttl_s: int = Field(default=60, gt=0)
+    """How long the widget's event-stream token, which travels in the query string, can be used
+    to open the stream."""
 
 
 @lru_cache

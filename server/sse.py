@@ -49,9 +49,17 @@ async def events(
     follow: Annotated[
         bool, Query(description="Keep the stream open for new items (false: send the backlog)")
     ] = True,
+    after: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            description="Resume after this item, like Last-Event-ID, for a client that cannot "
+            "send headers (a browser's new EventSource); the header wins when both are sent",
+        ),
+    ] = None,
 ) -> StreamingResponse:
     """The session's event stream; send ``Last-Event-ID`` to resume after an item."""
-    after = _last_seen(last_event_id)
+    after = _last_seen(last_event_id) if last_event_id or after is None else after
     await run_in_threadpool(runtime.sessions.owned, key, session_id)
     return StreamingResponse(
         _items(request, runtime, session_id, after, follow),
