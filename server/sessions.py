@@ -30,12 +30,12 @@ from assistant.core.session import Session
 from assistant.drive.loop import report_all
 from probes.result import ProbeReport, ProbeResult
 from server.errors import BadProbeReport, BusySession, CauseNotFound, SessionNotFound
+from server.probe_command import ProbeCommand, command_text, probe_command
 from server.schemas import RankedCause, SessionView, TranscriptEntry
 from server.storage import Database, EventRecord, KeyRecord, SessionRecord, StreamItem
 
 MAX_ATTEMPTS = 30
 LOCK_STRIPES = 256
-PLACEHOLDER_TARGET = "path/to/your_experiment.py"
 
 Action = Callable[[Session], list[Reply]]
 
@@ -60,15 +60,29 @@ class TurnReplies:
 
     replies: list[Reply]
     items: list[str]
+    command: ProbeCommand | None = None
+    """The ``unstuck probe`` command of the last reply, when the turn asks the user to run
+    one: front ends that render it themselves take it from here instead of the text."""
 
     @property
     def json(self) -> str:
         """The replies as a JSON array."""
         return "[" + ",".join(self.items) + "]"
 
+    @property
+    def stream_items(self) -> list[str]:
+        """The replies as the event stream sends them: the command's text reply also carries
+        the command as data (``probe_command``). The log keeps the plain replies, which every
+        reader of ``/v1`` validates against the reply types."""
+        if self.command is None:
+            return self.items
+        last = self.items[-1]
+        return [*self.items[:-1], f'{last[:-1]},"probe_command":{self.command.model_dump_json()}}}']
 
-def _turn_replies(replies: list[Reply]) -> TurnReplies:
-    return TurnReplies(replies, [REPLIES_ADAPTER.dump_json([r]).decode()[1:-1] for r in replies])
+
+def _turn_replies(replies: list[Reply], command: ProbeCommand | None = None) -> TurnReplies:
+    items = [REPLIES_ADAPTER.dump_json([r]).decode()[1:-1] for r in replies]
+    return TurnReplies(replies, items, command)
 
 
 @dataclass
@@ -103,7 +117,7 @@ class SessionService:
         if target is not None:
             session.attach(target, keys)
         replies = session.send(words) if words else session.start()
-        turned = _turn_replies(self._with_probe_command(session_id, session, replies))
+        turned = self._with_probe_command(session_id, session, replies)
         rows = _event_rows(session.events, session.recorded, turned)
         self.db.create_session(session_id, key.id, rows, _stream_items(rows, turned))
         self._remember(session_id, _Cached(len(rows), key.id, session))
@@ -225,7 +239,7 @@ class SessionService:
         before = len(session.events)
         session.recorded = []
         try:
-            turned = _turn_replies(self._with_probe_command(record.id, session, action(session)))
+            turned = self._with_probe_command(record.id, session, action(session))
             rows = _event_rows(session.events[before:], session.recorded, turned)
             stored = self.db.commit_turn(record.id, record.seq, rows, _stream_items(rows, turned))
         except BaseException:
@@ -238,19 +252,12 @@ class SessionService:
 
     def _with_probe_command(
         self, session_id: str, session: Session, replies: list[Reply]
-    ) -> list[Reply]:
+    ) -> TurnReplies:
         """The server cannot reach the user's model: say how to run the probes there."""
         if not any(isinstance(reply, ProbeRequest) for reply in replies):
-            return replies
-        target = session.state.target or PLACEHOLDER_TARGET
-        command = f"unstuck probe {target} --server {self.public_url} --session {session_id}"
-        return [
-            *replies,
-            Text(
-                text="These checks need your model and data, which live on your machine. "
-                f"Run this there and the results join this conversation:\n{command}"
-            ),
-        ]
+            return _turn_replies(replies)
+        command = probe_command(self.public_url, session_id, session.state.target)
+        return _turn_replies([*replies, Text(text=command_text(command))], command)
 
     # -- the store and the cache --------------------------------------------------------
 
@@ -328,7 +335,7 @@ def _event_rows(
 def _stream_items(rows: Sequence[tuple[str, str]], turned: TurnReplies) -> list[StreamItem]:
     """The turn's events (as ``_event_rows`` serialised them), then each reply."""
     items = [StreamItem("event", event) for event, _ in rows]
-    items += [StreamItem("reply", item) for item in turned.items]
+    items += [StreamItem("reply", item) for item in turned.stream_items]
     return items
 
 

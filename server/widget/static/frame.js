@@ -255,7 +255,7 @@
     var texts = [];
     var add = function (text) { if (text) { texts.push(text); } };
     if (reply.kind === "text" || reply.kind === "diagnosis") {
-      add(withoutCommands(reply.text));
+      add(proseOf(reply));
     }
     if (reply.kind === "question") {
       add(reply.text);
@@ -272,15 +272,10 @@
 
   // -- what the assistant says --------------------------------------------------------------
 
-  var COMMAND_LINE = /^unstuck probe .*--session \S+\s*$/;
-
-  function withoutCommands(text) {
-    return text.split("\n").filter(function (line) { return !COMMAND_LINE.test(line); })
-      .join("\n");
-  }
-
-  function commandsIn(text) {
-    return text.split("\n").filter(function (line) { return COMMAND_LINE.test(line); });
+  // A reply that asks the user to run `unstuck probe` carries the command as data
+  // (server/probe_command.py); its text says the same in words for other front ends.
+  function proseOf(reply) {
+    return reply.probe_command ? reply.probe_command.intro : reply.text;
   }
 
   function bubble(kind) {
@@ -306,13 +301,10 @@
   function showReply(reply, html) {
     var element = bubble(reply.kind === "text" && reply.tone === "error" ? "error" : "assistant");
     if (reply.kind === "text") {
-      var prose = withoutCommands(reply.text);
-      if (prose.trim()) {
-        element.append(markdownBlock(html, prose));
+      element.append(markdownBlock(html, proseOf(reply)));
+      if (reply.probe_command) {
+        element.append(probeCommand(reply.probe_command));
       }
-      commandsIn(reply.text).forEach(function (line) {
-        element.append(probeCommand(line));
-      });
     } else if (reply.kind === "question") {
       showQuestion(element, reply, html);
     } else if (reply.kind === "probe") {
@@ -321,7 +313,7 @@
         ".";
       element.append(intro);
     } else if (reply.kind === "diagnosis") {
-      element.append(markdownBlock(html, withoutCommands(reply.text)));
+      element.append(markdownBlock(html, reply.text));
       reply.cards.forEach(function (card) { element.append(causeCard(card, html)); });
     }
   }
@@ -444,12 +436,10 @@
     return outer;
   }
 
-  function probeCommand(line) {
-    var command = line.trim();
-    if (state.probeToken && command.indexOf("--api-key") < 0) {
-      command += " --api-key " + state.probeToken;
-    }
-    return codeBlock(command, "Copy the command");
+  function probeCommand(command) {
+    // The token is this browser's own (never stored with the reply); it needs no quoting.
+    var line = command.line + (state.probeToken ? " --api-key " + state.probeToken : "");
+    return codeBlock(line, "Copy the command");
   }
 
   function codeBlock(text, label) {

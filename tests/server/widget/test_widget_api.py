@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -202,3 +203,41 @@ def test_without_a_token_secret_the_widget_says_what_to_set(shared_server: Serve
         "it (at least 32 characters, the same on every server process) to turn on the "
         "help-portal widget.",
     )
+
+
+def test_the_probe_command_comes_as_data_on_the_stream_and_as_words_in_the_reply(
+    widget_server: Server,
+) -> None:
+    opened = open_session(widget_server).json()
+    url = f"{widget_server.url}/v1/sessions/{opened['session']}"
+    with httpx.Client(headers=bearer(opened["token"])) as client:
+        replies = client.post(url + "/target", json={"target": "my runs/exp.py"}).json()["replies"]
+        issued = client.post(widget_server.url + "/widget/stream-token").json()
+    stream = httpx.get(url + "/events", params={"token": issued["token"], "follow": "false"})
+    sent = [json.loads(line[6:]) for line in stream.text.splitlines() if line.startswith("data: ")]
+    session = opened["session"]
+    line = f"unstuck probe 'my runs/exp.py' --server {widget_server.url} --session {session}"
+    intro = (
+        "These checks need your model and data, which live on your machine. Run this there and "
+        "the results join this conversation:"
+    )
+    # Other front ends read the same words as before, the command on its own line.
+    assert replies[-1] == {"kind": "text", "text": f"{intro}\n{line}", "tone": "info"}
+    assert sent[-1] == {
+        **replies[-1],
+        "probe_command": {
+            "intro": intro,
+            "argv": [
+                "unstuck", "probe", "my runs/exp.py",
+                "--server", widget_server.url, "--session", opened["session"],
+            ],
+            "line": line,
+            "target": "my runs/exp.py",
+            "server": widget_server.url,
+            "session": opened["session"],
+        },
+    }  # fmt: skip
+    # The view (and the log it reads) keeps the plain reply types.
+    with httpx.Client(headers=bearer(opened["token"])) as client:
+        view = client.get(url).json()
+    assert view["transcript"][-1]["replies"][-1] == replies[-1]
