@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="do not log a line per request (errors are still logged)",
     )
+
+    revoke = commands.add_parser(
+        "revoke-key", help="revoke an API or widget key: every server refuses it within a second"
+    )
+    revoke.add_argument("key", metavar="KEY", help="the key itself, or - to read it from stdin")
     return parser
 
 
@@ -154,6 +159,11 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return run_demo(sys.stdout)
     if args.command == "serve":
         return _serve(args.host, args.port, args.workers, args.access_log)
+    if args.command == "revoke-key":
+        import server
+
+        plain_key = sys.stdin.readline().strip() if args.key == "-" else args.key
+        return server.revoke(plain_key, sys.stdout)
     parser.print_help()
     return 2
 

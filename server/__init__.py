@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -28,6 +28,33 @@ def run(
 
     app: FastAPI = create_app()
     uvicorn.run(app, host=host, port=port, **uvicorn_options(access_log))
+    return 0
+
+
+def revoke(plain_key: str, out: TextIO) -> int:
+    """Revoke a key in the store the settings name (``unstuck revoke-key``); 1 when there is
+    no such key. Running servers refuse it within a second (``server.runtime``)."""
+    import time
+
+    from server.keys import revoke_key
+    from server.settings import Settings
+    from server.storage import open_database
+    from server.storage.sql import redact
+
+    settings = Settings()
+    record = revoke_key(open_database(settings.database_url), plain_key)
+    if record is None or record.revoked is None:
+        out.write(
+            f"No such key in the session store {redact(settings.database_url)}: nothing was "
+            "revoked. Check the key (as in UNSTUCK_SEED_KEYS, or as create_key printed it) and "
+            "that UNSTUCK_DATABASE_URL names the servers' store.\n"
+        )
+        return 1
+    day = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(record.revoked))
+    out.write(
+        f"Revoked the key '{record.name}' ({record.id}) at {day}. Its sessions, widget and "
+        "'unstuck probe' tokens stop working within a second on every server.\n"
+    )
     return 0
 
 

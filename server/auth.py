@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ from server import tokens
 from server.cors import ORIGINS_STATE
 from server.errors import (
     InvalidToken,
+    KeyRevoked,
     MissingKey,
     OriginNotAllowed,
     TokenOutOfScope,
@@ -50,9 +52,9 @@ async def current_key(
 ) -> KeyRecord:
     query_token = request.query_params.get("token")
     if credentials is not None and tokens.looks_like_token(credentials.credentials):
-        return _token_holder(request, runtime, credentials.credentials, in_query=False)
+        return await _token_holder(request, runtime, credentials.credentials, in_query=False)
     if credentials is None and query_token is not None:
-        return _token_holder(request, runtime, query_token, in_query=True)
+        return await _token_holder(request, runtime, query_token, in_query=True)
     if credentials is None:
         raise MissingKey(
             "This route needs an API key: send the header 'Authorization: Bearer <key>'."
@@ -65,9 +67,32 @@ async def current_key(
             "The API key is not one this service knows. Check it for typos, or ask the "
             "operator for a key."
         )
+    if key.revoked is not None:
+        raise KeyRevoked(revoked_message(key.revoked))
     setattr(request.state, ORIGINS_STATE, key.origins)
     runtime.limiter.check(key.id)
     return key
+
+
+def revoked_message(when: float) -> str:
+    day = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(when))
+    return (
+        f"This key was revoked by the operator on {day}: it opens no session and no call any "
+        "more, nor do the widget and 'unstuck probe' tokens issued under it. Ask the operator "
+        "for a new key (for a portal, the new data-key of its script tag)."
+    )
+
+
+async def refuse_revoked(runtime: Runtime, key_id: str) -> None:
+    """``KeyRevoked`` when the key a token was issued under has been revoked since."""
+    found, when = runtime.cached_revocation(key_id)
+    if not found:
+        if runtime.inline_store:
+            when = runtime.revoked(key_id)
+        else:
+            when = await run_in_threadpool(runtime.revoked, key_id)
+    if when is not None:
+        raise KeyRevoked(revoked_message(when))
 
 
 def token_secret(runtime: Runtime) -> bytes:
@@ -110,7 +135,9 @@ def check_origin(
         )
 
 
-def _token_holder(request: Request, runtime: Runtime, token: str, in_query: bool) -> KeyRecord:
+async def _token_holder(
+    request: Request, runtime: Runtime, token: str, in_query: bool
+) -> KeyRecord:
     """The key a token was issued under, once the token is found to open this route.
 
     Past this point only the key's id matters (it owns the session and is rate-limited). The
@@ -134,6 +161,7 @@ def _token_holder(request: Request, runtime: Runtime, token: str, in_query: bool
             "key for anything else."
         )
     check_origin(request, own_origins(request, runtime))
+    await refuse_revoked(runtime, claim.key_id)
     runtime.limiter.check(claim.key_id)
     return KeyRecord(id=claim.key_id, name="", origins=())
 

@@ -56,6 +56,11 @@ class OriginNotAllowed(ApiError):
     code = "origin_not_allowed"
 
 
+class KeyRevoked(ApiError):
+    status = 403
+    code = "key_revoked"
+
+
 class TokenOutOfScope(ApiError):
     status = 403
     code = "token_out_of_scope"

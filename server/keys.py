@@ -37,3 +37,10 @@ def add_key(db: Database, name: str, plain_key: str, origins: Iterable[str]) -> 
 
 def find_key(db: Database, plain_key: str) -> KeyRecord | None:
     return db.key_by_digest(digest(plain_key))
+
+
+def revoke_key(db: Database, plain_key: str) -> KeyRecord | None:
+    """Revoke the key: from the next second on, on every server process, it opens no session
+    and no call, and neither do the widget and ``unstuck probe`` tokens issued under it.
+    Returns its record (with the time of revocation), or None when the store has no such key."""
+    return db.revoke_key(digest(plain_key))

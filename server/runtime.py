@@ -17,7 +17,10 @@ from server.sessions import SessionService
 from server.settings import Settings
 from server.storage import Database, KeyRecord, open_database
 
-KEY_CACHE_TTL_S = 10.0
+#: How long a key's record and its revocation are trusted without asking the store again: a
+#: revoked key stops on every server process within this time (the operator's promise). At
+#: one query per key per second the cache still spares the store almost every request.
+KEY_CACHE_TTL_S = 1.0
 
 
 @lru_cache
@@ -39,6 +42,7 @@ class Runtime:
     jobs: JobQueue
     _keys: dict[str, tuple[float, KeyRecord | None]] = field(default_factory=dict)
     _keys_lock: threading.Lock = field(default_factory=threading.Lock)
+    _revoked: dict[str, tuple[float, float | None]] = field(default_factory=dict)
 
     @property
     def inline_store(self) -> bool:
@@ -69,12 +73,36 @@ class Runtime:
             self._keys[digest] = (now, record)
         return record
 
+    def cached_revocation(self, key_id: str) -> tuple[bool, float | None]:
+        """``(True, when)`` when the key's revocation was looked up in the last second
+        (``when`` is None for a key that works), else ``(False, None)``: call ``revoked``."""
+        cached = self._revoked.get(key_id)
+        if cached is not None and time.monotonic() - cached[0] < KEY_CACHE_TTL_S:
+            return True, cached[1]
+        return False, None
+
+    def revoked(self, key_id: str) -> float | None:
+        """When the key ``key_id`` was revoked, or None: for tokens, which name the key by id
+        and outlive a revocation unless each use checks it."""
+        found, cached = self.cached_revocation(key_id)
+        if found:
+            return cached
+        now = time.monotonic()
+        when = self.db.key_revoked(key_id)
+        with self._keys_lock:
+            if len(self._revoked) > 10_000:
+                self._revoked.clear()
+            self._revoked[key_id] = (now, when)
+        return when
+
 
 def start(settings: Settings) -> Runtime:
     db = open_database(settings.database_url)
     db.create_schema()
     for seed in settings.seed_keys:
         keys.add_key(db, seed.name, seed.key, seed.origins)
+        if seed.revoked:
+            keys.revoke_key(db, seed.key)
     engine = build_engine()
     sessions = SessionService(db, engine, settings.public_url, settings.session_cache)
     return Runtime(

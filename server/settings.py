@@ -21,6 +21,9 @@ class SeedKey(BaseModel):
     name: str
     key: str = Field(min_length=16)
     origins: list[str] = Field(default_factory=list)
+    revoked: bool = False
+    """True revokes the key at start-up (it stays revoked: removing the flag does not bring it
+    back). ``unstuck revoke-key`` revokes it without a restart."""
 
 
 class Settings(BaseSettings):
@@ -35,7 +38,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     """The address users reach the service at, used in the ``unstuck probe`` command we show."""
     seed_keys: list[SeedKey] = Field(default_factory=list)
-    """API keys to create at start-up, as JSON: ``[{"name", "key", "origins"}]``."""
+    """API keys to create at start-up, as JSON: ``[{"name", "key", "origins", "revoked"}]``."""
     rate_limit: int = 600
     """Requests allowed per API key in each rate window."""
     rate_window_s: float = 60.0

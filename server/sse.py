@@ -17,8 +17,8 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from server.api import SessionId
-from server.auth import Key, RuntimeDep
-from server.errors import InvalidInput
+from server.auth import Key, RuntimeDep, refuse_revoked
+from server.errors import InvalidInput, KeyRevoked
 from server.openapi import errors
 from server.runtime import Runtime
 from server.storage import StreamRecord
@@ -62,7 +62,7 @@ async def events(
     after = _last_seen(last_event_id) if last_event_id or after is None else after
     await run_in_threadpool(runtime.sessions.owned, key, session_id)
     return StreamingResponse(
-        _items(request, runtime, session_id, after, follow),
+        _items(request, runtime, key.id, session_id, after, follow),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -80,12 +80,16 @@ def _last_seen(header: str | None) -> int:
 
 
 async def _items(
-    request: Request, runtime: Runtime, session_id: str, after: int, follow: bool
+    request: Request, runtime: Runtime, key_id: str, session_id: str, after: int, follow: bool
 ) -> AsyncIterator[str]:
     settings = runtime.settings
     yield "retry: 2000\n\n"
     quiet_since = time.monotonic()
     while True:
+        if await _revoked(runtime, key_id):
+            # An open stream ends with its key; the client's reconnection is then refused
+            # with the reason (``key_revoked``).
+            return
         rows = await run_in_threadpool(runtime.db.stream, session_id, after)
         for row in rows:
             yield _format(row)
@@ -101,6 +105,14 @@ async def _items(
             yield ": ping\n\n"
             quiet_since = time.monotonic()
         await asyncio.sleep(settings.sse_poll_s)
+
+
+async def _revoked(runtime: Runtime, key_id: str) -> bool:
+    try:
+        await refuse_revoked(runtime, key_id)
+    except KeyRevoked:
+        return True
+    return False
 
 
 def _format(row: StreamRecord) -> str:

@@ -62,7 +62,15 @@ class Database(Protocol):
     def add_key(self, key_id: str, name: str, digest: str, origins: Sequence[str]) -> bool:
         """False when a key with this digest exists already."""
 
-    def key_by_digest(self, digest: str) -> KeyRecord | None: ...
+    def key_by_digest(self, digest: str) -> KeyRecord | None:
+        """The key with this digest, revoked or not (``KeyRecord.revoked``)."""
+
+    def key_revoked(self, key_id: str) -> float | None:
+        """When the key was revoked (Unix time), or None while it works."""
+
+    def revoke_key(self, digest: str) -> KeyRecord | None:
+        """Revoke the key with this digest (once: a second call keeps the first time);
+        None when there is no such key."""
 
     def all_origins(self) -> set[str]:
         """Every browser origin that some key allows."""

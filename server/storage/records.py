@@ -10,6 +10,8 @@ class KeyRecord:
     id: str
     name: str
     origins: tuple[str, ...]
+    revoked: float | None = None
+    """Unix time at which the operator revoked the key; None while it works."""
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,11 @@ def schema(blob: str) -> list[str]:
         """CREATE TABLE IF NOT EXISTS api_keys (
             id TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
             origins TEXT NOT NULL, created DOUBLE PRECISION NOT NULL)""",
+        # Apart from api_keys, so that a store made before revocation existed gets it from
+        # CREATE TABLE IF NOT EXISTS, with no migration.
+        """CREATE TABLE IF NOT EXISTS revoked_keys (
+            key_id TEXT PRIMARY KEY REFERENCES api_keys(id),
+            revoked DOUBLE PRECISION NOT NULL)""",
         """CREATE TABLE IF NOT EXISTS sessions (
             id TEXT PRIMARY KEY, key_id TEXT NOT NULL REFERENCES api_keys(id),
             seq INTEGER NOT NULL DEFAULT 0, stream_seq INTEGER NOT NULL DEFAULT 0,
@@ -152,13 +157,44 @@ class SQLDatabase(ABC, Generic[Connection]):
     def key_by_digest(self, digest: str) -> KeyRecord | None:
         with self._cursor(write=False) as cur:
             row = self._run(
-                cur, "SELECT id, name, origins FROM api_keys WHERE hash = ?", (digest,)
+                cur,
+                "SELECT k.id, k.name, k.origins, r.revoked FROM api_keys k "
+                "LEFT JOIN revoked_keys r ON r.key_id = k.id WHERE k.hash = ?",
+                (digest,),
             ).fetchone()
-        return None if row is None else KeyRecord(row[0], row[1], tuple(json.loads(row[2])))
+        if row is None:
+            return None
+        return KeyRecord(row[0], row[1], tuple(json.loads(row[2])), row[3])
+
+    def key_revoked(self, key_id: str) -> float | None:
+        with self._cursor(write=False) as cur:
+            row = self._run(
+                cur, "SELECT revoked FROM revoked_keys WHERE key_id = ?", (key_id,)
+            ).fetchone()
+        return None if row is None else float(row[0])
+
+    def revoke_key(self, digest: str) -> KeyRecord | None:
+        with self._cursor(write=True) as cur:
+            row = self._run(cur, "SELECT id FROM api_keys WHERE hash = ?", (digest,)).fetchone()
+            if row is None:
+                return None
+            revoked = self._run(
+                cur, "SELECT revoked FROM revoked_keys WHERE key_id = ?", (row[0],)
+            ).fetchone()
+            if revoked is None:
+                self._run(
+                    cur,
+                    "INSERT INTO revoked_keys (key_id, revoked) VALUES (?, ?)",
+                    (row[0], time.time()),
+                )
+        return self.key_by_digest(digest)
 
     def all_origins(self) -> set[str]:
         with self._cursor(write=False) as cur:
-            rows = self._run(cur, "SELECT origins FROM api_keys").fetchall()
+            rows = self._run(
+                cur,
+                "SELECT origins FROM api_keys WHERE id NOT IN (SELECT key_id FROM revoked_keys)",
+            ).fetchall()
         return {origin for (origins,) in rows for origin in json.loads(origins)}
 
     # -- sessions -----------------------------------------------------------------------

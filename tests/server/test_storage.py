@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from server.errors import StorageUnavailable
-from server.storage import Database, SessionRecord, StreamItem, open_database
+from server.storage import Database, KeyRecord, SessionRecord, StreamItem, open_database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -98,3 +98,20 @@ def test_a_store_that_cannot_be_reached_is_named_without_its_password() -> None:
     )
     assert message.endswith(". Check UNSTUCK_DATABASE_URL and that the database is running.")
     assert "secret" not in message
+
+
+def test_a_revoked_key_is_found_with_its_time_and_loses_its_origins(database: Database) -> None:
+    database.add_key("k2", "portal", "digest2", ["https://portal.example"])
+    assert database.all_origins() == {"https://portal.example"}
+    assert database.revoke_key("no-such-digest") is None
+
+    first = database.revoke_key("digest2")
+    again = database.revoke_key("digest2")
+
+    assert first is not None and first.revoked is not None
+    assert again == first  # revoking twice keeps the first time
+    assert database.key_by_digest("digest2") == first
+    assert database.key_revoked("k2") == first.revoked
+    assert database.key_revoked("k1") is None
+    assert database.key_by_digest("digest") == KeyRecord("k1", "team", (), None)
+    assert database.all_origins() == set()
