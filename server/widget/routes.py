@@ -25,9 +25,11 @@ from server.auth import (
     check_origin,
     check_token,
     own_origins,
+    refuse_revoked,
+    revoked_message,
     token_secret,
 )
-from server.errors import MissingKey, SessionNotFound, WrongKey
+from server.errors import KeyRevoked, MissingKey, SessionNotFound, WrongKey
 from server.runtime import Runtime
 from server.storage import KeyRecord
 from server.widget.markdown import to_html
@@ -136,6 +138,8 @@ async def config(
     record = await _key_record(runtime, key)
     if record is None:
         raise WrongKey(_unknown_key_message(), headers=anyone)
+    if record.revoked is not None:
+        raise KeyRevoked(revoked_message(record.revoked), headers=anyone)
     check_origin(request, {*record.origins, *own_origins(request, runtime)}, anyone)
     body = WidgetConfig(name=record.name).model_dump_json()
     return Response(body, media_type="application/json", headers=anyone)
@@ -165,6 +169,7 @@ async def open_session(
         probe_token=probe_token,
         public_url=runtime.settings.public_url.rstrip("/"),
         resumed=resumed is not None,
+        max_upload_bytes=runtime.settings.max_upload_bytes,
     )
 
 
@@ -180,6 +185,7 @@ async def session_claim(
         )
     claim = check_token(runtime, credentials.credentials, "session")
     check_origin(request, own_origins(request, runtime))
+    await refuse_revoked(runtime, claim.key_id)
     runtime.limiter.check(claim.key_id)
     return claim
 

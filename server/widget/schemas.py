@@ -27,6 +27,8 @@ class WidgetSession(BaseModel):
     public_url: str
     """Where ``unstuck probe`` reaches this service."""
     resumed: bool
+    max_upload_bytes: int
+    """The largest table upload accepted: the frame refuses a larger file before sending it."""
 
 
 class StreamToken(BaseModel):

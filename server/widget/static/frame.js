@@ -33,6 +33,8 @@
     jobs: {},
     said: [],
     renewTimer: 0,
+    stopped: false,
+    maxUploadBytes: 0,
   };
 
   document.documentElement.setAttribute(
@@ -60,6 +62,12 @@
       whenReady(function () { sendText(event.data.text); });
     } else if (event.data.unstuck === "opened") {
       $("text").focus();
+    } else if (event.data.unstuck === "focus") {
+      // Tab from the launcher comes round to the panel's first control, Shift+Tab its last.
+      var items = focusable();
+      if (items.length) {
+        items[event.data.at === "last" ? items.length - 1 : 0].focus();
+      }
     }
   });
 
@@ -87,6 +95,9 @@
         try { parsed = text ? JSON.parse(text) : null; } catch (ignored) { parsed = null; }
         if (!response.ok) {
           var error = (parsed && parsed.error) || {};
+          if (error.code === "key_revoked") {
+            stopFor("The widget's key was revoked", error.message);
+          }
           throw new ApiFailure(response.status, error.code || "http_" + response.status,
             error.message || "The service answered " + response.status + ". Retry in a moment.");
         }
@@ -124,6 +135,7 @@
       state.token = body.token;
       state.probeToken = body.probe_token;
       state.publicUrl = body.public_url;
+      state.maxUploadBytes = body.max_upload_bytes;
       try { window.localStorage.setItem(storageName, body.token); } catch (ignored) { /* */ }
       window.clearTimeout(state.renewTimer);
       var renewIn = Math.max(30, (body.expires - Date.now() / 1000) / 2) * 1000;
@@ -145,6 +157,9 @@
       connect();
       callbacks.forEach(function (callback) { callback(); });
     }).catch(function (failure) {
+      if (state.stopped) {
+        return;
+      }
       if (failure.status === 401 || failure.status === 403) {
         fatal(failure.code === "origin_not_allowed" ? "This page may not embed the assistant"
           : "The widget's key is not valid", failure.message);
@@ -160,6 +175,9 @@
     if (state.source) {
       state.source.close();
       state.source = null;
+    }
+    if (state.stopped) {
+      return;
     }
     call("POST", "/widget/stream-token", {}).then(function (body) {
       var url = sessionPath("/events") + "?token=" + encodeURIComponent(body.token) +
@@ -206,6 +224,10 @@
     state.lastSeq = seq;
     state.queue.push({ kind: message.type, data: JSON.parse(message.data) });
     // One item that fails to render must not stop the ones after it.
+    if (message.type === "reply") {
+      // The page shows a badge on the launcher while the panel is closed.
+      toPortal({ unstuck: "reply" });
+    }
     state.flushing = state.flushing.then(flush).catch(function (error) {
       window.console.error("unstuck: could not show an item", error);
     });
@@ -672,6 +694,14 @@
     if (!file || !label) {
       return;
     }
+    if (state.maxUploadBytes && file.size > state.maxUploadBytes) {
+      // Refused here, before minutes of sending; the form keeps the file and the label.
+      showError("The file '" + file.name + "' has " + megabytes(file.size) + "; the " +
+        "assistant takes tables up to " + megabytes(state.maxUploadBytes) + ". Send a " +
+        "sample of its rows (a few thousand are enough for the table checks) or the same " +
+        "table as Parquet, which is smaller.", null);
+      return;
+    }
     var form = new FormData();
     form.append("file", file);
     form.append("label", label);
@@ -708,6 +738,10 @@
     request.open("POST", sessionPath("/tables"));
     request.setRequestHeader("Authorization", "Bearer " + state.token);
     request.send(form);
+  }
+
+  function megabytes(bytes) {
+    return (bytes / 1048576).toFixed(1) + " MB";
   }
 
   function offerColumns() {
@@ -767,6 +801,18 @@
     $("status").hidden = true;
   }
 
+  // The key was revoked: nothing this panel could do works any more, so it says why and
+  // stops renewing, reconnecting and retrying.
+  function stopFor(title, text) {
+    state.stopped = true;
+    window.clearTimeout(state.renewTimer);
+    if (state.source) {
+      state.source.close();
+      state.source = null;
+    }
+    fatal(title, text);
+  }
+
   function fatal(title, text) {
     var app = document.querySelector(".app");
     var close = $("close");
@@ -802,19 +848,24 @@
     if (event.key !== "Tab") {
       return;
     }
-    // Keep keyboard focus inside the open panel.
+    // Keep keyboard focus inside the open panel; past its last (or before its first)
+    // control, focus goes to the launcher on the portal's page, which closes the panel.
     var items = focusable();
     if (!items.length) {
       return;
     }
     var first = items[0];
     var last = items[items.length - 1];
-    if (event.shiftKey && document.activeElement === first) {
-      event.preventDefault();
-      last.focus();
-    } else if (!event.shiftKey && document.activeElement === last) {
-      event.preventDefault();
-      first.focus();
+    var leaving = event.shiftKey ? document.activeElement === first
+      : document.activeElement === last;
+    if (!leaving) {
+      return;
+    }
+    event.preventDefault();
+    if (window.parent !== window) {
+      toPortal({ unstuck: "tab", forward: !event.shiftKey });
+    } else {
+      (event.shiftKey ? last : first).focus();
     }
   });
 

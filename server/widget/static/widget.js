@@ -8,6 +8,10 @@
  * other. Options: data-position (bottom-right | bottom-left), data-title, data-theme
  * (light | dark | auto), data-open="true", data-say="first message".
  * Page API: window.unstuck.open(), .close(), .say(text).
+ *
+ * Keyboard: while the panel is open, Tab goes round the panel's controls and the launcher
+ * (which closes it), never out to the page; Esc closes it and puts focus on the launcher.
+ * A reply that lands while the panel is closed shows as a count on the launcher.
  */
 (function () {
   "use strict";
@@ -43,6 +47,12 @@
     "  color: var(--accent-fg); font: inherit; font-weight: 600;",
     "  box-shadow: 0 4px 14px rgba(0,0,0,.25); }",
     ".launcher:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }",
+    ".badge { min-width: 22px; height: 22px; padding: 0 6px; border-radius: 11px;",
+    "  background: #b91c1c; color: #ffffff; font-size: 13px; line-height: 22px;",
+    "  text-align: center; box-sizing: border-box; }",
+    ".badge[hidden], .sr { display: none; }",
+    ".sr:not([hidden]) { display: inline-block; position: absolute; width: 1px; height: 1px;",
+    "  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }",
     ".panel { position: absolute; bottom: 60px; width: 400px; height: 620px;",
     "  max-height: calc(100vh - 96px); background: var(--bg); color: var(--fg);",
     "  border: 1px solid var(--border); border-radius: 12px; overflow: hidden;",
@@ -94,7 +104,16 @@
   launcher.className = "launcher";
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("aria-controls", "unstuck-panel");
-  launcher.textContent = options.title;
+  var label = document.createElement("span");
+  label.textContent = options.title;
+  var badge = document.createElement("span");
+  badge.className = "badge";
+  badge.hidden = true;
+  badge.setAttribute("aria-hidden", "true");
+  var badgeText = document.createElement("span");
+  badgeText.className = "sr";
+  badgeText.hidden = true;
+  launcher.append(label, badge, badgeText);
   root.append(panel, launcher);
   shadow.append(root);
   if (style) {
@@ -108,6 +127,7 @@
   // What the service said about this key and this page: null until it answers.
   var verdict = null;
   var checking = null;
+  var unread = 0;
 
   function check() {
     if (!options.key) {
@@ -155,6 +175,9 @@
     }
     if (code === "invalid_api_key" || code === "missing_api_key") {
       return "The widget's key is not valid";
+    }
+    if (code === "key_revoked") {
+      return "The widget's key was revoked";
     }
     return "The assistant is not available";
   }
@@ -229,10 +252,20 @@
     }
   }
 
+  function setUnread(count) {
+    unread = count;
+    badge.hidden = badgeText.hidden = count === 0;
+    badge.textContent = String(count);
+    badgeText.textContent = ", " + count + (count === 1 ? " new reply" : " new replies");
+  }
+
   function setOpen(open) {
     panel.hidden = !open;
     root.classList.toggle("open", open);
     launcher.setAttribute("aria-expanded", String(open));
+    if (open) {
+      setUnread(0);
+    }
     if (!open) {
       launcher.focus();
       return;
@@ -271,13 +304,70 @@
       }
     } else if (data.unstuck === "close") {
       setOpen(false);
+    } else if (data.unstuck === "reply" && panel.hidden) {
+      setUnread(unread + 1);
+    } else if (data.unstuck === "tab") {
+      leavePanel(data.forward === true);
     }
   });
 
+  // -- the focus trap: the panel's controls, then the launcher, then round again ----------
+
+  function launcherShown() {
+    // On a phone the open panel covers the screen and hides the launcher; the panel's own
+    // close button is the way out then.
+    return launcher.getClientRects().length > 0;
+  }
+
+  // Buttons of a message shown in place of the chat (the chat's own are inside the frame).
+  function panelStops() {
+    return Array.prototype.slice.call(panel.querySelectorAll("button"));
+  }
+
+  function enterPanel(forward) {
+    if (frame) {
+      frame.focus();
+      post({ unstuck: "focus", at: forward ? "first" : "last" });
+      return;
+    }
+    var stops = panelStops();
+    if (stops.length) {
+      stops[forward ? 0 : stops.length - 1].focus();
+    }
+  }
+
+  // Tab from the panel's last control (Shift+Tab from its first) reaches the launcher.
+  function leavePanel(forward) {
+    if (panel.hidden) {
+      return;
+    }
+    if (launcherShown()) {
+      launcher.focus();
+    } else {
+      enterPanel(forward);
+    }
+  }
+
   launcher.addEventListener("click", function () { setOpen(panel.hidden); });
   root.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && !panel.hidden) {
+    if (panel.hidden) {
+      return;
+    }
+    if (event.key === "Escape") {
       setOpen(false);
+      return;
+    }
+    if (event.key !== "Tab") {
+      return;
+    }
+    var active = shadow.activeElement;
+    var stops = panelStops();
+    if (active === launcher) {
+      event.preventDefault();
+      enterPanel(!event.shiftKey);
+    } else if (!frame && stops.length && active === stops[event.shiftKey ? 0 : stops.length - 1]) {
+      event.preventDefault();
+      leavePanel(!event.shiftKey);
     }
   });
 

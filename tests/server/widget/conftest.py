@@ -3,6 +3,7 @@ downloaded one) driven by Playwright, for the widget's browser tests."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -19,6 +20,11 @@ from serverharness import SEED_KEYS, Server, free_port, server_env
 from widgetharness import (
     ARTEFACTS,
     CHROMIUM,
+    REVOKABLE_KEY,
+    REVOKED_LIVE_KEY,
+    REVOKED_SEED_KEY,
+    STREAM_TOKEN_TTL_S,
+    TIMEOUT_MS,
     TOKEN_SECRET,
     WIDGET_KEY,
     Portal,
@@ -34,18 +40,25 @@ def portal_port() -> int:
 
 @pytest.fixture(scope="module")
 def widget_server(tmp_path_factory: pytest.TempPathFactory, portal_port: int) -> Iterator[Server]:
-    """The service with a key for the portal's origin only, and fast stand-in table probes."""
+    """The service with a key for the portal's origin only, a revoked key for the same
+    origin, and fast stand-in table probes."""
     folder = tmp_path_factory.mktemp("widget-server")
-    seed = SEED_KEYS.rstrip("]") + (
-        f', {{"name": "help-portal", "key": "{WIDGET_KEY}", '
-        f'"origins": ["http://127.0.0.1:{portal_port}"]}}]'
-    )
+    origins = [f"http://127.0.0.1:{portal_port}"]
+    portal_keys = [
+        {"name": "help-portal", "key": WIDGET_KEY, "origins": origins},
+        {"name": "revokable", "key": REVOKABLE_KEY, "origins": origins},
+        {"name": "revoked-live", "key": REVOKED_LIVE_KEY, "origins": origins},
+        {"name": "revoked-seed", "key": REVOKED_SEED_KEY, "origins": origins, "revoked": True},
+    ]
+    seed = json.dumps([*json.loads(SEED_KEYS), *portal_keys])
     env = server_env(
         f"sqlite:///{folder / 'sessions.sqlite3'}",
         rate_limit="100000",
         token_secret=TOKEN_SECRET,
         probe_registry="fake_probes:PROBES",
         seed_keys=seed,
+        # Seconds, not a minute: the browser's own reconnection then meets an expired token.
+        stream_token_ttl_s=str(STREAM_TOKEN_TTL_S),
     )
     server = Server(env, folder / "server.log")
     server.env["UNSTUCK_PUBLIC_URL"] = server.url
@@ -98,3 +111,14 @@ def artefacts() -> Path:
     """Screenshots kept for a person to look at (CI can keep the folder)."""
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     return ARTEFACTS
+
+
+@pytest.fixture
+def context(browser: Any, widget_server: Server, portal: Portal) -> Iterator[Any]:
+    """A fresh browser profile (nothing stored) that may use the clipboard."""
+    made = browser.new_context(viewport={"width": 1280, "height": 800})
+    for origin in (widget_server.url, portal.origin):
+        made.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    made.set_default_timeout(TIMEOUT_MS)
+    yield made
+    made.close()

@@ -3,86 +3,26 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from serverharness import Server
-from widgetharness import VENDOR, WIDGET_KEY, Portal
+from widgetharness import (
+    TIMEOUT_MS,
+    VENDOR,
+    WIDGET_KEY,
+    XSS,
+    Portal,
+    answer_first_choice,
+    chat_frame,
+    no_script_ran,
+    say,
+    widget_message,
+)
 
 pytestmark = pytest.mark.slow
-
-TIMEOUT_MS = 20_000
-XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
-
-
-@pytest.fixture
-def context(browser: Any, widget_server: Server, portal: Portal) -> Iterator[Any]:
-    """A fresh browser profile (nothing stored) that may use the clipboard."""
-    made = browser.new_context(viewport={"width": 1280, "height": 800})
-    for origin in (widget_server.url, portal.origin):
-        made.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
-    made.set_default_timeout(TIMEOUT_MS)
-    yield made
-    made.close()
-
-
-def chat_frame(page: Any) -> Any:
-    """The widget's frame, once its chat has started."""
-    page.locator("[data-unstuck-widget]").wait_for(state="attached")
-    for _ in range(400):
-        for frame in page.frames:
-            if "/widget/frame" in frame.url:
-                frame.wait_for_selector(".bubble.assistant")
-                return frame
-        page.wait_for_timeout(50)
-    raise AssertionError("the widget's frame did not appear")
-
-
-def launcher(page: Any) -> Any:
-    return page.locator("[data-unstuck-widget] >> css=.launcher")
-
-
-def launcher_expanded(page: Any, wanted: str) -> str:
-    """The launcher's aria-expanded once it reads ``wanted``, or after 5 s: the panel closes
-    and opens through a message between the frame and the page, which takes a moment."""
-    for _ in range(100):
-        seen = str(launcher(page).get_attribute("aria-expanded"))
-        if seen == wanted:
-            break
-        page.wait_for_timeout(50)
-    return seen
-
-
-def widget_message(page: Any) -> list[str]:
-    """The lines of the message the widget shows in place of the chat."""
-    box = page.locator("[data-unstuck-widget] >> css=.message")
-    box.wait_for()
-    return [line for line in box.inner_text().splitlines() if line.strip()]
-
-
-def say(frame: Any, text: str) -> None:
-    frame.fill("#text", text)
-    frame.press("#text", "Enter")
-
-
-def answer_first_choice(frame: Any) -> None:
-    """Click the first answer of the open question and wait for what comes next."""
-    asked = frame.locator(".choices").count()
-    frame.locator(".choices").last.locator("button").first.click()
-    frame.wait_for_function(
-        "n => document.querySelectorAll('.choices').length > n || document.querySelector('.card')",
-        arg=asked,
-    )
-
-
-def no_script_ran(page: Any, frame: Any) -> bool:
-    ran: bool = page.evaluate("() => 'x' in window && window.__xss === 1") or frame.evaluate(
-        "() => window.__xss === 1"
-    )
-    return not ran
 
 
 def test_a_whole_conversation_to_a_diagnosis(context: Any, portal: Portal, artefacts: Path) -> None:
@@ -333,24 +273,6 @@ def test_a_message_over_the_limit_is_refused_in_the_panel_and_not_sent(
     )
     assert frame.locator(".bubble.user").count() == 0
     assert len(frame.input_value("#text")) == 40_000  # kept, to shorten
-
-
-def test_keyboard_only_and_the_page_api(context: Any, portal: Portal) -> None:
-    page = context.new_page()
-    page.goto(portal.page(key=WIDGET_KEY, say="training loss goes to nan", theme="dark"))
-    frame = chat_frame(page)
-    frame.wait_for_selector(".bubble.user")
-    assert frame.locator(".bubble.user").inner_text() == "training loss goes to nan"
-    assert frame.evaluate("() => document.documentElement.dataset.theme") == "dark"
-
-    frame.locator("#text").focus()
-    for _ in range(40):  # Tab goes round inside the panel, never out to the portal
-        page.keyboard.press("Tab")
-        assert frame.evaluate("() => document.hasFocus()")
-    page.keyboard.press("Escape")
-    assert launcher_expanded(page, "false") == "false"
-    page.evaluate("() => window.unstuck.open()")
-    assert launcher_expanded(page, "true") == "true"
 
 
 def test_no_serious_accessibility_violation(browser: Any, portal: Portal, artefacts: Path) -> None:
