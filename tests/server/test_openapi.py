@@ -35,5 +35,5 @@ def test_every_route_documents_its_errors(shared_server: Server) -> None:
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             statuses = set(operation["responses"])
-            expected = {"503"} if path == "/healthz" else {"400", "401", "413", "422", "429"}
+            expected = {"503"} if path == "/healthz" else {"400", "401", "403", "413", "422", "429"}
             assert expected <= statuses, f"{method} {path}"

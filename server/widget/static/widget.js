@@ -384,10 +384,16 @@
   function mount() {
     document.body.append(host);
     check();
-    if (options.say) {
-      window.unstuck.say(options.say);
-    } else if (options.open) {
-      setOpen(true);
+    if (options.say || options.open) {
+      // The launcher is drawn first, alone; the panel (a large box, its animation, then the
+      // frame) follows in the next frame instead of holding the launcher back by one.
+      window.requestAnimationFrame(function () {
+        if (options.say) {
+          window.unstuck.say(options.say);
+        } else {
+          setOpen(true);
+        }
+      });
     }
   }
 
