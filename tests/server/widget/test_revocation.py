@@ -13,6 +13,7 @@ from server.keys import find_key
 from server.runtime import KEY_CACHE_TTL_S
 from server.storage import open_database
 from server.tokens import issue, verify
+from server.widget.routes import SESSION_ONLY
 
 
 def refusal(response: httpx.Response) -> tuple[int, str, str]:
@@ -36,7 +37,7 @@ def test_a_revoked_key_and_its_tokens_open_nothing_within_a_second(widget_server
     session = f"{url}/v1/sessions/{opened['session']}"
     token = {"Authorization": f"Bearer {opened['token']}"}
     probe = {"Authorization": f"Bearer {opened['probe_token']}"}
-    claim = verify(TOKEN_SECRET.encode(), opened["token"], ("session",))
+    claim = verify(TOKEN_SECRET.encode(), opened["token"], SESSION_ONLY)
     stream_token, _ = issue(TOKEN_SECRET.encode(), "stream", claim.key_id, claim.session_id, 600)
     said = httpx.post(session + "/messages", json={"text": "loss is flat"}, headers=token)
     assert said.is_success

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from server import tokens
+from server.widget.routes import SESSION_ONLY
 
 SECRET = b"s" * 32
 NOW = 1_800_000_000.0
@@ -15,7 +16,7 @@ NOW = 1_800_000_000.0
 def test_a_token_says_who_issued_it_for_which_session_until_when() -> None:
     token, claim = tokens.issue(SECRET, "session", "key_ab12", "s_Xy-9_z", 600, now=NOW)
     assert token.startswith("ust1.session.key_ab12.s_Xy-9_z.1800000600.")
-    assert tokens.verify(SECRET, token, ("session",), now=NOW + 599) == claim
+    assert tokens.verify(SECRET, token, SESSION_ONLY, now=NOW + 599) == claim
     assert claim == tokens.Claim("session", "key_ab12", "s_Xy-9_z", 1_800_000_600)
 
 

@@ -11,6 +11,7 @@ from serverharness import KEY_A, ORIGIN_A, Server
 from widgetharness import TOKEN_SECRET, WIDGET_KEY
 
 from server import tokens
+from server.widget.routes import SESSION_ONLY
 
 
 def open_session(server: Server, resume: str | None = None, **headers: str) -> httpx.Response:
@@ -146,7 +147,7 @@ def test_the_stream_opens_with_a_short_lived_token_in_the_query(
 
 
 def test_an_expired_token_opens_nothing(widget_server: Server, widget: dict[str, Any]) -> None:
-    claim = tokens.verify(TOKEN_SECRET.encode(), widget["token"], ("session",))
+    claim = tokens.verify(TOKEN_SECRET.encode(), widget["token"], SESSION_ONLY)
     expired, _ = tokens.issue(
         TOKEN_SECRET.encode(), "session", claim.key_id, claim.session_id, 60, now=0
     )
