@@ -160,10 +160,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args.host, args.port, args.workers, args.access_log)
     if args.command == "revoke-key":
-        import server
-
-        plain_key = sys.stdin.readline().strip() if args.key == "-" else args.key
-        return server.revoke(plain_key, sys.stdout)
+        return _revoke_key(args.key)
     parser.print_help()
     return 2
 
@@ -178,6 +175,19 @@ def _chat(target: str | None, plain: bool, server: str | None, api_key: str | No
     from assistant.cli.chat import plain_chat
 
     return plain_chat(target, sys.stdin, sys.stdout)
+
+
+def _revoke_key(key: str) -> int:
+    import server
+
+    problems = server.settings_problems()
+    if problems:
+        raise UsageError(
+            f"the service settings are wrong: {problems}. Fix the environment variables "
+            "(README.md lists every setting) and run it again."
+        )
+    plain_key = sys.stdin.readline().strip() if key == "-" else key
+    return server.revoke(plain_key, sys.stdout)
 
 
 def _serve(host: str, port: int, workers: int, access_log: bool) -> int:

@@ -269,3 +269,16 @@ def test_serve_names_each_wrong_setting_before_starting(
         "Input should be a valid boolean, unable to interpret input. Fix the environment "
         "variables (README.md lists every setting) and start again.\n"
     )
+
+
+def test_revoke_key_names_each_wrong_setting_before_touching_the_store(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UNSTUCK_RATE_LIMIT", "lots")
+    code, _, err = run(capsys, "revoke-key", "some-key-0123456789")
+    assert code == 2
+    assert err == (
+        "error: the service settings are wrong: UNSTUCK_RATE_LIMIT='lots': Input should be a "
+        "valid integer, unable to parse string as an integer. Fix the environment variables "
+        "(README.md lists every setting) and run it again.\n"
+    )
