@@ -13,6 +13,8 @@ import contextlib
 import copy
 import functools
 import math
+import os
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -191,8 +193,10 @@ class Watcher:
             self._check_finite(first, f"the input of {info.name}")
 
     def _register_model(self, module: nn.Module) -> ModelInfo:
-        name = type(module).__name__
-        same = sum(1 for m in self._models.values() if type(m.module) is type(module))
+        kind = type(module).__name__
+        variable = _variable_name(module)
+        name = f"{variable} ({kind})" if variable else kind
+        same = sum(1 for m in self._models.values() if m.name == name)
         if same:
             name = f"{name} #{same + 1}"
         try:
@@ -429,6 +433,34 @@ class Watcher:
 # --- helpers ---------------------------------------------------------------------------------
 def _has_parameters(module: nn.Module) -> bool:
     return next(module.parameters(), None) is not None
+
+
+def _variable_name(value: object) -> str | None:
+    """The name the user's code calls ``value`` by, in the first frame outside torch and
+    unstuck: ``generator`` and ``discriminator`` say more than two ``Sequential``s."""
+    frame = sys._getframe(1)
+    while frame is not None and _library_frame(frame.f_code.co_filename):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return None
+    for scope in (frame.f_locals, frame.f_globals):
+        for name, candidate in scope.items():
+            if candidate is value and not name.startswith("_"):
+                return name
+    return None
+
+
+def _library_frame(filename: str) -> bool:
+    return any(part in filename for part in _LIBRARY_PATHS)
+
+
+_LIBRARY_PATHS = (
+    f"{os.sep}torch{os.sep}",
+    f"{os.sep}probes{os.sep}",
+    f"{os.sep}lightning{os.sep}",
+    f"{os.sep}pytorch_lightning{os.sep}",
+    "<frozen ",
+)
 
 
 def _first_tensor(args: tuple[Any, ...]) -> Tensor | None:

@@ -19,7 +19,7 @@ from probes.result import Measured, ProbeResult, ProbeStatus, Series
 from probes.target import format_lr
 from probes.verdict import Verdict
 from probes.watch.hooks import ELEMENTWISE
-from probes.watch.recording import ModelInfo, Recording
+from probes.watch.recording import Forward, ModelInfo, Recording
 
 PROBE_ID = "watch"
 #: A learning rate that falls below this share of where it started has collapsed ...
@@ -119,8 +119,8 @@ def measure(
         main_model=main.name if main is not None else None,
         validation_forwards=sum(1 for f in recording.forwards if not f.grad_enabled),
         workers=recording.workers,
-        batch=_batch_text(recording),
-        ranges=_ranges_text(recording),
+        batch=_batch_text(recording, main),
+        ranges=_ranges_text(recording, main),
         error=error,
         stopped=stopped,
     )
@@ -168,6 +168,8 @@ def judge(seen: Observations) -> Verdict:
         # Only the wrong case is certain: training in train mode says nothing of evaluation.
         facts["mode_switching"] = "missing"
         faults.append(EVAL_MODE)
+    if seen.steps:
+        facts["trained_in_eval_mode"] = "yes" if seen.trained_in_eval else "no"
     if seen.steps and seen.main_model is not None:
         left_out = seen.no_grad_needed or seen.outside_optimizer
         facts["frozen_layers"] = "yes" if left_out else "no"
@@ -328,7 +330,7 @@ def _no_steps(seen: Observations) -> str:
 
 def _models_text(seen: Observations) -> str:
     if len(seen.models) == 1:
-        return f"model {seen.models[0]}"
+        return f"watching {seen.models[0]}"
     others = [m for m in seen.models if m != seen.main_model]
     return (
         f"{len(seen.models)} models; the probes use {seen.main_model}, whose output reaches "
@@ -412,8 +414,13 @@ def _never_changed(recording: Recording, main: ModelInfo | None) -> list[str]:
     return unchanged
 
 
-def _batch_text(recording: Recording) -> str | None:
-    forward = next((f for f in recording.forwards if f.grad_enabled), None)
+def _main_forward(recording: Recording, main: ModelInfo | None) -> Forward | None:
+    name = main.name if main is not None else None
+    return next((f for f in recording.forwards if f.grad_enabled and name in (None, f.model)), None)
+
+
+def _batch_text(recording: Recording, main: ModelInfo | None) -> str | None:
+    forward = _main_forward(recording, main)
     call = next((c for c in recording.losses if c.training), None)
     parts = []
     if forward is not None and forward.input_shape is not None:
@@ -432,8 +439,8 @@ def _batch_text(recording: Recording) -> str | None:
     return text[0].upper() + text[1:] + "."
 
 
-def _ranges_text(recording: Recording) -> str | None:
-    forward = next((f for f in recording.forwards if f.grad_enabled), None)
+def _ranges_text(recording: Recording, main: ModelInfo | None) -> str | None:
+    forward = _main_forward(recording, main)
     call = next((c for c in recording.losses if c.training), None)
     parts = []
     if forward is not None and forward.input_min is not None:
