@@ -131,10 +131,12 @@ class ScriptWorker(ProbeWorker):
         self._process = _context().Process(
             target=script_main, args=(child, self.request.model_dump()), name="unstuck-script"
         )
+        started = time.perf_counter()
         self._process.start()
         child.close()
         self._conn = parent
         self.watched = self._wait_for_watch(self.request.seconds + GRACE)
+        self.watched.result.seconds = round(time.perf_counter() - started, 3)
         if self.watched.overview is None:
             self.close()
         self.overview = self.watched.overview
@@ -185,7 +187,10 @@ def _stopped_hard(run: ScriptRun, limit: float) -> Watched:
 
 # --- the child ----------------------------------------------------------------------------
 class _StopAtDeadline(BaseException):
-    pass
+    def __init__(self, where: str) -> None:
+        super().__init__(where)
+        self.where = where
+        """" while in __getitem__ (data.py, line 16)", or empty."""
 
 
 class _Tail:
@@ -240,8 +245,8 @@ def script_main(conn: Connection, request: dict[str, Any]) -> None:
             runpy.run_path(script, run_name="__main__")
         except StopWatching:
             stopped = f", stopped there after {time.perf_counter() - started:.1f} s"
-        except _StopAtDeadline:
-            stopped = f", stopped at the --seconds limit of {run.seconds:g} s"
+        except _StopAtDeadline as deadline:
+            stopped = f", stopped at the --seconds limit of {run.seconds:g} s{deadline.where}"
         except SystemExit as exit_:
             exit_code = exit_.code
         except RefusedByWatcher as refused:
@@ -312,7 +317,18 @@ def _exit_finding(code: object, output: str, run: ScriptRun) -> str:
 
 
 def _alarm(signum: int, frame: FrameType | None) -> None:
-    raise _StopAtDeadline
+    where = ""
+    if frame is not None:
+        mine = [f for f in traceback.extract_stack(frame) if not _library(f.filename)]
+        if mine:
+            last = mine[-1]
+            where = f" while in {last.name} ({Path(last.filename).name}, line {last.lineno})"
+    raise _StopAtDeadline(where)
+
+
+def _library(filename: str) -> bool:
+    parts = ("site-packages", "dist-packages", "/lib/python", f"{os.sep}probes{os.sep}", "<")
+    return any(part in filename for part in parts)
 
 
 def _silence() -> _Tail:
@@ -328,6 +344,8 @@ def _silence() -> _Tail:
 
 def _error_text(error: BaseException) -> str:
     message = str(error).strip()
+    if type(error).__name__ == "RefusedByWatcher":
+        return message
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 

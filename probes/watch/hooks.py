@@ -439,7 +439,10 @@ def _variable_name(value: object) -> str | None:
     """The name the user's code calls ``value`` by, in the first frame outside torch and
     unstuck: ``generator`` and ``discriminator`` say more than two ``Sequential``s."""
     frame = sys._getframe(1)
-    while frame is not None and _library_frame(frame.f_code.co_filename):
+    while frame is not None and (
+        _library_frame(frame.f_code.co_filename)
+        or str(frame.f_globals.get("__name__", "")).startswith(("lightning", "pytorch_lightning"))
+    ):
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         return None
@@ -451,14 +454,14 @@ def _variable_name(value: object) -> str | None:
 
 
 def _library_frame(filename: str) -> bool:
-    return any(part in filename for part in _LIBRARY_PATHS)
+    return filename.startswith(_LIBRARY_ROOTS)
 
 
-_LIBRARY_PATHS = (
-    f"{os.sep}torch{os.sep}",
-    f"{os.sep}probes{os.sep}",
-    f"{os.sep}lightning{os.sep}",
-    f"{os.sep}pytorch_lightning{os.sep}",
+#: Where torch and unstuck's probes live, and Python's own frozen modules: frames there are
+#: not the user's. Lightning's trainer is skipped by its package name wherever it lives.
+_LIBRARY_ROOTS = (
+    os.path.dirname(torch.__file__) + os.sep,
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
     "<frozen ",
 )
 

@@ -200,7 +200,8 @@ def lr_collapses(lrs: list[list[float]]) -> bool | None:
 
 def word(seen: Observations, verdict: Verdict) -> str:
     if seen.error is not None:
-        head = f"The script stopped with an error after {_count(seen.steps)}: {seen.error}."
+        after = f"after {_count(seen.steps)}" if seen.steps else "before any optimizer step"
+        head = f"The script stopped with an error {after}: {seen.error}."
     elif not seen.steps:
         return _no_steps(seen)
     else:
@@ -316,15 +317,23 @@ def _fault_sentence(case: str, seen: Observations) -> str:
 
 
 def _no_steps(seen: Observations) -> str:
-    seen_text = (
-        f"it ran {_models_text(seen)} forward {seen.validation_forwards} times without gradients"
-        if seen.models
-        else "no model with parameters was called"
-    )
+    if seen.models:
+        seen_text = (
+            f"it called {', '.join(seen.models)} {seen.validation_forwards} times, without "
+            "gradients"
+        )
+    else:
+        seen_text = "no model with parameters was called"
+    if "--seconds" in seen.stopped:
+        return (
+            f"The script never reached an optimizer step: it was{seen.stopped.removeprefix(',')}"
+            f" ({seen_text}). It hangs there, or needs longer than that to start training: "
+            "raise --seconds, or make its start-up (data loading) quicker for the check."
+        )
     return (
-        f"The script never called an optimizer step{seen.stopped}: {seen_text}. unstuck "
-        "watches the training loop; make sure the script reaches optimizer.step() (check its "
-        "arguments and that it trains when run as a script)."
+        f"The script ended without calling an optimizer step: {seen_text}. unstuck watches "
+        "the training loop; make sure the script reaches optimizer.step() when run as a "
+        "script (check its arguments and its __main__ guard)."
     )
 
 
