@@ -11,7 +11,7 @@ g_optimizer = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.99
 d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
 criterion = nn.BCEWithLogitsLoss()
 
-for epoch in range(50):
+for _epoch in range(50):
     for start in range(0, len(real_data), 64):
         real = real_data[start : start + 64]
         noise = torch.randn(len(real), 4)

@@ -10,7 +10,7 @@ y = torch.randint(1, 11, (1000,))
 model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 10))
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 loss_fn = nn.CrossEntropyLoss()
-for epoch in range(5):
+for _epoch in range(5):
     for start in range(0, len(X), 100):
         optimizer.zero_grad()
         loss = loss_fn(model(X[start : start + 100]), y[start : start + 100])

@@ -11,7 +11,7 @@ if __name__ == "__main__":
     loader = DataLoader(TensorDataset(X, y), batch_size=50, shuffle=True, num_workers=2)
     model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 2))
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    for epoch in range(5):
+    for _epoch in range(5):
         for inputs, labels in loader:
             optimizer.zero_grad()
             nn.functional.cross_entropy(model(inputs), labels).backward()

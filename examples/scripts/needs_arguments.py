@@ -13,7 +13,7 @@ args = parser.parse_args()
 model = nn.Linear(4, 1)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 X, y = torch.randn(256, 4), torch.randn(256, 1)
-for epoch in range(args.epochs):
+for _epoch in range(args.epochs):
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(X), y)
     loss.backward()

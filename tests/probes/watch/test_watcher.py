@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import pytest
@@ -11,8 +12,8 @@ from torch import nn
 
 from probes.watch.capture import build_target, main_model
 from probes.watch.hooks import StopWatching, Watcher
-from probes.watch.judge import lr_collapses, measure
 from probes.watch.judge import judge as judge_loop
+from probes.watch.judge import lr_collapses, measure
 
 Loop = Callable[[], None]
 
@@ -29,11 +30,8 @@ def _model() -> nn.Module:
 
 
 def _watch(loop: Loop, stop_after: int | None = None) -> Watcher:
-    with Watcher(stop_after=stop_after) as watcher:
-        try:
-            loop()
-        except StopWatching:
-            pass
+    with Watcher(stop_after=stop_after) as watcher, contextlib.suppress(StopWatching):
+        loop()
     return watcher
 
 
