@@ -18,7 +18,7 @@ from assistant.core.reading.code import CodeReading
 from assistant.core.replies import CauseCard, Diagnosis, ProbeRequest, Question, Reply
 from assistant.core.session import Session
 from assistant.drive.loop import Drive, ProbeFinished, QuestionAnswered, RunProbe
-from assistant.drive.script import WatchedScript
+from assistant.drive.script import WatchedLoop
 from knowledge.loader import KnowledgeBase
 from knowledge.types import UNKNOWN
 from probes.result import ProbeResult
@@ -104,7 +104,7 @@ def run(
     target_keys: list[str] | None = None,
     probe_runner: RunProbe | None = None,
     script: ScriptReading | None = None,
-    watched: WatchedScript | None = None,
+    watched: WatchedLoop | None = None,
 ) -> tuple[Session, DiagnosisReport]:
     """Hold the dialogue to its end and summarise it.
 
@@ -166,7 +166,7 @@ def run(
 
 
 def _report_watch(
-    session: Session, watched: WatchedScript, steps: list[Step], probes: list[ProbeResult]
+    session: Session, watched: WatchedLoop, steps: list[Step], probes: list[ProbeResult]
 ) -> list[Reply]:
     """The watch result, then the facts its error establishes, with the error as evidence."""
     result = watched.result

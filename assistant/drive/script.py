@@ -9,10 +9,26 @@ and a probe runner for the drive loop over the captured model, batches, loss and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from assistant.core.reading.errors import ErrorReading, read_errors
 from probes.result import ProbeResult
 from probes.script import ScriptRun, ScriptWorker, Watched
+
+
+class WatchedLoop(Protocol):
+    """A training loop that ran under the watcher, in a child or in this process."""
+
+    @property
+    def result(self) -> ProbeResult: ...
+
+    @property
+    def errors(self) -> ErrorReading: ...
+
+    @property
+    def error_source(self) -> str: ...
+
+    def notes(self) -> list[str]: ...
 
 
 @dataclass
