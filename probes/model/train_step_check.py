@@ -134,7 +134,9 @@ def _loop_seen(watcher: Watcher) -> LoopSeen:
         warnings=seen.warnings,
         batch=seen.batch,
         grad_norms=[
-            math.sqrt(sum(n * n for n in step.grad_norms.values())) for step in recording.steps
+            math.sqrt(sum(n * n for n in step.grad_norms.values()))
+            for step in recording.steps
+            if step.grad_norms
         ],
     )
 

@@ -55,6 +55,12 @@ FUNCTIONAL_LOSSES = (
 #: Losses that compare prediction and target element by element, so differing shapes
 #: broadcast silently instead of failing.
 ELEMENTWISE = ("mse", "mae", "huber", "bce", "bce_with_logits")
+#: Inputs and outputs are checked for NaN, and gradient norms taken, on this many first steps,
+#: then every CHECK_EVERY-th: both cost a pass over the data, and a loop repeats itself.
+FIRST_CHECKED, CHECK_EVERY = 20, 10
+#: After this many optimizer steps every model and loss in the loop has been called: the
+#: global module hooks give way to hooks on those modules alone.
+DISCOVERY_STEPS = 3
 _SENSITIVE = (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd)
 
 
@@ -98,6 +104,12 @@ class Watcher:
         self._in_loss = False
         self._current_loader: object | None = None
         self._exits = contextlib.ExitStack()
+        self._narrowed = False
+        self._global_hooks = contextlib.ExitStack()
+        self._loss_modules: dict[int, nn.Module] = {}
+        """Loss modules seen, by id: hooked one by one once the watch narrows."""
+        self._with_parameters: dict[int, bool] = {}
+        """Module id -> whether it has parameters (asked on every call, so kept)."""
         self._losses_since: list[float] = []
         self._backward_since = 0
         self._parameters_of: dict[int, list[nn.Parameter]] = {}
@@ -106,10 +118,17 @@ class Watcher:
     # --- installing ----------------------------------------------------------------------
     def __enter__(self) -> Watcher:
         exits = self._exits
-        exits.enter_context(module_hooks.register_module_forward_pre_hook(self._before_forward))
-        exits.enter_context(
-            module_hooks.register_module_forward_hook(self._after_forward, always_call=True)
-        )
+        if self._narrowed:
+            self._hook_known_modules()
+        else:
+            self._global_hooks = contextlib.ExitStack()
+            exits.enter_context(self._global_hooks)
+            self._global_hooks.enter_context(
+                module_hooks.register_module_forward_pre_hook(self._before_forward)
+            )
+            self._global_hooks.enter_context(
+                module_hooks.register_module_forward_hook(self._after_forward, always_call=True)
+            )
         exits.enter_context(optimizer_hooks.register_optimizer_step_pre_hook(self._before_step))
         exits.enter_context(optimizer_hooks.register_optimizer_step_post_hook(self._after_step))
         for name in FUNCTIONAL_LOSSES:
@@ -133,6 +152,32 @@ class Watcher:
     ) -> None:
         self._exits.close()
 
+    def _narrow(self) -> None:
+        """From global module hooks to hooks on the models and losses found: a global hook
+        runs Python for every layer of every call, which would cost a small model's step
+        a fifth of its time; one hook per model costs almost nothing."""
+        self._narrowed = True
+        self._global_hooks.close()
+        self._hook_known_modules()
+
+    def _hook_known_modules(self) -> None:
+        # A pre-hook alone: what the loop shows from here on (mode, inputs, loss targets) is
+        # there before the call, and the models that feed the loss are known by now.
+        for info in self.recording.models:
+            self._exits.enter_context(
+                info.module.register_forward_pre_hook(self._known_model_called)
+            )
+        for loss in self._loss_modules.values():
+            # torch.nn's own losses call the functional ones, which are wrapped already
+            if loss_kind(loss) == "other":
+                self._exits.enter_context(loss.register_forward_pre_hook(self._known_loss_called))
+
+    def _known_model_called(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+        self._model_called(module, args)
+
+    def _known_loss_called(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+        self._loss_called(module, args, {})
+
     def _swap(self, owner: Any, name: str, replacement: object) -> None:
         original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
         setattr(owner, name, replacement)
@@ -144,10 +189,11 @@ class Watcher:
         self._stack.append(module)
         if isinstance(module, nn.modules.loss._Loss):
             if not any(isinstance(m, nn.modules.loss._Loss) for m in self._stack[:-1]):
-                owner = self._stack[0] if not _has_parameters(self._stack[0]) else module
+                self._loss_modules.setdefault(id(module), module)
+                owner = self._stack[0] if not self._has_parameters(self._stack[0]) else module
                 self._loss_called(owner, args, {})
             return
-        if top and _has_parameters(module):
+        if top and self._has_parameters(module):
             self._model_called(module, args)
 
     def _after_forward(self, module: nn.Module, args: tuple[Any, ...], output: object) -> None:
@@ -158,6 +204,12 @@ class Watcher:
             if info is not None:
                 self._outputs = {id(output): info}
                 self._check_finite(output, f"the output of {info.name}")
+
+    def _has_parameters(self, module: nn.Module) -> bool:
+        key = id(module)
+        if key not in self._with_parameters:
+            self._with_parameters[key] = _has_parameters(module)
+        return self._with_parameters[key]
 
     def _model_called(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         info = self._models.get(id(module))
@@ -327,9 +379,14 @@ class Watcher:
             if not state.cleared:
                 state.cleared = self._grads_replaced(optimizer, state)
             self.recording.stale_grads.append(not state.cleared)
-        parameters = [p for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
-        norms = _norms(parameters)
         step = self.recording.step_count + 1
+        sampled = step <= FIRST_CHECKED or step % CHECK_EVERY == 0
+        parameters = (
+            [p for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
+            if sampled
+            else []
+        )
+        norms = _norms(parameters)
         named: dict[str, float] = {}
         for parameter, norm in zip(parameters, norms, strict=True):
             name = self._names.get(id(parameter), f"parameter {len(named)}")
@@ -363,6 +420,8 @@ class Watcher:
             for p in g["params"]
             if p.grad is not None
         }
+        if not self._narrowed and self.recording.step_count >= DISCOVERY_STEPS:
+            self._narrow()
         if self.stop_after is not None and self.recording.step_count >= self.stop_after:
             raise StopWatching(f"stopped after {self.recording.step_count} optimizer steps")
 
@@ -419,6 +478,12 @@ class Watcher:
             self.recording.warnings.append(text)
 
     def _check_finite(self, tensor: Tensor, what: str) -> None:
+        # Every step's loss is checked in backward; inputs and outputs, which cost a pass
+        # over the batch, on the first steps and then every CHECK_EVERY-th, to name where a
+        # NaN comes from without slowing the loop.
+        step = self.recording.step_count
+        if step >= FIRST_CHECKED and step % CHECK_EVERY:
+            return
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             self._nonfinite(f"{what} at step {self.recording.step_count + 1}")
 
@@ -500,8 +565,8 @@ def _norms(parameters: list[Tensor]) -> list[float]:
     grads = [p.grad for p in parameters if p.grad is not None]
     if any(g.is_sparse for g in grads):
         return [float(g.coalesce().values().norm()) for g in grads]
-    norms = torch._foreach_norm(grads)
-    return [float(n) for n in torch.stack([n.float().cpu() for n in norms]).tolist()]
+    norms = torch.stack([n.float() for n in torch._foreach_norm(grads)])
+    return [float(n) for n in norms.cpu().tolist()]
 
 
 def _refuse_distributed(*args: Any, **kwargs: Any) -> None:

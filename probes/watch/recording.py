@@ -57,7 +57,8 @@ class StepRecord:
     lrs: list[float]
     """The learning rate of every parameter group."""
     grad_norms: dict[str, float]
-    """Gradient norm of each parameter that had one, by name."""
+    """Gradient norm of each parameter that had one, by name; empty on the steps between
+    samples (the first steps, then every tenth)."""
     loss: float | None
     """The mean of the losses backpropagated since the previous step."""
     backward_calls: int
