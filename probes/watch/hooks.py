@@ -370,6 +370,12 @@ class Watcher:
     def _before_step(
         self, optimizer: torch.optim.Optimizer, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> None:
+        # With a closure (Lightning, LBFGS) the forward, zero_grad and backward of this step
+        # run inside step(): it is recorded after, when its gradients exist.
+        if not _has_closure(args, kwargs):
+            self._record_step(optimizer)
+
+    def _record_step(self, optimizer: torch.optim.Optimizer) -> None:
         state = self._optimizers.get(id(optimizer))
         if state is None:
             state = self._register_optimizer(optimizer)
@@ -411,6 +417,8 @@ class Watcher:
     def _after_step(
         self, optimizer: torch.optim.Optimizer, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> None:
+        if _has_closure(args, kwargs):
+            self._record_step(optimizer)
         state = self._optimizers[id(optimizer)]
         state.pending = True
         state.cleared = False
@@ -529,6 +537,10 @@ _LIBRARY_ROOTS = (
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
     "<frozen ",
 )
+
+
+def _has_closure(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    return (bool(args) and args[0] is not None) or kwargs.get("closure") is not None
 
 
 def _first_tensor(args: tuple[Any, ...]) -> Tensor | None:

@@ -285,3 +285,25 @@ def test_the_captured_target_starts_from_the_model_before_its_first_update() -> 
     x, y = target.train_tensors()
     assert x.shape == (256, 6) and y.shape == (256,)
     assert target.batch_size == 32
+
+
+def test_a_step_with_a_closure_is_recorded_after_its_closure_ran() -> None:
+    """Lightning and LBFGS clear, forward and backward inside optimizer.step(closure)."""
+    inputs, targets = _data()
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        value = F.cross_entropy(model(inputs), targets)
+        value.backward()
+        return value
+
+    def loop() -> None:
+        for _ in range(4):
+            optimizer.step(closure)
+
+    recording = _watch(loop).recording
+    assert recording.stale_grads == [False] * 3
+    assert all(step.grad_norms for step in recording.steps)
+    assert all(step.loss is not None for step in recording.steps)
