@@ -521,7 +521,7 @@ def _variable_name(value: object) -> str | None:
         return None
     for scope in (frame.f_locals, frame.f_globals):
         for name, candidate in scope.items():
-            if candidate is value and not name.startswith("_"):
+            if candidate is value and not name.startswith("_") and name != "self":
                 return name
     return None
 

@@ -54,6 +54,16 @@ def test_a_healthy_script_raises_no_fault(capsys: pytest.CaptureFixture[str], sc
     assert result["probes"][0]["status"] == "pass"
 
 
+def test_lightning_trainer_fit_is_watched(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("lightning")
+    result = report(capsys, "lightning_fit.py")
+    watch = result["probes"][0]
+    assert watch["values"]["steps"] == 60
+    assert watch["values"]["watched_model"] == "Classifier"
+    assert watch["facts"]["zero_grad_called"] == "yes"
+    assert set(result["found"]) <= HEALTHY
+
+
 def test_the_report_follows_the_diagnose_contract_and_says_the_script_ran(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
