@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--plain", action="store_true", help="a line-based conversation")
     chat.add_argument("--server", metavar="URL", help="talk to a remote unstuck service")
     chat.add_argument("--api-key", metavar="KEY", help="API key for --server")
+    chat.add_argument(
+        "--run",
+        metavar="SCRIPT.py",
+        help="run your training script for a few steps, watch it, and talk it through "
+        "(its own arguments after --)",
+    )
 
     probe = commands.add_parser("probe", help="run checks on a target and report the results")
     probe.add_argument("target", help="path/to/file.py[:function]")
@@ -122,8 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def split_script_args(words: list[str]) -> tuple[list[str], list[str]]:
-    """`unstuck run train.py --steps 5 -- --lr 0.1`: what follows `--` is the script's."""
-    if words[:1] == ["run"] and "--" in words:
+    """`unstuck run train.py --steps 5 -- --lr 0.1` (or `unstuck chat --run train.py -- ...`):
+    what follows `--` is the script's."""
+    runs_script = words[:1] == ["run"] or (words[:1] == ["chat"] and "--run" in words)
+    if runs_script and "--" in words:
         cut = words.index("--")
         return words[:cut], words[cut + 1 :]
     return words, []
@@ -171,6 +179,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             timeout=args.timeout,
         )
     if args.command == "chat":
+        if args.run is not None:
+            return _chat_on_script(args)
         return _chat(args.target, args.plain, args.server, args.api_key)
     if args.command == "probe":
         from assistant.cli.probe import probe
@@ -212,6 +222,20 @@ def _chat(target: str | None, plain: bool, server: str | None, api_key: str | No
     from assistant.cli.chat import plain_chat
 
     return plain_chat(target, sys.stdin, sys.stdout)
+
+
+def _chat_on_script(args: argparse.Namespace) -> int:
+    if args.plain:
+        raise UsageError("--run opens the terminal app; for a printed report use unstuck run")
+    if args.target is not None:
+        raise UsageError("give either a target file or --run SCRIPT.py, not both")
+    from assistant.cli.run import script_request
+    from probes.script import DEFAULT_SECONDS, DEFAULT_STEPS
+
+    request = script_request(args.run, args.script_args, DEFAULT_STEPS, DEFAULT_SECONDS)
+    import tui
+
+    return tui.run_script(request, server=args.server, api_key=args.api_key)
 
 
 def _serve(host: str, port: int, workers: int, access_log: bool) -> int:
