@@ -151,6 +151,17 @@ def test_a_hanging_script_is_stopped_at_the_seconds_limit(
     )
 
 
+def test_dataloader_workers_run_and_the_report_says_what_was_watched(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    watch = report(capsys, "loader_workers.py", "--steps", "10")["probes"][0]
+    assert watch["values"]["dataloader_workers"] == 2
+    assert (
+        "The DataLoader used 2 worker processes; unstuck watched the main process only (the "
+        "model, the loss and the steps run there)."
+    ) in watch["finding"]
+
+
 def test_distributed_training_is_refused_with_what_to_do(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
