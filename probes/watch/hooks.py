@@ -240,6 +240,8 @@ class Watcher:
             )
         if grad:
             info.forwards_in_training += 1
+        else:
+            recording.validation_forwards += 1
         self._last_input = first
         if first is not None:
             self._check_finite(first, f"the input of {info.name}")

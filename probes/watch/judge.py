@@ -117,7 +117,7 @@ def measure(
         never_changed=_never_changed(recording, main),
         models=[m.name for m in recording.models],
         main_model=main.name if main is not None else None,
-        validation_forwards=sum(1 for f in recording.forwards if not f.grad_enabled),
+        validation_forwards=recording.validation_forwards,
         workers=recording.workers,
         batch=_batch_text(recording, main),
         ranges=_ranges_text(recording, main),
@@ -214,6 +214,11 @@ def word(seen: Observations, verdict: Verdict) -> str:
             + (f" ({verdict.facts['loss_trend']})." if "loss_trend" in verdict.facts else ".")
         )
     sentences += [_fault_sentence(case, seen) for case in verdict.cases if case != CRASHED]
+    if seen.validation_forwards:
+        sentences.append(
+            f"It ran the model {_times(seen.validation_forwards)} without gradients (a "
+            "validation pass); the batches seen there are the probes' validation data."
+        )
     if seen.outside_optimizer:
         sentences.append(f"Parameters in no optimizer: {_list(seen.outside_optimizer)}.")
     if seen.no_grad_needed:
@@ -319,7 +324,7 @@ def _fault_sentence(case: str, seen: Observations) -> str:
 def _no_steps(seen: Observations) -> str:
     if seen.models:
         seen_text = (
-            f"it called {', '.join(seen.models)} {seen.validation_forwards} times, without "
+            f"it called {', '.join(seen.models)} {_times(seen.validation_forwards)}, without "
             "gradients"
         )
     else:
@@ -345,6 +350,10 @@ def _models_text(seen: Observations) -> str:
         f"{len(seen.models)} models; the probes use {seen.main_model}, whose output reaches "
         f"the loss, and not {', '.join(others)}"
     )
+
+
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
 def _count(steps: int) -> str:

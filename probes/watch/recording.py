@@ -113,6 +113,8 @@ class Recording:
     nonfinite: list[str] = field(default_factory=list)
     """Where NaN or inf showed first, in order: "the loss at step 3", ..."""
     first_nonfinite_step: int | None = None
+    validation_forwards: int = 0
+    """Model calls without gradients (a validation pass, or inference)."""
     workers: int = 0
     """The most DataLoader worker processes any loader used."""
 

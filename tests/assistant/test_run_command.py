@@ -74,6 +74,9 @@ def test_the_report_follows_the_diagnose_contract_and_says_the_script_ran(
     assert watch["facts"]["zero_grad_called"] == "yes"
     assert watch["facts"]["crash"] == "none"
     assert watch["values"]["last_loss"] < watch["values"]["first_loss"]
+    # one epoch is 38 steps, and each ends with a validation pass under no_grad
+    assert watch["values"]["validation_forwards"] == 1
+    assert "It ran the model once without gradients (a validation pass)" in watch["finding"]
     assert {p["id"] for p in result["probes"]} >= {"watch", "short_fit", "output_check"}
     assert result["notes"][0].startswith(
         f"unstuck ran {SCRIPTS / 'healthy_tensor_loop.py'} for real (60 optimizer steps "
