@@ -87,7 +87,9 @@ class _OptimizerState:
 class Watcher:
     """Install with ``with Watcher() as watcher:``; ``watcher.recording`` holds what it saw.
 
-    ``stop_after`` optimizer steps, the step hook raises ``StopWatching`` (after the step).
+    After ``stop_after`` optimizer steps the step hook raises ``StopWatching`` (once the step
+    is done). Entering the same watcher again goes on with the same recording. Models first
+    called after the first ``DISCOVERY_STEPS`` steps are not watched.
     """
 
     def __init__(self, stop_after: int | None = None, keep_batches: int = KEEP_BATCHES) -> None:
