@@ -11,6 +11,9 @@ import pytest
 
 from assistant.main import main, split_script_args
 
+#: Each test runs a script and a diagnosis in child processes: seconds each.
+pytestmark = pytest.mark.slow
+
 SCRIPTS = Path(__file__).parents[2] / "examples" / "scripts"
 #: The healthy verdict the contract allows besides an empty ``found``.
 HEALTHY = {"eval.actually_fine"}
