@@ -239,3 +239,13 @@ def test_a_script_that_cannot_run_is_refused_before_anything_starts(
     assert code == 2
     assert out == ""
     assert err.strip() == message.format(path=path)
+
+
+def test_chat_run_refuses_the_line_chat_with_what_to_use(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "chat", "--run", str(SCRIPTS / "gan.py"), "--plain")
+    assert code == 2
+    assert err.strip() == (
+        "error: --run opens the terminal app; for a printed report use unstuck run"
+    )
