@@ -35,11 +35,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=None, metavar="S", help="time limit per probe in seconds"
     )
 
+    run = commands.add_parser(
+        "run",
+        help="run your own training script for a few steps, watch it, and diagnose it",
+        description="Runs SCRIPT.py for real (its side effects happen), watches the training "
+        "loop, stops it after --steps optimizer steps or --seconds, and probes what it built. "
+        "Give the script's own arguments after --.",
+    )
+    run.add_argument("script", metavar="SCRIPT.py", help="the training script, run unchanged")
+    run.add_argument("--say", help="the complaint, in your own words")
+    run.add_argument(
+        "--steps", type=_positive, default=None, metavar="N", help="optimizer steps to watch (100)"
+    )
+    run.add_argument(
+        "--seconds", type=float, default=None, metavar="S", help="longest the script runs (60)"
+    )
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument(
+        "--timeout", type=float, default=None, metavar="S", help="time limit per probe in seconds"
+    )
+
     chat = commands.add_parser("chat", help="talk it through (terminal app, or --plain lines)")
     chat.add_argument("target", nargs="?", help="path/to/file.py[:function] (optional)")
     chat.add_argument("--plain", action="store_true", help="a line-based conversation")
     chat.add_argument("--server", metavar="URL", help="talk to a remote unstuck service")
     chat.add_argument("--api-key", metavar="KEY", help="API key for --server")
+    chat.add_argument(
+        "--run",
+        metavar="SCRIPT.py",
+        help="run your training script for a few steps, watch it, and talk it through "
+        "(its own arguments after --)",
+    )
 
     probe = commands.add_parser("probe", help="run checks on a target and report the results")
     probe.add_argument("target", help="path/to/file.py[:function]")
@@ -87,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words, script_args = split_script_args(list(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(words)
+    args.script_args = script_args
     try:
         return _dispatch(parser, args)
     except KnowledgeError as error:
@@ -102,6 +130,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def split_script_args(words: list[str]) -> tuple[list[str], list[str]]:
+    """`unstuck run train.py --steps 5 -- --lr 0.1` (or `unstuck chat --run train.py -- ...`):
+    what follows `--` is the script's."""
+    runs_script = words[:1] == ["run"] or (words[:1] == ["chat"] and "--run" in words)
+    if runs_script and "--" in words:
+        cut = words.index("--")
+        return words[:cut], words[cut + 1 :]
+    return words, []
 
 
 def _positive(text: str) -> int:
@@ -131,7 +169,23 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             as_json=args.json,
             timeout=args.timeout,
         )
+    if args.command == "run":
+        from assistant.cli.run import run_script
+        from probes.script import DEFAULT_SECONDS, DEFAULT_STEPS
+
+        return run_script(
+            sys.stdout,
+            args.script,
+            script_args=args.script_args,
+            say=args.say,
+            steps=args.steps or DEFAULT_STEPS,
+            seconds=args.seconds if args.seconds is not None else DEFAULT_SECONDS,
+            as_json=args.json,
+            timeout=args.timeout,
+        )
     if args.command == "chat":
+        if args.run is not None:
+            return _chat_on_script(args)
         return _chat(args.target, args.plain, args.server, args.api_key)
     if args.command == "probe":
         from assistant.cli.probe import probe
@@ -188,6 +242,20 @@ def _revoke_key(key: str) -> int:
         )
     plain_key = sys.stdin.readline().strip() if key == "-" else key
     return server.revoke(plain_key, sys.stdout)
+
+
+def _chat_on_script(args: argparse.Namespace) -> int:
+    if args.plain:
+        raise UsageError("--run opens the terminal app; for a printed report use unstuck run")
+    if args.target is not None:
+        raise UsageError("give either a target file or --run SCRIPT.py, not both")
+    from assistant.cli.run import script_request
+    from probes.script import DEFAULT_SECONDS, DEFAULT_STEPS
+
+    request = script_request(args.run, args.script_args, DEFAULT_STEPS, DEFAULT_SECONDS)
+    import tui
+
+    return tui.run_script(request, server=args.server, api_key=args.api_key)
 
 
 def _serve(host: str, port: int, workers: int, access_log: bool) -> int:

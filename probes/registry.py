@@ -54,6 +54,7 @@ FUNCTIONS: dict[ProbeId, ProbeFn] = {
 #: Catalogue probes that do not run on a target, and what runs them instead.
 NOT_ON_A_TARGET: dict[ProbeId, str] = {
     "curve": "probes.data.curve.analyse, on the curve files the drive loop reads",
+    "watch": "probes.script, while the user's script runs (unstuck run)",
 }
 
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tui.launch import run
+from tui.launch import run, run_script
 
-__all__ = ["run"]
+__all__ = ["run", "run_script"]

@@ -31,14 +31,17 @@ class UnstuckApp(App[int]):
         target: str | None = None,
         ask_target: bool = True,
         clock: Callable[[], datetime] = datetime.now,
+        check_target: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
+        checks = {"check_target": check_target} if check_target is not None else {}
         self.chat = ChatScreen(
             backend,
             runner,
             target=target,
             ask_target=ask_target,
             clock=clock,
+            **checks,
         )
 
     def get_default_screen(self) -> Screen[None]:

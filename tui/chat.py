@@ -88,10 +88,14 @@ class ChatScreen(Screen[None]):
         target: str | None = None,
         ask_target: bool = True,
         clock: Callable[[], datetime] = datetime.now,
+        check_target: Callable[[str], None] = check_target_file,
     ) -> None:
         super().__init__()
         self.backend = backend
         self.runner = runner
+        self.check_target = check_target
+        """Refuses a target before it is loaded (``TargetProblem``); ``unstuck chat --run``
+        checks a script instead of a target file."""
         self.target_spec = target
         self.ask_target = ask_target
         self.clock = clock
@@ -283,7 +287,7 @@ class ChatScreen(Screen[None]):
             self.notice(f"Cannot run checks on {spec}: There is no probe runner. {NO_CHECKS}")
             return
         try:
-            check_target_file(spec)
+            self.check_target(spec)
         except TargetProblem as error:
             self.notice(f"Cannot use the target {spec}: {error} {NO_CHECKS}")
             return
@@ -309,9 +313,23 @@ class ChatScreen(Screen[None]):
     async def _target_ready(self, target: ConnectedTarget) -> None:
         self.target = target
         self._show_where()
+        observed = getattr(target, "observed", None)
+        if isinstance(observed, ProbeResult):
+            # What a watched script's loop showed comes first, before any probe is asked for.
+            await self._show_observed(observed)
         keys = ", ".join(target.keys) or "nothing"
         self.add("notice", f"Connected {target.spec}; it provides: {keys}.")
         await self.step(lambda: self.backend.attach(target.spec, target.keys))
+
+    async def _show_observed(self, result: ProbeResult) -> None:
+        async with self._lock:
+            self.transcript.add(
+                "probe", "\n".join([probe_headline(result), *probe_details(result)])
+            )
+            conversation = self.query_one("#conversation", VerticalScroll)
+            await conversation.mount(ProbeCard(result))
+            conversation.anchor()
+            await self._step(lambda: self.backend.report(result))
 
     async def enqueue(self, request: ProbeRequest) -> None:
         probes = self.query_one("#probes", Vertical)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from probes.script import ScriptRun
 from tui.backend import Backend
 from tui.probing import SubprocessRunner
 from tui.remote import API_KEY_ENV
@@ -25,4 +26,20 @@ def run(target: str | None = None, server: str | None = None, api_key: str | Non
 
     app = UnstuckApp(make_backend(server, api_key), SubprocessRunner(), target=target)
     app.run()
+    return app.return_code or 0
+
+
+def run_script(script: ScriptRun, server: str | None = None, api_key: str | None = None) -> int:
+    """Open the chat on a training script run under the watcher (``unstuck chat --run``)."""
+    from tui.app import UnstuckApp
+    from tui.script import ScriptRunner
+
+    runner = ScriptRunner(script)
+    app = UnstuckApp(
+        make_backend(server, api_key), runner, target=script.path, check_target=runner.check
+    )
+    try:
+        app.run()
+    finally:
+        runner.close()
     return app.return_code or 0

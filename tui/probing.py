@@ -82,8 +82,9 @@ def _refuse_plain_script(shown: str, raw: bytes, function: str) -> None:
     if is_plain_script(source, function):
         raise TargetProblem(
             f"{shown} defines no {function}(): it looks like a plain training script, and "
-            f"loading it would run the training. Run 'unstuck diagnose {shown}' to have it read "
-            "without running it, or add an experiment() function (see the README)."
+            f"loading it would run the training. Run 'unstuck chat --run {shown}' to run it for a "
+            f"few steps and watch it, 'unstuck diagnose {shown}' to have it read without running "
+            "it, or add an experiment() function (see the README)."
         )
 
 

@@ -18,6 +18,7 @@ from assistant.core.reading.code import CodeReading
 from assistant.core.replies import CauseCard, Diagnosis, ProbeRequest, Question, Reply
 from assistant.core.session import Session
 from assistant.drive.loop import Drive, ProbeFinished, QuestionAnswered, RunProbe
+from assistant.drive.script import WatchedLoop
 from knowledge.loader import KnowledgeBase
 from knowledge.types import UNKNOWN
 from probes.result import ProbeResult
@@ -103,11 +104,14 @@ def run(
     target_keys: list[str] | None = None,
     probe_runner: RunProbe | None = None,
     script: ScriptReading | None = None,
+    watched: WatchedLoop | None = None,
 ) -> tuple[Session, DiagnosisReport]:
     """Hold the dialogue to its end and summarise it.
 
     ``script`` is a plain training script read statically (never run): its facts join the
-    evidence with the line each came from.
+    evidence with the line each came from. ``watched`` is a script that ran under the
+    watcher: its watch result is reported first and its error, if any, read for what it
+    says; the probes then run on what it built.
     """
     by_fact = check_answers(engine.kb, answers or {})
     session = Session(engine)
@@ -116,6 +120,8 @@ def run(
     replies: list[Reply] = []
     if target is not None and probe_runner is not None:
         replies = session.attach(target, target_keys or [])
+    if watched is not None:
+        replies = _report_watch(session, watched, steps, probes) or replies
     if script is not None:
         replies = session.tell(
             dict(script.reading.facts),
@@ -154,7 +160,30 @@ def run(
     report = summarise(engine, session, probes, steps)
     if script is not None:
         report.notes = list(script.reading.notes)
+    if watched is not None:
+        report.notes = watched.notes()
     return session, report
+
+
+def _report_watch(
+    session: Session, watched: WatchedLoop, steps: list[Step], probes: list[ProbeResult]
+) -> list[Reply]:
+    """The watch result, then the facts its error establishes, with the error as evidence."""
+    result = watched.result
+    probes.append(result)
+    steps.append(Step(kind="probe", id=result.id, result=result.status, text=result.finding))
+    replies = session.report(result)
+    reading = watched.errors
+    if reading.facts:
+        source = watched.error_source
+        replies = session.tell(dict(reading.facts), source=source, evidence=dict(reading.evidence))
+        for fact, value in reading.facts.items():
+            steps.append(
+                Step(
+                    kind="inference", id=fact, result=value, text=reading.evidence.get(fact, source)
+                )
+            )
+    return replies
 
 
 @dataclass(frozen=True)

@@ -62,9 +62,10 @@ def test_diagnose_reads_a_plain_script_without_running_it(
         e.startswith("the last layer ends in a softmax (" + f"{path}:9:") for e in card["evidence"]
     )
     assert result["notes"][-1] == (
-        f"I read {path} without running it. To let me run checks on the model itself, add a "
-        "function experiment() to it that returns the model, the data, the loss and the "
-        f"optimizer (see the README), and name it as {path}:experiment."
+        f"I read {path} without running it. To let me run checks on the model itself, run "
+        f"unstuck run {path} (it runs the script for a few training steps and watches it), "
+        "or add a function experiment() to it that returns the model, the data, the loss and "
+        f"the optimizer (see the README), and name it as {path}:experiment."
     )
 
 

@@ -191,9 +191,10 @@ async def test_a_plain_script_is_not_loaded(make_app: Any, fake_runner: Any) -> 
         await settle(pilot, lambda: any("plain training script" in n for n in said(app, "notice")))
         assert said(app, "notice")[-1] == (
             f"Cannot use the target {script}: {script} defines no experiment(): it looks like a "
-            "plain training script, and loading it would run the training. Run 'unstuck "
-            f"diagnose {script}' to have it read without running it, or add an experiment() "
-            f"function (see the README). {NO_CHECKS}"
+            "plain training script, and loading it would run the training. Run 'unstuck chat "
+            f"--run {script}' to run it for a few steps and watch it, 'unstuck diagnose {script}' "
+            "to have it read without running it, or add an experiment() function (see the "
+            f"README). {NO_CHECKS}"
         )
         assert app.chat.target is None
     assert not script.with_name("PLAIN_SCRIPT_RAN").exists()

@@ -591,9 +591,10 @@ def read_script(path: str | Path) -> CodeReading:
             "training script (a .py file that builds the model and runs the training loop)."
         )
     how_to_check = (
-        f"I read {shown} without running it. To let me run checks on the model itself, add "
-        "a function experiment() to it that returns the model, the data, the loss and the "
-        f"optimizer (see the README), and name it as {shown}:experiment."
+        f"I read {shown} without running it. To let me run checks on the model itself, run "
+        f"unstuck run {shown} (it runs the script for a few training steps and watches it), "
+        "or add a function experiment() to it that returns the model, the data, the loss and "
+        f"the optimizer (see the README), and name it as {shown}:experiment."
     )
     return replace(reading, notes=[*reading.notes, how_to_check])
 

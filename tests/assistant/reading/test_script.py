@@ -89,9 +89,10 @@ def test_the_reading_says_how_to_run_checks(tmp_path: Path) -> None:
     path = tmp_path / "train.py"
     path.write_text(TRAIN_SCRIPT, encoding="utf-8")
     assert read_script(path).notes == [
-        f"I read {path} without running it. To let me run checks on the model itself, add a "
-        "function experiment() to it that returns the model, the data, the loss and the "
-        f"optimizer (see the README), and name it as {path}:experiment."
+        f"I read {path} without running it. To let me run checks on the model itself, run "
+        f"unstuck run {path} (it runs the script for a few training steps and watches it), "
+        "or add a function experiment() to it that returns the model, the data, the loss and "
+        f"the optimizer (see the README), and name it as {path}:experiment."
     ]
 
 

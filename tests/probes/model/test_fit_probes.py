@@ -149,6 +149,10 @@ def test_train_step_check_passes_a_correct_step(cases: Any) -> None:
         "train_step_clears_grad": "yes",
         "zero_grad_called": "yes",
         "train_step_updates": "yes",
+        "trained_in_eval_mode": "no",
+        "lr_collapses": "no",
+        "broadcast_mismatch": "no",
+        "shape_warning": "no",
     }
 
 
@@ -168,6 +172,72 @@ def test_train_step_check_finds_a_step_that_never_updates(cases: Any) -> None:
     assert result.finding == (
         "Your train_step leaves the parameters unchanged: check that it calls optimizer.step() "
         "and that the optimizer holds the model's parameters."
+    )
+
+
+def _accumulating_step(every: int) -> Any:
+    """Correct accumulation: the optimizer steps, and the gradients are cleared, every
+    ``every`` calls."""
+    calls = [0]
+
+    def train_step(model: nn.Module, batch: Any, loss: Any, optimizer: Any) -> float:
+        inputs, targets = batch
+        value = loss(model(inputs), targets)
+        (value / every).backward()
+        calls[0] += 1
+        if calls[0] % every == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+        return float(value)
+
+    return train_step
+
+
+@pytest.mark.parametrize("every", [2, 4])
+def test_train_step_check_does_not_flag_correct_accumulation(cases: Any, every: int) -> None:
+    result = run("train_step_check", cases.classification(train_step=_accumulating_step(every)))
+    assert result.facts["zero_grad_called"] == "yes"
+    assert result.facts["train_step_updates"] == "yes"
+    assert result.status == "pass"
+
+
+def _scheduled_step(model: nn.Module, batch: Any, loss: Any, optimizer: Any) -> float:
+    """A per-epoch schedule (gamma 0.5 per step) stepped after every batch."""
+    if not hasattr(optimizer, "schedule"):
+        optimizer.schedule = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.5)
+    inputs, targets = batch
+    optimizer.zero_grad()
+    value = loss(model(inputs), targets)
+    value.backward()
+    optimizer.step()
+    optimizer.schedule.step()
+    return float(value)
+
+
+def test_train_step_check_sees_a_scheduler_that_collapses_the_rate(cases: Any) -> None:
+    result = run("train_step_check", cases.classification(train_step=_scheduled_step))
+    assert result.facts["lr_collapses"] == "yes"
+    assert result.values["first_lr"] == pytest.approx(1e-3)
+    assert "a scheduler meant per epoch seems to be stepped every batch" in result.finding
+
+
+def _squeezing_step(model: nn.Module, batch: Any, loss: Any, optimizer: Any) -> float:
+    """Squeezes the targets to (N,) while the prediction stays (N, 1)."""
+    inputs, targets = batch
+    optimizer.zero_grad()
+    value = loss(model(inputs), targets.squeeze())
+    value.backward()
+    optimizer.step()
+    return float(value)
+
+
+def test_train_step_check_sees_shapes_that_broadcast_inside_the_step(cases: Any) -> None:
+    experiment = cases.regression(train_step=_squeezing_step)
+    result = run("train_step_check", experiment)
+    assert result.facts["broadcast_mismatch"] == "yes"
+    assert result.facts["shape_warning"] == "yes"
+    assert "In your train_step the loss compared prediction (32, 1) against target (32,)" in (
+        result.finding
     )
 
 
