@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -49,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--server", metavar="URL", help="post the report to this unstuck service")
     probe.add_argument("--session", metavar="ID", help="the session to post the report to")
     probe.add_argument("--api-key", metavar="KEY", help="API key for --server")
+    probe.add_argument(
+        "--token", metavar="T", help="the session's probe token (the command shown in Slack has it)"
+    )
     probe.add_argument("--timeout", type=float, default=None, metavar="S")
 
     kb = commands.add_parser("kb", help="inspect and check the knowledge base")
@@ -76,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="access_log",
         action="store_false",
         help="do not log a line per request (errors are still logged)",
+    )
+    serve.add_argument(
+        "--slack-socket-mode",
+        action="store_true",
+        help="take Slack's events over Socket Mode (SLACK_APP_TOKEN), for a service Slack "
+        "cannot reach",
     )
     return parser
 
@@ -139,7 +149,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             out_file=args.out,
             server=args.server,
             session=args.session,
-            api_key=args.api_key,
+            api_key=args.token or args.api_key,
             timeout=args.timeout,
         )
     if args.command == "kb":
@@ -153,7 +163,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
         return run_demo(sys.stdout)
     if args.command == "serve":
-        return _serve(args.host, args.port, args.workers, args.access_log)
+        return _serve(args.host, args.port, args.workers, args.access_log, args.slack_socket_mode)
     parser.print_help()
     return 2
 
@@ -170,9 +180,16 @@ def _chat(target: str | None, plain: bool, server: str | None, api_key: str | No
     return plain_chat(target, sys.stdin, sys.stdout)
 
 
-def _serve(host: str, port: int, workers: int, access_log: bool) -> int:
+def _serve(host: str, port: int, workers: int, access_log: bool, socket_mode: bool) -> int:
     import server
 
+    if socket_mode:
+        if workers > 1:
+            raise UsageError(
+                "--slack-socket-mode keeps one connection to Slack, in one process: drop "
+                "--workers, or use SLACK_SIGNING_SECRET and POST /slack/events instead"
+            )
+        os.environ["SLACK_SOCKET_MODE"] = "true"
     problems = server.settings_problems()
     if problems:
         raise UsageError(

@@ -1,0 +1,254 @@
+"""The Slack front end's work after each ack: turns in threads, clicks, and results that join.
+
+Bolt acknowledges each request first (``server.slack.app``); what is here then runs the turn
+through the service's ``SessionService`` (the one drive loop every front end shares) and posts
+the replies into the thread through Slack's Web API. Nothing here computes beliefs or words a
+cause: the replies are the engine's, rendered by ``server.slack.blocks``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, ParamSpec, TypeVar
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.concurrency import run_in_threadpool
+
+from assistant.core.replies import ProbeRequest, Reply, Text
+from server import probe_tokens
+from server.errors import ApiError
+from server.runtime import Runtime
+from server.sessions import TurnReplies
+from server.slack.blocks import (
+    CONTROL_ACTION,
+    Message,
+    answered_blocks,
+    escape,
+    parse_button,
+    render_turn,
+    text_message,
+)
+from server.slack.installations import DatabaseInstallationStore
+from server.slack.settings import SlackSettings
+from server.slack.text import incoming
+from server.slack.threads import TeamKeys, Thread, bind, session_of, thread_of
+from server.storage import KeyRecord
+
+P = ParamSpec("P")
+T = TypeVar("T")
+log = logging.getLogger("unstuck.server.slack")
+
+#: How often one Web API call is retried after Slack answers 429 (waiting its Retry-After).
+RATE_LIMIT_RETRIES = 5
+STALE_BUTTONS = (
+    "These buttons are from an earlier point of this conversation, so they were not applied. "
+    "Use the newest message in the thread, or reply in your own words."
+)
+Body = Mapping[str, Any]
+
+
+class NotInstalled(Exception):
+    """A workspace with no installation (OAuth) to post with."""
+
+
+class SlackFrontEnd:
+    def __init__(self, runtime: Runtime, config: SlackSettings) -> None:
+        self.runtime = runtime
+        self.db = runtime.db
+        self.sessions = runtime.sessions
+        self.config = config
+        self.keys = TeamKeys(runtime.db)
+        self.installations = DatabaseInstallationStore(runtime.db, self.call)
+        self.loop = asyncio.get_running_loop()
+        self._clients: dict[str | None, AsyncWebClient] = {}
+        self.sessions.results_listeners.append(self.results_joined)
+
+    # -- the Web API ----------------------------------------------------------------------
+
+    def web_client(self, token: str | None) -> AsyncWebClient:
+        """A client for ``token`` whose calls that meet HTTP 429 wait and are sent again."""
+        client = self._clients.get(token)
+        if client is None:
+            client = AsyncWebClient(
+                token=token,
+                base_url=self.runtime.settings.slack_api_url,
+                retry_handlers=[
+                    AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)
+                ],
+            )
+            self._clients[token] = client
+        return client
+
+    async def client_for(self, team_id: str) -> AsyncWebClient:
+        """The client with the bot token for ``team_id`` (work that no request brought)."""
+        if self.config.bot_token is not None:
+            return self.web_client(self.config.bot_token.get_secret_value())
+        bot = await self.installations.async_find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None:
+            raise NotInstalled(f"unstuck is not installed in workspace {team_id}")
+        return self.web_client(bot.bot_token)
+
+    async def call(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """A store or session operation, where ``server.api`` runs them (loop or threads)."""
+        if self.runtime.inline_store:
+            return work(*args, **kwargs)
+        return await run_in_threadpool(work, *args, **kwargs)
+
+    async def claim(self, claim_id: str) -> bool:
+        return await self.call(self.db.claim, claim_id)
+
+    # -- conversations --------------------------------------------------------------------
+
+    async def converse(
+        self, client: AsyncWebClient, thread: Thread, message_ts: str, text: str, may_start: bool
+    ) -> None:
+        """A user's message in ``thread``: it starts the thread's session (when ``may_start``)
+        or continues it. One message is handled once, whichever event brought it first."""
+        session_id = await self.call(session_of, self.db, thread)
+        if session_id is None and not may_start:
+            return
+        if not await self.claim(f"msg:{thread.team_id}:{thread.channel}:{message_ts}"):
+            return
+        words = incoming(text)
+        key = await self.call(self.keys.key, thread.team_id)
+        try:
+            if session_id is None:
+                session_id, turned = await self.call(self.sessions.create, key, words or None)
+                session_id = await self.call(bind, self.db, thread, session_id)
+            elif words:
+                turned = await self.call(self.sessions.send, key, session_id, words)
+            else:
+                return
+        except ApiError as error:
+            await self.say(client, thread, text_message(error.message))
+            return
+        await self.post_turn(client, thread, key, session_id, turned.replies)
+
+    async def post_turn(
+        self,
+        client: AsyncWebClient,
+        thread: Thread,
+        key: KeyRecord,
+        session_id: str,
+        replies: list[Reply],
+    ) -> None:
+        """The replies as one message in the thread; a probe request gets a fresh token."""
+        seq, ranking = await self.call(self.sessions.standing, key, session_id)
+        token = None
+        if any(isinstance(reply, ProbeRequest) for reply in replies):
+            ttl = self.runtime.settings.slack_probe_token_ttl_s
+            token = await self.call(probe_tokens.issue, self.db, session_id, key.id, ttl)
+        await self.say(client, thread, render_turn(replies, session_id, seq, ranking, token))
+
+    async def say(self, client: AsyncWebClient, thread: Thread, message: Message) -> None:
+        try:
+            await client.chat_postMessage(
+                channel=thread.channel,
+                thread_ts=thread.thread_ts,
+                text=message.text,
+                blocks=message.blocks,
+            )
+        except SlackApiError as error:
+            log.warning("posting to %s failed: %s", thread, error.response.get("error"))
+
+    # -- buttons --------------------------------------------------------------------------
+
+    async def click(self, client: AsyncWebClient, body: Body, action: Body) -> None:
+        """A button: answers or a control, applied once, and only from the newest message."""
+        value = parse_button(str(action.get("value", "")))
+        team_id = str(body.get("team", {}).get("id", ""))
+        user = body.get("user", {})
+        message = body.get("message") or {}
+        channel = str(body.get("channel", {}).get("id", ""))
+        if value is None or not message or not _same_team(team_id, user.get("team_id")):
+            log.info("ignored a click that is not one of unstuck's buttons: %s", action)
+            return
+        message_ts = str(message.get("ts", ""))
+        thread = Thread(team_id, channel, str(message.get("thread_ts") or message_ts))
+        # The button names its session; the thread must be that session's, in this workspace.
+        if await self.call(session_of, self.db, thread) != value.s:
+            log.info("ignored a click whose session is not this thread's: %s", value.s)
+            return
+        key = await self.call(self.keys.key, team_id)
+        control = value.v if str(action.get("action_id", "")).startswith(CONTROL_ACTION) else None
+        if control == "why":
+            why = await self.call(self.sessions.why, key, value.s)
+            await self.post_turn(client, thread, key, value.s, [Text(text=why)])
+            return
+        seq, _ = await self.call(self.sessions.standing, key, value.s)
+        if seq != value.n:
+            note = f":information_source: {STALE_BUTTONS}"
+            await self._close_message(client, channel, message, note)
+            return
+        if not await self.claim(f"click:{team_id}:{channel}:{message_ts}"):
+            return
+        label = str(action.get("text", {}).get("text", value.v))
+        await self._close_message(
+            client, channel, message, f"<@{user.get('id')}> chose *{escape(label)}*"
+        )
+        try:
+            turned = await self.call(self._apply, key, value.s, value.q, value.v, control)
+        except ApiError as error:
+            await self.say(client, thread, text_message(error.message))
+            return
+        await self.post_turn(client, thread, key, value.s, turned.replies)
+
+    def _apply(
+        self, key: KeyRecord, session_id: str, question: str, value: str, control: str | None
+    ) -> TurnReplies:
+        if control is None:
+            return self.sessions.answer(key, session_id, question, value)
+        if control == "undo":
+            return self.sessions.undo(key, session_id)
+        if control == "restart":
+            return self.sessions.restart(key, session_id)
+        fixed = control == "fixed"
+        return self.sessions.turn(key, session_id, lambda session: session.outcome(fixed))
+
+    async def _close_message(
+        self, client: AsyncWebClient, channel: str, message: Body, note: str
+    ) -> None:
+        """Replace the message's buttons by ``note``, so that it cannot be answered twice."""
+        try:
+            await client.chat_update(
+                channel=channel,
+                ts=str(message.get("ts", "")),
+                text=str(message.get("text", "")),
+                blocks=answered_blocks(list(message.get("blocks", [])), note),
+            )
+        except SlackApiError as error:
+            log.warning("updating a message in %s failed: %s", channel, error.response.get("error"))
+
+    # -- results from elsewhere -----------------------------------------------------------
+
+    def results_joined(self, session_id: str, turned: TurnReplies) -> None:
+        """Told by the session service, on any thread: post the replies in the session's
+        thread, if it has one, from this process's event loop."""
+        future = asyncio.run_coroutine_threadsafe(
+            self._post_results(session_id, turned.replies), self.loop
+        )
+        future.add_done_callback(_log_failure)
+
+    async def _post_results(self, session_id: str, replies: list[Reply]) -> None:
+        thread = await self.call(thread_of, self.db, session_id)
+        if thread is None:
+            return
+        client = await self.client_for(thread.team_id)
+        key = await self.call(self.keys.key, thread.team_id)
+        heading = Text(text="New results joined this conversation.")
+        await self.post_turn(client, thread, key, session_id, [heading, *replies])
+
+
+def _same_team(team_id: str, user_team: object) -> bool:
+    """Whether the user belongs to the workspace (a shared channel brings in others)."""
+    return bool(team_id) and (user_team is None or user_team == team_id)
+
+
+def _log_failure(future: Any) -> None:
+    error = future.exception()
+    if error is not None:
+        log.error("posting results to Slack failed: %r", error)

@@ -1,0 +1,61 @@
+"""The service with Slack on, against a fake Slack Web API (``slackharness``)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from serverharness import Server, server_env
+from slackharness import BOT_TOKEN, SIGNING_SECRET, FakeSlack, serve_fake_slack
+
+
+@pytest.fixture(scope="module")
+def fake_slack() -> Iterator[FakeSlack]:
+    fake, httpd = serve_fake_slack()
+    yield fake
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def slack_env(database_url: str, fake: FakeSlack, **settings: str) -> dict[str, str]:
+    env = server_env(
+        database_url,
+        rate_limit="100000",
+        slack_api_url=fake.api_url,
+        probe_registry="fake_probes:PROBES",
+        **settings,
+    )
+    env = {k: v for k, v in env.items() if not k.startswith("SLACK_")}
+    env["SLACK_SIGNING_SECRET"] = SIGNING_SECRET
+    env["SLACK_BOT_TOKEN"] = BOT_TOKEN
+    return env
+
+
+@pytest.fixture(scope="module")
+def slack_server(
+    tmp_path_factory: pytest.TempPathFactory, fake_slack: FakeSlack
+) -> Iterator[Server]:
+    """One service with Slack on (one bot token), shared by a module's tests."""
+    folder = tmp_path_factory.mktemp("slack-server")
+    env = slack_env(f"sqlite:///{folder / 'sessions.sqlite3'}", fake_slack)
+    server = Server(env, folder / "server.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_fake(fake_slack: FakeSlack) -> FakeSlack:
+    """The module's fake Slack with the calls of earlier tests forgotten."""
+    fake_slack.calls.clear()
+    fake_slack.limited.clear()
+    return fake_slack
+
+
+_ = ThreadingHTTPServer
