@@ -22,6 +22,7 @@ from assistant.core.replies import ProbeRequest, Reply, Text
 from server import probe_tokens
 from server.errors import ApiError
 from server.runtime import Runtime
+from server.schemas import TYPICAL_KEYS
 from server.sessions import TurnReplies
 from server.slack.blocks import (
     CONTROL_ACTION,
@@ -34,7 +35,7 @@ from server.slack.blocks import (
 )
 from server.slack.installations import DatabaseInstallationStore
 from server.slack.settings import SlackSettings
-from server.slack.text import incoming
+from server.slack.text import incoming, target_named
 from server.slack.threads import TeamKeys, Thread, bind, session_of, thread_of
 from server.storage import KeyRecord
 
@@ -119,6 +120,10 @@ class SlackFrontEnd:
             if session_id is None:
                 session_id, turned = await self.call(self.sessions.create, key, words or None)
                 session_id = await self.call(bind, self.db, thread, session_id)
+            elif target_named(words):
+                target = str(target_named(words))
+                attach = self.sessions.attach
+                turned = await self.call(attach, key, session_id, target, TYPICAL_KEYS)
             elif words:
                 turned = await self.call(self.sessions.send, key, session_id, words)
             else:
@@ -179,12 +184,13 @@ class SlackFrontEnd:
             why = await self.call(self.sessions.why, key, value.s)
             await self.post_turn(client, thread, key, value.s, [Text(text=why)])
             return
+        # One click per message: a double click, or a second person, finds it claimed.
+        if not await self.claim(f"click:{team_id}:{channel}:{message_ts}"):
+            return
         seq, _ = await self.call(self.sessions.standing, key, value.s)
         if seq != value.n:
             note = f":information_source: {STALE_BUTTONS}"
             await self._close_message(client, channel, message, note)
-            return
-        if not await self.claim(f"click:{team_id}:{channel}:{message_ts}"):
             return
         label = str(action.get("text", {}).get("text", value.v))
         await self._close_message(

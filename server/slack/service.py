@@ -10,6 +10,7 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.adapter.socket_mode.websockets import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
+from server.errors import MalformedJson
 from server.runtime import Runtime
 from server.slack.app import build_bolt
 from server.slack.frontend import SlackFrontEnd
@@ -28,7 +29,14 @@ class SlackService:
     async def handle(self, request: Request) -> Response:
         if self.handler is None:
             raise RuntimeError("Slack's requests come over Socket Mode here; see routes._service")
-        return await self.handler.handle(request)
+        try:
+            return await self.handler.handle(request)
+        except ValueError as error:
+            # Bolt parses the body before anything else, its signature check included.
+            raise MalformedJson(
+                f"The request body is not one Slack sends ({error}). Events come as JSON; "
+                "slash commands and clicks as forms, a click's 'payload' field holding JSON."
+            ) from error
 
     async def close(self) -> None:
         if self.socket is not None:

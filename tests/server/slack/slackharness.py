@@ -179,7 +179,9 @@ def serve_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer]:
 # -- requests from Slack to the service ------------------------------------------------------
 
 
-def signed_headers(body: str, secret: str = SIGNING_SECRET, at: float | None = None) -> dict[str, str]:
+def signed_headers(
+    body: str, secret: str = SIGNING_SECRET, at: float | None = None
+) -> dict[str, str]:
     timestamp = str(int(at if at is not None else time.time()))
     signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
     return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
@@ -225,7 +227,9 @@ def message_event(
     return event
 
 
-def click_body(team: str, message: dict[str, Any], action: dict[str, Any], channel: str = "C1") -> str:
+def click_body(
+    team: str, message: dict[str, Any], action: dict[str, Any], channel: str = "C1"
+) -> str:
     payload = {
         "type": "block_actions",
         "team": {"id": team},
