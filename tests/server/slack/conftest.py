@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from serverharness import Server, server_env
-from slackharness import BOT_TOKEN, SIGNING_SECRET, FakeSlack, serve_fake_slack
+from serverharness import Server
+from slackharness import FakeSlack, serve_fake_slack, slack_env
 
 
 @pytest.fixture(scope="module")
@@ -22,20 +21,6 @@ def fake_slack() -> Iterator[FakeSlack]:
     yield fake
     httpd.shutdown()
     httpd.server_close()
-
-
-def slack_env(database_url: str, fake: FakeSlack, **settings: str) -> dict[str, str]:
-    env = server_env(
-        database_url,
-        rate_limit="100000",
-        slack_api_url=fake.api_url,
-        probe_registry="fake_probes:PROBES",
-        **settings,
-    )
-    env = {k: v for k, v in env.items() if not k.startswith("SLACK_")}
-    env["SLACK_SIGNING_SECRET"] = SIGNING_SECRET
-    env["SLACK_BOT_TOKEN"] = BOT_TOKEN
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +41,3 @@ def fresh_fake(fake_slack: FakeSlack) -> FakeSlack:
     fake_slack.calls.clear()
     fake_slack.limited.clear()
     return fake_slack
-
-
-_ = ThreadingHTTPServer

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+from serverharness import server_env
 from slack_sdk.signature import SignatureVerifier
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -174,6 +175,21 @@ def serve_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer]:
     fake.port = httpd.server_address[1]
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return fake, httpd
+
+
+def slack_env(database_url: str, fake: FakeSlack, **settings: str) -> dict[str, str]:
+    """The service's environment with Slack on (one bot token), calling ``fake``."""
+    env = server_env(
+        database_url,
+        rate_limit="100000",
+        slack_api_url=fake.api_url,
+        probe_registry="fake_probes:PROBES",
+        **settings,
+    )
+    env = {k: v for k, v in env.items() if not k.startswith("SLACK_")}
+    env["SLACK_SIGNING_SECRET"] = SIGNING_SECRET
+    env["SLACK_BOT_TOKEN"] = BOT_TOKEN
+    return env
 
 
 # -- requests from Slack to the service ------------------------------------------------------
