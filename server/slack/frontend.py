@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, ParamSpec, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
-from starlette.concurrency import run_in_threadpool
 
 from assistant.core.replies import ProbeRequest, Reply, Text
 from server import probe_tokens
@@ -45,6 +46,8 @@ log = logging.getLogger("unstuck.server.slack")
 
 #: How often one Web API call is retried after Slack answers 429 (waiting its Retry-After).
 RATE_LIMIT_RETRIES = 5
+CLAIM_THREADS = 4
+WORK_THREADS = 4
 STALE_BUTTONS = (
     "These buttons are from an earlier point of this conversation, so they were not applied. "
     "Use the newest message in the thread, or reply in your own words."
@@ -66,7 +69,13 @@ class SlackFrontEnd:
         self.installations = DatabaseInstallationStore(runtime.db, self.call)
         self.loop = asyncio.get_running_loop()
         self._clients: dict[str | None, AsyncWebClient] = {}
+        self._claims = ThreadPoolExecutor(CLAIM_THREADS, thread_name_prefix="unstuck-slack-claim")
+        self._work = ThreadPoolExecutor(WORK_THREADS, thread_name_prefix="unstuck-slack")
         self.sessions.results_listeners.append(self.results_joined)
+
+    def close(self) -> None:
+        self._claims.shutdown(wait=False, cancel_futures=True)
+        self._work.shutdown(wait=False, cancel_futures=True)
 
     # -- the Web API ----------------------------------------------------------------------
 
@@ -94,13 +103,19 @@ class SlackFrontEnd:
         return self.web_client(bot.bot_token)
 
     async def call(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """A store or session operation, where ``server.api`` runs them (loop or threads)."""
-        if self.runtime.inline_store:
-            return work(*args, **kwargs)
-        return await run_in_threadpool(work, *args, **kwargs)
+        """A store or session operation, in this front end's few threads, whatever the store.
+
+        Never on the event loop, unlike ``server.api``: a turn there holds up the ack of every
+        request behind it, and Slack wants each within 3 s. Nor in the shared pool of 40
+        threads: the loop then gets one turn in 40 at the GIL, and acks waited seconds under
+        load (benchmarks/slack.py). Turns are CPU work, so a few threads do as many."""
+        return await self.loop.run_in_executor(self._work, partial(work, *args, **kwargs))
 
     async def claim(self, claim_id: str) -> bool:
-        return await self.call(self.db.claim, claim_id)
+        """Claim ``claim_id`` in the store, in threads of its own: a claim decides an ack, and
+        must not queue behind turns that fill the shared thread pool (measured: ack p99 near
+        2 s with 50 threads when it did)."""
+        return await self.loop.run_in_executor(self._claims, self.db.claim, claim_id)
 
     # -- conversations --------------------------------------------------------------------
 
@@ -118,20 +133,25 @@ class SlackFrontEnd:
         key = await self.call(self.keys.key, thread.team_id)
         try:
             if session_id is None:
-                session_id, turned = await self.call(self.sessions.create, key, words or None)
-                session_id = await self.call(bind, self.db, thread, session_id)
-            elif target_named(words):
-                target = str(target_named(words))
-                attach = self.sessions.attach
-                turned = await self.call(attach, key, session_id, target, TYPICAL_KEYS)
+                created, turned = await self.call(self.sessions.create, key, words or None)
+                session_id = await self.call(bind, self.db, thread, created)
+                if session_id != created:  # another process started this thread just now
+                    turned = await self._said(key, session_id, words)
             elif words:
-                turned = await self.call(self.sessions.send, key, session_id, words)
+                turned = await self._said(key, session_id, words)
             else:
                 return
         except ApiError as error:
             await self.say(client, thread, text_message(error.message))
             return
         await self.post_turn(client, thread, key, session_id, turned.replies)
+
+    async def _said(self, key: KeyRecord, session_id: str, words: str) -> TurnReplies:
+        """Words in a thread: a training file named alone is attached, anything else is said."""
+        target = target_named(words)
+        if target is not None:
+            return await self.call(self.sessions.attach, key, session_id, target, TYPICAL_KEYS)
+        return await self.call(self.sessions.send, key, session_id, words)
 
     async def post_turn(
         self,

@@ -40,7 +40,8 @@ class SlackService:
 
     async def close(self) -> None:
         if self.socket is not None:
-            await self.socket.close_async()
+            await self.socket.close_async()  # type: ignore[no-untyped-call]
+        self.front.close()
 
 
 async def start(runtime: Runtime, config: SlackSettings) -> SlackService | None:
@@ -56,7 +57,7 @@ async def start(runtime: Runtime, config: SlackSettings) -> SlackService | None:
     handler = None
     if config.socket_mode and config.app_token is not None:
         socket = AsyncSocketModeHandler(bolt, config.app_token.get_secret_value())
-        await socket.connect_async()
+        await socket.connect_async()  # type: ignore[no-untyped-call]
         log.info("Slack: connected in Socket Mode")
     if config.signing_secret is not None:
         handler = AsyncSlackRequestHandler(bolt)

@@ -34,6 +34,8 @@ class Call:
     args: dict[str, Any]
     headers: dict[str, str]
     answered: int
+    at: float = field(default_factory=time.monotonic)
+    """When the call arrived (``time.monotonic``)."""
 
 
 @dataclass
@@ -50,6 +52,8 @@ class FakeSlack:
     """How many more times each method answers 429 before it answers."""
     retry_after_s: int = 1
     installation_team: str = TEAM_A
+    listeners: list[Callable[[Call], None]] = field(default_factory=list)
+    """Told of each call as it arrives (the benchmark waits on replies this way)."""
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -158,8 +162,11 @@ def serve_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer]:
             self._send(200, json.dumps(fake.answer(method, args)).encode(), "application/json")
 
         def _record(self, method: str, args: dict[str, Any], status: int) -> None:
+            call = Call(method, args, dict(self.headers.items()), status)
             with fake._lock:
-                fake.calls.append(Call(method, args, dict(self.headers.items()), status))
+                fake.calls.append(call)
+            for listener in fake.listeners:
+                listener(call)
 
         def _send(self, status: int, body: bytes, media_type: str) -> None:
             self.send_response(status)
