@@ -1,20 +1,23 @@
 """Slack on a real server at 127.0.0.1: how fast events are acknowledged, and how soon the reply
 is in the thread, with many conversations at once.
 
-    .venv/bin/python benchmarks/slack.py [--threads 50] [--events 1000] [--seconds 30]
+    .venv/bin/python benchmarks/slack.py [--threads 50] [--rate 50] [--events 1000] [--seconds 30]
 
 Each of ``--threads`` clients holds one Slack thread: it mentions the bot with a complaint from
 benchmarks/stories.yaml, then goes on in the thread with answers and commands ("skip", "why",
-"undo"; turns with no probe), sending its next event once the reply to the last one is in the
-thread. Every event is signed as Slack signs it and goes to ``POST /slack/events``; the Web API
-is the tests' fake Slack (tests/server/slack/slackharness.py) in this process, which notes when
-each ``chat.postMessage`` arrives. The run stops after ``--events`` events or ``--seconds``.
+"undo"; turns with no probe), and starts a new thread now and then. Together the clients send
+``--rate`` events per second, each on its own schedule (50 threads at 50 per second: a message
+per thread per second, busier than people type). A latency counts from when the event was due,
+not from when it could be sent, so a server that falls behind shows it. Every event is signed as
+Slack signs it and goes to ``POST /slack/events``; the Web API is the tests' fake Slack
+(tests/server/slack/slackharness.py) in this process, which notes when each
+``chat.postMessage`` arrives. The run stops after ``--events`` events or ``--seconds``.
 
 Printed: the ack latency (the HTTP response to Slack, which must come within 3 s; goal p99
-under 300 ms) and the reply latency (event sent to reply posted; goal p95 under 1 s). The
-baseline, measured in the same run with the same clients on the same server: one JSON API turn
-(``POST /v1/sessions/{id}/messages``), which does in the request what Slack's route does after
-its ack. The load generator shares the machine with the server.
+under 300 ms) and the reply latency (event due to reply posted; goal p95 under 1 s). The
+baseline, measured in the same run with the same clients, schedule and server: one JSON API
+turn (``POST /v1/sessions/{id}/messages``), which does in the request what Slack's route does
+after its ack. The load generator shares the machine with the server.
 """
 
 from __future__ import annotations
@@ -128,6 +131,7 @@ class Replies:
 async def slack_client(
     index: int, url: str, says: list[str], replies: Replies, run: Run, stop: Stop
 ) -> None:
+    """One thread's events, each sent when due and the next one due after the reply."""
     thread_ts = unique_ts()
     texts = ["<@UBOT> " + says[index % len(says)], *FOLLOW_UP]
     async with httpx.AsyncClient(timeout=30.0) as client:
@@ -142,7 +146,7 @@ async def slack_client(
             event = message_event(text, ts=ts, thread_ts=None if first else thread_ts, kind=kind)
             body = event_body(TEAM_A, event)
             reply = replies.expect(thread_ts)
-            sent = time.monotonic()
+            sent = await stop.when_due(index, turn)
             headers = {"Content-Type": "application/json", **signed_headers(body)}
             response = await client.post(url + "/slack/events", content=body, headers=headers)
             run.acks.append(time.monotonic() - sent)
@@ -165,7 +169,7 @@ async def api_client(index: int, url: str, says: list[str], run: Run, stop: Stop
         session_id = created.json()["id"]
         turn = 0
         while not stop.done():
-            sent = time.monotonic()
+            sent = await stop.when_due(index, turn)
             text = FOLLOW_UP[turn % len(FOLLOW_UP)]
             response = await client.post(f"/v1/sessions/{session_id}/messages", json={"text": text})
             response.raise_for_status()
@@ -176,10 +180,21 @@ async def api_client(index: int, url: str, says: list[str], run: Run, stop: Stop
 
 @dataclass
 class Stop:
+    """When each client's next event is due, and when the run ends."""
+
     events: int
     seconds: float
+    interval: float = 0.0
+    """Seconds between one client's events (threads / rate); 0 sends each at once."""
     started: float = field(default_factory=time.monotonic)
     sent: int = 0
+
+    async def when_due(self, index: int, turn: int) -> float:
+        """Sleep until the client's event ``turn`` is due; the time it was due."""
+        phase = (index * 0.618034) % 1.0 * self.interval
+        due = self.started + phase + turn * self.interval
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        return due if self.interval else time.monotonic()
 
     def count(self) -> None:
         self.sent += 1
@@ -194,25 +209,30 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-async def measure(url: str, threads: int, events: int, seconds: float, fake: FakeSlack) -> Run:
+async def measure(
+    url: str, threads: int, rate: float, events: int, seconds: float, fake: FakeSlack
+) -> Run:
     says = complaints()
     run = Run()
     replies = Replies(asyncio.get_running_loop())
     fake.listeners.append(replies.arrived)
     # Warm-up: the first turns of a process fill caches that later turns find full.
     await asyncio.gather(*(api_client(i, url, says, Run(), Stop(threads, 10)) for i in range(5)))
-    stop = Stop(events, seconds)
+    stop = Stop(events, seconds, threads / rate)
     await asyncio.gather(*(api_client(i, url, says, run, stop) for i in range(threads)))
     stop = Stop(events, seconds)
     await asyncio.gather(*(slack_client(i, url, says, replies, run, stop) for i in range(threads)))
     return run
 
 
-def report(run: Run, threads: int) -> None:
+def report(run: Run, threads: int, rate: float) -> None:
     ms = 1000.0
     ack99 = percentile(run.acks, 99) * ms
     api99 = percentile(run.api_turns, 99) * ms
-    print(f"{threads} concurrent threads, {run.events} events, {len(run.api_turns)} API turns")
+    print(
+        f"{threads} concurrent threads at {rate:g} events/s: {run.events} events, "
+        f"{len(run.api_turns)} API turns"
+    )
     print(
         f"ack      p50 {percentile(run.acks, 50) * ms:7.1f} ms  p99 {ack99:7.1f} ms  "
         f"max {max(run.acks) * ms:7.1f} ms   (goal: p99 < 300 ms)"
@@ -231,6 +251,7 @@ def report(run: Run, threads: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=50.0, help="events per second, in all")
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
@@ -240,12 +261,14 @@ def main() -> None:
         process = start_server(f"sqlite:///{folder}/bench.sqlite3", port, fake)
         try:
             url = f"http://127.0.0.1:{port}"
-            run = asyncio.run(measure(url, args.threads, args.events, args.seconds, fake))
+            run = asyncio.run(
+                measure(url, args.threads, args.rate, args.events, args.seconds, fake)
+            )
         finally:
             process.terminate()
             process.wait(timeout=30)
             httpd.shutdown()
-    report(run, args.threads)
+    report(run, args.threads, args.rate)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,11 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -23,10 +25,11 @@ from assistant.core.replies import ProbeRequest, Reply, Text
 from server import probe_tokens
 from server.errors import ApiError
 from server.runtime import Runtime
-from server.schemas import TYPICAL_KEYS
+from server.schemas import TYPICAL_KEYS, RankedCause
 from server.sessions import TurnReplies
 from server.slack.blocks import (
     CONTROL_ACTION,
+    ButtonValue,
     Message,
     answered_blocks,
     escape,
@@ -55,6 +58,21 @@ STALE_BUTTONS = (
 Body = Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class Turn:
+    """A turn's replies with what their message shows besides: the log's length (for the
+    buttons), the ranking, and the probe token when checks are asked for."""
+
+    session_id: str
+    replies: list[Reply]
+    seq: int
+    ranking: list[RankedCause]
+    token: str | None
+
+    def message(self) -> Message:
+        return render_turn(self.replies, self.session_id, self.seq, self.ranking, self.token)
+
+
 class NotInstalled(Exception):
     """A workspace with no installation (OAuth) to post with."""
 
@@ -69,11 +87,15 @@ class SlackFrontEnd:
         self.installations = DatabaseInstallationStore(runtime.db, self.call)
         self.loop = asyncio.get_running_loop()
         self._clients: dict[str | None, AsyncWebClient] = {}
+        # One connection pool for every Web API call (Bolt's per-request clients share it
+        # too): without it slack_sdk opens a new session, and connection, per call.
+        self._http = aiohttp.ClientSession()
         self._claims = ThreadPoolExecutor(CLAIM_THREADS, thread_name_prefix="unstuck-slack-claim")
         self._work = ThreadPoolExecutor(WORK_THREADS, thread_name_prefix="unstuck-slack")
         self.sessions.results_listeners.append(self.results_joined)
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        await self._http.close()
         self._claims.shutdown(wait=False, cancel_futures=True)
         self._work.shutdown(wait=False, cancel_futures=True)
 
@@ -86,6 +108,7 @@ class SlackFrontEnd:
             client = AsyncWebClient(
                 token=token,
                 base_url=self.runtime.settings.slack_api_url,
+                session=self._http,
                 retry_handlers=[
                     AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)
                 ],
@@ -124,50 +147,51 @@ class SlackFrontEnd:
     ) -> None:
         """A user's message in ``thread``: it starts the thread's session (when ``may_start``)
         or continues it. One message is handled once, whichever event brought it first."""
-        session_id = await self.call(session_of, self.db, thread)
-        if session_id is None and not may_start:
-            return
-        if not await self.claim(f"msg:{thread.team_id}:{thread.channel}:{message_ts}"):
-            return
-        words = incoming(text)
-        key = await self.call(self.keys.key, thread.team_id)
+        claim = f"msg:{thread.team_id}:{thread.channel}:{message_ts}"
         try:
-            if session_id is None:
-                created, turned = await self.call(self.sessions.create, key, words or None)
-                session_id = await self.call(bind, self.db, thread, created)
-                if session_id != created:  # another process started this thread just now
-                    turned = await self._said(key, session_id, words)
-            elif words:
-                turned = await self._said(key, session_id, words)
-            else:
-                return
+            turn = await self.call(self._converse, thread, claim, incoming(text), may_start)
         except ApiError as error:
             await self.say(client, thread, text_message(error.message))
             return
-        await self.post_turn(client, thread, key, session_id, turned.replies)
+        if turn is not None:
+            await self.say(client, thread, turn.message())
 
-    async def _said(self, key: KeyRecord, session_id: str, words: str) -> TurnReplies:
+    def _converse(self, thread: Thread, claim: str, words: str, may_start: bool) -> Turn | None:
+        """The turn for one message, all in one trip to a worker thread; None for a message
+        that is not unstuck's (a thread it is not in, one handled already, no words)."""
+        session_id = session_of(self.db, thread)
+        if session_id is None and not may_start:
+            return None
+        if not self.db.claim(claim):
+            return None
+        key = self.keys.key(thread.team_id)
+        if session_id is None:
+            created, turned = self.sessions.create(key, words or None)
+            session_id = bind(self.db, thread, created)
+            if session_id != created:  # another process started this thread just now
+                turned = self._said(key, session_id, words)
+        elif words:
+            turned = self._said(key, session_id, words)
+        else:
+            return None
+        return self._turn(key, session_id, turned.replies)
+
+    def _said(self, key: KeyRecord, session_id: str, words: str) -> TurnReplies:
         """Words in a thread: a training file named alone is attached, anything else is said."""
         target = target_named(words)
         if target is not None:
-            return await self.call(self.sessions.attach, key, session_id, target, TYPICAL_KEYS)
-        return await self.call(self.sessions.send, key, session_id, words)
+            return self.sessions.attach(key, session_id, target, TYPICAL_KEYS)
+        return self.sessions.send(key, session_id, words)
 
-    async def post_turn(
-        self,
-        client: AsyncWebClient,
-        thread: Thread,
-        key: KeyRecord,
-        session_id: str,
-        replies: list[Reply],
-    ) -> None:
-        """The replies as one message in the thread; a probe request gets a fresh token."""
-        seq, ranking = await self.call(self.sessions.standing, key, session_id)
+    def _turn(self, key: KeyRecord, session_id: str, replies: list[Reply]) -> Turn:
+        """What the message needs besides the replies: where the session stands, and a fresh
+        probe token when the replies ask for checks."""
+        seq, ranking = self.sessions.standing(key, session_id)
         token = None
         if any(isinstance(reply, ProbeRequest) for reply in replies):
             ttl = self.runtime.settings.slack_probe_token_ttl_s
-            token = await self.call(probe_tokens.issue, self.db, session_id, key.id, ttl)
-        await self.say(client, thread, render_turn(replies, session_id, seq, ranking, token))
+            token = probe_tokens.issue(self.db, session_id, key.id, ttl)
+        return Turn(session_id, replies, seq, ranking, token)
 
     async def say(self, client: AsyncWebClient, thread: Thread, message: Message) -> None:
         try:
@@ -194,46 +218,53 @@ class SlackFrontEnd:
             return
         message_ts = str(message.get("ts", ""))
         thread = Thread(team_id, channel, str(message.get("thread_ts") or message_ts))
-        # The button names its session; the thread must be that session's, in this workspace.
-        if await self.call(session_of, self.db, thread) != value.s:
-            log.info("ignored a click whose session is not this thread's: %s", value.s)
-            return
-        key = await self.call(self.keys.key, team_id)
         control = value.v if str(action.get("action_id", "")).startswith(CONTROL_ACTION) else None
-        if control == "why":
-            why = await self.call(self.sessions.why, key, value.s)
-            await self.post_turn(client, thread, key, value.s, [Text(text=why)])
-            return
-        # One click per message: a double click, or a second person, finds it claimed.
-        if not await self.claim(f"click:{team_id}:{channel}:{message_ts}"):
-            return
-        seq, _ = await self.call(self.sessions.standing, key, value.s)
-        if seq != value.n:
-            note = f":information_source: {STALE_BUTTONS}"
-            await self._close_message(client, channel, message, note)
-            return
         label = str(action.get("text", {}).get("text", value.v))
-        await self._close_message(
-            client, channel, message, f"<@{user.get('id')}> chose *{escape(label)}*"
-        )
+        claim = f"click:{team_id}:{channel}:{message_ts}"
         try:
-            turned = await self.call(self._apply, key, value.s, value.q, value.v, control)
+            outcome = await self.call(self._click, thread, claim, value, control)
         except ApiError as error:
             await self.say(client, thread, text_message(error.message))
             return
-        await self.post_turn(client, thread, key, value.s, turned.replies)
+        if outcome is None:
+            return
+        if outcome == "stale":
+            await self._close_message(
+                client, channel, message, f":information_source: {STALE_BUTTONS}"
+            )
+            return
+        if control != "why":
+            note = f"<@{user.get('id')}> chose *{escape(label)}*"
+            await self._close_message(client, channel, message, note)
+        await self.say(client, thread, outcome.message())
 
-    def _apply(
-        self, key: KeyRecord, session_id: str, question: str, value: str, control: str | None
-    ) -> TurnReplies:
+    def _click(
+        self, thread: Thread, claim: str, value: ButtonValue, control: str | None
+    ) -> Turn | Literal["stale"] | None:
+        # The button names its session; the thread must be that session's, in this workspace.
+        if session_of(self.db, thread) != value.s:
+            log.info("ignored a click whose session is not this thread's: %s", value.s)
+            return None
+        key = self.keys.key(thread.team_id)
+        if control == "why":  # changes nothing: any message's "Why?" may be asked again
+            return self._turn(key, value.s, [Text(text=self.sessions.why(key, value.s))])
+        # One click per message: a double click, or a second person, finds it claimed.
+        if not self.db.claim(claim):
+            return None
+        seq, _ = self.sessions.standing(key, value.s)
+        if seq != value.n:
+            return "stale"
+        return self._turn(key, value.s, self._apply(key, value, control).replies)
+
+    def _apply(self, key: KeyRecord, value: ButtonValue, control: str | None) -> TurnReplies:
         if control is None:
-            return self.sessions.answer(key, session_id, question, value)
+            return self.sessions.answer(key, value.s, value.q, value.v)
         if control == "undo":
-            return self.sessions.undo(key, session_id)
+            return self.sessions.undo(key, value.s)
         if control == "restart":
-            return self.sessions.restart(key, session_id)
+            return self.sessions.restart(key, value.s)
         fixed = control == "fixed"
-        return self.sessions.turn(key, session_id, lambda session: session.outcome(fixed))
+        return self.sessions.turn(key, value.s, lambda session: session.outcome(fixed))
 
     async def _close_message(
         self, client: AsyncWebClient, channel: str, message: Body, note: str
@@ -264,9 +295,12 @@ class SlackFrontEnd:
         if thread is None:
             return
         client = await self.client_for(thread.team_id)
-        key = await self.call(self.keys.key, thread.team_id)
         heading = Text(text="New results joined this conversation.")
-        await self.post_turn(client, thread, key, session_id, [heading, *replies])
+        turn = await self.call(self._joined, thread, session_id, [heading, *replies])
+        await self.say(client, thread, turn.message())
+
+    def _joined(self, thread: Thread, session_id: str, replies: list[Reply]) -> Turn:
+        return self._turn(self.keys.key(thread.team_id), session_id, replies)
 
 
 def _same_team(team_id: str, user_team: object) -> bool:

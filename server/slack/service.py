@@ -41,7 +41,7 @@ class SlackService:
     async def close(self) -> None:
         if self.socket is not None:
             await self.socket.close_async()  # type: ignore[no-untyped-call]
-        self.front.close()
+        await self.front.close()
 
 
 async def start(runtime: Runtime, config: SlackSettings) -> SlackService | None:
