@@ -285,3 +285,20 @@ def test_after_a_restart_the_next_message_continues_the_same_session(
     assert value["s"] == before["s"]
     assert value["n"] > before["n"]
     assert "I believe the cause is" in message_text(after)
+
+
+def test_the_command_as_shown_runs_the_checks_and_the_report_joins_the_thread(
+    slack_server: Server, fresh_fake: FakeSlack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant.main import main
+
+    target = str(Path(__file__).resolve().parents[3] / "examples" / "model_sigmoid_regression.py")
+    thread_ts = start_thread(slack_server, fresh_fake)
+    say(slack_server, thread_ts, target)
+    session_id, token = probe_command(nth_post(fresh_fake, thread_ts, 2))
+    argv = ["probe", target, "--only", "init_loss", "--server", slack_server.url]
+    code = main([*argv, "--session", session_id, "--token", token])
+    assert capsys.readouterr().out.endswith(f"Posted 1 results to session {session_id}.\n")
+    assert code == 0
+    joined = nth_post(fresh_fake, thread_ts, 3)
+    assert message_text(joined).startswith("New results joined this conversation.")
