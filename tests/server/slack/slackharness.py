@@ -3,6 +3,7 @@ able to answer 429, and requests to the service signed as Slack signs them."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -52,6 +53,8 @@ class FakeSlack:
     """How many more times each method answers 429 before it answers."""
     retry_after_s: int = 1
     installation_team: str = TEAM_A
+    socket_url: str = ""
+    """Where ``apps.connections.open`` sends a Socket Mode client (``SocketModeFake``)."""
     listeners: list[Callable[[Call], None]] = field(default_factory=list)
     """Told of each call as it arrives (the benchmark waits on replies this way)."""
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -100,6 +103,8 @@ class FakeSlack:
         if method == "files.info":
             info = self.files.get(str(args.get("file")))
             return {"ok": True, "file": info} if info else {"ok": False, "error": "file_not_found"}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url} if self.socket_url else {"ok": False}
         if method == "oauth.v2.access":
             return {
                 "ok": True,
@@ -311,3 +316,61 @@ def message_text(call: Call) -> str:
         if block.get("type") == "context":
             parts += [element["text"] for element in block["elements"]]
     return "\n".join(parts)
+
+
+class SocketModeFake:
+    """Slack's Socket Mode end: a WebSocket server that greets a client, sends it envelopes
+    and keeps the acknowledgements it sends back."""
+
+    def __init__(self) -> None:
+        self.acks: list[dict[str, Any]] = []
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._clients: list[Any] = []
+        self._ready = threading.Event()
+        self._stop: asyncio.Future[None] | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/link"
+
+    def _run(self) -> None:
+        try:
+            self._loop.run_until_complete(self._serve())
+        finally:
+            self._loop.close()
+
+    async def _serve(self) -> None:
+        from websockets.asyncio.server import serve
+
+        self._stop = self._loop.create_future()
+        async with serve(self._connected, "127.0.0.1", 0) as server:
+            self.port = next(iter(server.sockets)).getsockname()[1]
+            self._ready.set()
+            await self._stop
+
+    async def _connected(self, connection: Any) -> None:
+        self._clients.append(connection)
+        await connection.send(json.dumps({"type": "hello", "num_connections": 1}))
+        async for raw in connection:
+            self.acks.append(json.loads(raw))
+
+    def send(self, envelope: dict[str, Any]) -> None:
+        """Send ``envelope`` to every connected client."""
+
+        async def send_all() -> None:
+            for connection in self._clients:
+                await connection.send(json.dumps(envelope))
+
+        asyncio.run_coroutine_threadsafe(send_all(), self._loop).result(10)
+
+    def connected(self) -> bool:
+        return bool(self._clients)
+
+    def close(self) -> None:
+        if self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set_result, None)
+        self._thread.join(10)
