@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,6 +51,10 @@ log = logging.getLogger("unstuck.server.slack")
 #: How often one Web API call is retried after Slack answers 429 (waiting its Retry-After).
 RATE_LIMIT_RETRIES = 5
 CLAIM_THREADS = 4
+#: Claims are kept a week: Slack retries an event for an hour at most, and a click on an older
+#: message is refused by its buttons' log length anyway.
+CLAIM_KEEP_S = 7 * 86_400
+PRUNE_EVERY_S = 3600.0
 WORK_THREADS = 4
 STALE_BUTTONS = (
     "These buttons are from an earlier point of this conversation, so they were not applied. "
@@ -93,11 +98,24 @@ class SlackFrontEnd:
         self._claims = ThreadPoolExecutor(CLAIM_THREADS, thread_name_prefix="unstuck-slack-claim")
         self._work = ThreadPoolExecutor(WORK_THREADS, thread_name_prefix="unstuck-slack")
         self.sessions.results_listeners.append(self.results_joined)
+        self._pruner = self.loop.create_task(self._prune_forever())
 
     async def close(self) -> None:
+        self._pruner.cancel()
         await self._http.close()
         self._claims.shutdown(wait=False, cancel_futures=True)
         self._work.shutdown(wait=False, cancel_futures=True)
+
+    async def _prune_forever(self) -> None:
+        """Forget old claims and expired tokens and OAuth states, now and every hour."""
+        while True:
+            now = time.time()
+            try:
+                gone = await self.call(self.db.prune_slack, now - CLAIM_KEEP_S, now)
+                log.info("Slack: pruned %d old claims, tokens and OAuth states", gone)
+            except Exception as error:  # the store may be down for a while; try next time
+                log.warning("Slack: pruning failed: %r", error)
+            await asyncio.sleep(PRUNE_EVERY_S)
 
     # -- the Web API ----------------------------------------------------------------------
 

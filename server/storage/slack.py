@@ -83,6 +83,10 @@ class SlackStore(Protocol):
 
     def probe_token(self, digest: str) -> ProbeTokenRecord | None: ...
 
+    def prune_slack(self, claimed_before: float, now: float) -> int:
+        """Drop claims made before ``claimed_before`` and tokens and OAuth states expired by
+        ``now``; how many rows went."""
+
 
 class SlackQueries:
     """``SlackStore`` over ``server.storage.sql.SQLDatabase``'s cursors (mixed into it)."""
@@ -193,3 +197,14 @@ class SlackQueries:
                 (digest,),
             ).fetchone()
         return None if row is None else ProbeTokenRecord(row[0], row[1], float(row[2]))
+
+    def prune_slack(self, claimed_before: float, now: float) -> int:
+        with self._cursor(write=True) as cur:
+            gone = 0
+            for sql, params in (
+                ("DELETE FROM slack_claims WHERE created < ?", (claimed_before,)),
+                ("DELETE FROM probe_tokens WHERE expires < ?", (now,)),
+                ("DELETE FROM slack_oauth_states WHERE expires < ?", (now,)),
+            ):
+                gone += max(self._run(cur, sql, params).rowcount, 0)
+        return gone
