@@ -55,7 +55,7 @@ CLAIM_THREADS = 4
 #: message is refused by its buttons' log length anyway.
 CLAIM_KEEP_S = 7 * 86_400
 PRUNE_EVERY_S = 3600.0
-WORK_THREADS = 4
+WORK_THREADS = 2
 STALE_BUTTONS = (
     "These buttons are from an earlier point of this conversation, so they were not applied. "
     "Use the newest message in the thread, or reply in your own words."
