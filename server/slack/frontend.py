@@ -55,7 +55,7 @@ CLAIM_THREADS = 4
 #: message is refused by its buttons' log length anyway.
 CLAIM_KEEP_S = 7 * 86_400
 PRUNE_EVERY_S = 3600.0
-WORK_THREADS = 2
+WORK_THREADS = 4
 STALE_BUTTONS = (
     "These buttons are from an earlier point of this conversation, so they were not applied. "
     "Use the newest message in the thread, or reply in your own words."
@@ -147,15 +147,15 @@ class SlackFrontEnd:
         """A store or session operation, in this front end's few threads, whatever the store.
 
         Never on the event loop, unlike ``server.api``: a turn there holds up the ack of every
-        request behind it, and Slack wants each within 3 s. Nor in the shared pool of 40
-        threads: the loop then gets one turn in 40 at the GIL, and acks waited seconds under
-        load (benchmarks/slack.py). Turns are CPU work, so a few threads do as many."""
+        request behind it, and Slack wants each within 3 s (benchmarks/slack.py, 50 threads at
+        50 events/s on the shared machine: acks p50 126 ms, p99 475 ms on the loop; p50
+        22-32 ms, p99 227-254 ms here). Its own threads, not the shared pool, so that Slack's
+        turns cannot take every thread that the JSON API's requests wait for."""
         return await self.loop.run_in_executor(self._work, partial(work, *args, **kwargs))
 
     async def claim(self, claim_id: str) -> bool:
-        """Claim ``claim_id`` in the store, in threads of its own: a claim decides an ack, and
-        must not queue behind turns that fill the shared thread pool (measured: ack p99 near
-        2 s with 50 threads when it did)."""
+        """Claim ``claim_id`` in the store, in threads of its own: a claim decides an ack, so
+        it must not queue behind the turns waiting for the work threads."""
         return await self.loop.run_in_executor(self._claims, self.db.claim, claim_id)
 
     # -- conversations --------------------------------------------------------------------

@@ -183,7 +183,12 @@ def serve_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer]:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        # The default backlog of 5 drops connections when many replies are posted at once,
+        # and each dropped one waits for TCP to try again (1 s, 3 s, 7 s...).
+        request_queue_size = 512
+
+    httpd = Server(("127.0.0.1", 0), Handler)
     fake.port = httpd.server_address[1]
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return fake, httpd
