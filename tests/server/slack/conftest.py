@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Appended, not put first: ``from conftest import ...`` in tests/server must keep finding
+# tests/server/conftest.py, which puts its folder (with serverharness) first.
+sys.path.append(str(Path(__file__).resolve().parent))
 
 from serverharness import Server
 from slackharness import FakeSlack, serve_fake_slack, slack_env
