@@ -11,7 +11,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
@@ -20,7 +20,6 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from server.storage import Database
 
-T = TypeVar("T")
 #: Runs a store call where the store may block (``server.slack.app.SlackFrontEnd.call``).
 Call = Callable[..., Awaitable[Any]]
 log = logging.getLogger("unstuck.server.slack")
