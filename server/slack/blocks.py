@@ -57,6 +57,11 @@ CONTROL_LABELS: dict[Control, str] = {
     "fixed": "Fixed",
     "still_stuck": "Still stuck",
 }
+CHECKS_HINT = (
+    "Reply in this thread to go on. To check your own model, reply with the path of your "
+    "training file (`train.py`) for the command to run on your machine; to check your data, "
+    "share a CSV or Parquet file here."
+)
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
@@ -108,13 +113,17 @@ def render_turn(
     seq: int,
     ranking: Sequence[RankedCause] = (),
     token: str | None = None,
+    first: bool = False,
 ) -> Message:
-    """The replies of one turn as one message, with the controls at the end."""
+    """The replies of one turn as one message, with the controls at the end; the thread's
+    ``first`` message also says how to bring in checks on the user's own model or data."""
     blocks: list[Block] = []
     for reply in replies:
         blocks += _reply_blocks(reply, session_id, seq, token)
     if ranking and not any(isinstance(r, Diagnosis) for r in replies):
         blocks.append(_ranking_block(ranking))
+    if first:
+        blocks.append(_context(CHECKS_HINT))
     diagnosed = any(isinstance(r, Diagnosis) and r.found for r in replies)
     asks_outcome = any(isinstance(r, Question) and r.id == OUTCOME_QUESTION for r in replies)
     controls: list[Control] = ["why", "undo", "restart"]

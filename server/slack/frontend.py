@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Literal, ParamSpec, TypeVar
 
@@ -73,9 +73,13 @@ class Turn:
     seq: int
     ranking: list[RankedCause]
     token: str | None
+    first: bool = False
+    """The thread's first reply."""
 
     def message(self) -> Message:
-        return render_turn(self.replies, self.session_id, self.seq, self.ranking, self.token)
+        return render_turn(
+            self.replies, self.session_id, self.seq, self.ranking, self.token, self.first
+        )
 
 
 class NotInstalled(Exception):
@@ -186,8 +190,9 @@ class SlackFrontEnd:
         if session_id is None:
             created, turned = self.sessions.create(key, words or None)
             session_id = bind(self.db, thread, created)
-            if session_id != created:  # another process started this thread just now
-                turned = self._said(key, session_id, words)
+            if session_id == created:
+                return replace(self._turn(key, session_id, turned.replies), first=True)
+            turned = self._said(key, session_id, words)  # another process started it just now
         elif words:
             turned = self._said(key, session_id, words)
         else:

@@ -220,3 +220,20 @@ def test_a_message_that_only_names_a_python_file_names_the_target(
     words: str, target: str | None
 ) -> None:
     assert target_named(words) == target
+
+
+def test_the_first_message_of_a_thread_says_how_to_bring_in_checks() -> None:
+    first = render_turn([Text(text="Noted.")], "s_1", 1, first=True)
+    assert first.blocks[-2] == {
+        "type": "context",
+        "elements": [
+            {
+                "type": "mrkdwn",
+                "text": "Reply in this thread to go on. To check your own model, reply with the "
+                "path of your training file (`train.py`) for the command to run on your machine; "
+                "to check your data, share a CSV or Parquet file here.",
+            }
+        ],
+    }
+    later = render_turn([Text(text="Noted.")], "s_1", 2)
+    assert "training file" not in texts(later.blocks)

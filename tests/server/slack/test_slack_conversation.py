@@ -166,6 +166,7 @@ def test_a_mention_is_acknowledged_at_once_and_answered_in_its_thread(
     text = message_text(reply)
     assert "the last layer ends in a sigmoid" in text
     assert "Leading causes so far: 1. Output activation does not match the task" in text
+    assert "reply with the path of your training file (`train.py`)" in text
     labels = [b["text"]["text"] for b in buttons(reply)]
     assert labels[-3:] == ["Why?", "Undo", "Start over"]
 
