@@ -36,13 +36,8 @@ from server.storage import Database, EventRecord, KeyRecord, SessionRecord, Stre
 MAX_ATTEMPTS = 30
 LOCK_STRIPES = 256
 PLACEHOLDER_TARGET = "path/to/your_experiment.py"
-#: How the note with the ``unstuck probe`` command begins; a front end that words the command
-#: its own way (Slack, with a token) recognises the note by it.
-PROBE_COMMAND_INTRO = "These checks need your model and data, which live on your machine."
 
 Action = Callable[[Session], list[Reply]]
-#: Told when results from elsewhere (a probe report, a table job) joined a session.
-ResultsListener = Callable[[str, "TurnReplies"], None]
 
 
 class RecordingSession(Session):
@@ -81,6 +76,10 @@ class _Cached:
     seq: int
     key_id: str
     session: RecordingSession
+
+
+#: Told when results from elsewhere (a probe report, a table job) joined a session.
+ResultsListener = Callable[[str, TurnReplies], None]
 
 
 class SessionService:
@@ -271,7 +270,7 @@ class SessionService:
         return [
             *replies,
             Text(
-                text=f"{PROBE_COMMAND_INTRO} "
+                text="These checks need your model and data, which live on your machine. "
                 f"Run this there and the results join this conversation:\n{command}"
             ),
         ]

@@ -31,7 +31,6 @@ from assistant.core.replies import (
     Text,
 )
 from server.schemas import RankedCause
-from server.sessions import PROBE_COMMAND_INTRO
 
 Block = dict[str, Any]
 Control = Literal["why", "undo", "restart", "fixed", "still_stuck"]
@@ -62,6 +61,9 @@ CHECKS_HINT = (
     "training file (`train.py`) for the command to run on your machine; to check your data, "
     "share a CSV or Parquet file here."
 )
+#: How the service's note with the ``unstuck probe`` command begins (``server.sessions``):
+#: Slack shows that command set as code, with the session's probe token added.
+PROBE_NOTE_START = "These checks need your model and data, which live on your machine."
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
@@ -151,7 +153,7 @@ def text_message(text: str) -> Message:
 
 def _reply_blocks(reply: Reply, session_id: str, seq: int, token: str | None) -> list[Block]:
     if isinstance(reply, Text):
-        if reply.text.startswith(PROBE_COMMAND_INTRO):
+        if reply.text.startswith(PROBE_NOTE_START):
             return _command_blocks(reply.text, token)
         prefix = {"info": "", "notice": ":information_source: ", "error": ":warning: "}[reply.tone]
         return _sections(prefix + mrkdwn(reply.text))

@@ -17,7 +17,6 @@ from assistant.core.replies import (
     Text,
 )
 from server.schemas import RankedCause
-from server.sessions import PROBE_COMMAND_INTRO
 from server.slack.blocks import (
     ButtonValue,
     answered_blocks,
@@ -136,7 +135,8 @@ def test_when_the_engine_asks_about_the_fix_its_question_carries_fixed_and_still
 
 def test_the_probe_command_gets_the_token_and_is_set_as_code() -> None:
     note = Text(
-        text=f"{PROBE_COMMAND_INTRO} Run this there and the results join this conversation:\n"
+        text="These checks need your model and data, which live on your machine. Run this "
+        "there and the results join this conversation:\n"
         "unstuck probe a<b>.py --server https://u.example --session s_1"
     )
     request = ProbeRequest(probes=["gradients"], titles=["gradient flow"])
