@@ -76,16 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="server processes sharing the port and the session store (default 1)",
     )
     serve.add_argument(
-        "--no-access-log",
-        dest="access_log",
-        action="store_false",
-        help="do not log a line per request (errors are still logged)",
-    )
-    serve.add_argument(
         "--slack-socket-mode",
         action="store_true",
         help="take Slack's events over Socket Mode (SLACK_APP_TOKEN), for a service Slack "
         "cannot reach",
+    )
+    serve.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="do not log a line per request (errors are still logged)",
     )
     return parser
 
@@ -122,6 +122,8 @@ def _positive(text: str) -> int:
 # Each command's module is imported only when that command runs: `unstuck kb` need not load
 # torch, and the line commands never load the terminal app or the web service.
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "serve" and args.slack_socket_mode:
+        _slack_socket_mode(args.workers)
     if args.command == "diagnose":
         from assistant.cli.diagnose import diagnose
 
@@ -163,9 +165,19 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
         return run_demo(sys.stdout)
     if args.command == "serve":
-        return _serve(args.host, args.port, args.workers, args.access_log, args.slack_socket_mode)
+        return _serve(args.host, args.port, args.workers, args.access_log)
     parser.print_help()
     return 2
+
+
+def _slack_socket_mode(workers: int) -> None:
+    """``serve --slack-socket-mode``: the Slack front end reads it as SLACK_SOCKET_MODE."""
+    if workers > 1:
+        raise UsageError(
+            "--slack-socket-mode keeps one connection to Slack, in one process: drop "
+            "--workers, or use SLACK_SIGNING_SECRET and POST /slack/events instead"
+        )
+    os.environ["SLACK_SOCKET_MODE"] = "true"
 
 
 def _chat(target: str | None, plain: bool, server: str | None, api_key: str | None) -> int:
@@ -180,16 +192,9 @@ def _chat(target: str | None, plain: bool, server: str | None, api_key: str | No
     return plain_chat(target, sys.stdin, sys.stdout)
 
 
-def _serve(host: str, port: int, workers: int, access_log: bool, socket_mode: bool) -> int:
+def _serve(host: str, port: int, workers: int, access_log: bool) -> int:
     import server
 
-    if socket_mode:
-        if workers > 1:
-            raise UsageError(
-                "--slack-socket-mode keeps one connection to Slack, in one process: drop "
-                "--workers, or use SLACK_SIGNING_SECRET and POST /slack/events instead"
-            )
-        os.environ["SLACK_SOCKET_MODE"] = "true"
     problems = server.settings_problems()
     if problems:
         raise UsageError(
