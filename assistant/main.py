@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -75,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--server", metavar="URL", help="post the report to this unstuck service")
     probe.add_argument("--session", metavar="ID", help="the session to post the report to")
     probe.add_argument("--api-key", metavar="KEY", help="API key for --server")
+    probe.add_argument(
+        "--token", metavar="T", help="the session's probe token (the command shown in Slack has it)"
+    )
     probe.add_argument("--timeout", type=float, default=None, metavar="S")
 
     kb = commands.add_parser("kb", help="inspect and check the knowledge base")
@@ -96,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="server processes sharing the port and the session store (default 1)",
+    )
+    serve.add_argument(
+        "--slack-socket-mode",
+        action="store_true",
+        help="take Slack's events over Socket Mode (SLACK_APP_TOKEN), for a service Slack "
+        "cannot reach",
     )
     serve.add_argument(
         "--no-access-log",
@@ -155,6 +165,8 @@ def _positive(text: str) -> int:
 # Each command's module is imported only when that command runs: `unstuck kb` need not load
 # torch, and the line commands never load the terminal app or the web service.
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "serve" and args.slack_socket_mode:
+        _slack_socket_mode(args.workers)
     if args.command == "diagnose":
         from assistant.cli.diagnose import diagnose
 
@@ -198,7 +210,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             out_file=args.out,
             server=args.server,
             session=args.session,
-            api_key=args.api_key,
+            api_key=args.token or args.api_key,
             timeout=args.timeout,
         )
     if args.command == "kb":
@@ -217,6 +229,16 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _revoke_key(args.key)
     parser.print_help()
     return 2
+
+
+def _slack_socket_mode(workers: int) -> None:
+    """``serve --slack-socket-mode``: the Slack front end reads it as SLACK_SOCKET_MODE."""
+    if workers > 1:
+        raise UsageError(
+            "--slack-socket-mode keeps one connection to Slack, in one process: drop "
+            "--workers, or use SLACK_SIGNING_SECRET and POST /slack/events instead"
+        )
+    os.environ["SLACK_SOCKET_MODE"] = "true"
 
 
 def _chat(target: str | None, plain: bool, server: str | None, api_key: str | None) -> int:

@@ -67,12 +67,13 @@ def settings_problems() -> str | None:
 
     from server.settings import Settings
     from server.settings import settings_problems as problems
+    from server.slack.settings import SlackSettings
 
     try:
         Settings()
     except ValidationError as error:
         return problems(error)
-    return None
+    return SlackSettings().problems()
 
 
 def uvicorn_options(access_log: bool) -> dict[str, Any]:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from server import api, errors, runtime, sse, widget
+from server import api, errors, runtime, slack, sse, widget
 from server.cors import KeyCorsMiddleware
 from server.limits import BodyLimitMiddleware
 from server.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from server.slack.service import SlackService
 
 DESCRIPTION = (
     "unstuck as a service: a conversation that finds out why a model does not learn. "
@@ -24,7 +28,8 @@ DESCRIPTION = (
 def create_app() -> FastAPI:
     app = FastAPI(title="unstuck", version="1", description=DESCRIPTION, lifespan=_lifespan)
     errors.install(app)
-    for router in (api.health, api.sessions, sse.router, api.job_router, widget.router):
+    routers = (api.health, api.sessions, sse.router, api.job_router, widget.router, slack.router)
+    for router in routers:
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, limit_for=lambda path: _body_limit(app, path))
     app.add_middleware(KeyCorsMiddleware, known_origins=lambda: _origins(app))
@@ -45,12 +50,27 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # What start-up built (the knowledge base, the text model, library modules: some 160,000
     # objects) lives as long as the process. Frozen, the collector stops walking it on every
     # full collection, which took 80 ms each and set the tail latency.
+    app.state.slack = await _start_slack(state)
     gc.collect()
     gc.freeze()
     try:
         yield
     finally:
+        if app.state.slack is not None:
+            await app.state.slack.close()
         await state.jobs.close()
+
+
+async def _start_slack(state: runtime.Runtime) -> SlackService | None:
+    """The Slack front end when ``SLACK_*`` says so; Bolt is imported only then."""
+    from server.slack.settings import get_slack_settings
+
+    config = get_slack_settings()
+    if not config.enabled:
+        return None
+    from server.slack.service import start
+
+    return await start(state, config)
 
 
 def _body_limit(app: FastAPI, path: str) -> int:

@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from server import tokens
+from server import probe_tokens, tokens
 from server.cors import ORIGINS_STATE
 from server.errors import (
     InvalidToken,
@@ -51,6 +51,8 @@ async def current_key(
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> KeyRecord:
     query_token = request.query_params.get("token")
+    if credentials is not None and probe_tokens.looks_like_probe_token(credentials.credentials):
+        return await _probe_token_holder(request, runtime, credentials.credentials)
     if credentials is not None and tokens.looks_like_token(credentials.credentials):
         return await _token_holder(request, runtime, credentials.credentials, in_query=False)
     if credentials is None and query_token is not None:
@@ -164,6 +166,25 @@ async def _token_holder(
     await refuse_revoked(runtime, claim.key_id)
     runtime.limiter.check(claim.key_id)
     return KeyRecord(id=claim.key_id, name="", origins=())
+
+
+async def _probe_token_holder(request: Request, runtime: Runtime, token: str) -> KeyRecord:
+    """The key of the session a stored probe token (``server.probe_tokens``) opens."""
+    route = getattr(request.scope.get("route"), "path", "")
+    session_id = request.path_params.get("session_id", "")
+    if route != PROBE_REPORT_ROUTE:
+        raise TokenOutOfScope(
+            "A probe token opens only POST /v1/sessions/{id}/probe-reports of its own session."
+        )
+    try:
+        record = await run_in_threadpool(probe_tokens.verify, runtime.db, token, session_id)
+    except probe_tokens.ProbeTokenError as error:
+        raise InvalidToken(
+            f"The probe token opens nothing here: {error}. Each time the assistant asks for "
+            "checks in Slack, its 'unstuck probe' command carries a fresh token: copy the newest."
+        ) from error
+    runtime.limiter.check(record.key_id)
+    return KeyRecord(id=record.key_id, name="", origins=())
 
 
 Key = Annotated[KeyRecord, Depends(current_key)]

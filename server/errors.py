@@ -126,6 +126,11 @@ class WidgetUnavailable(ApiError):
     code = "widget_unavailable"
 
 
+class SlackUnavailable(ApiError):
+    status = 503
+    code = "slack_unavailable"
+
+
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:

@@ -92,6 +92,10 @@ class _Cached:
     session: RecordingSession
 
 
+#: Told when results from elsewhere (a probe report, a table job) joined a session.
+ResultsListener = Callable[[str, TurnReplies], None]
+
+
 class SessionService:
     def __init__(self, db: Database, engine: Engine, public_url: str, cache_size: int) -> None:
         self.db = db
@@ -101,6 +105,7 @@ class SessionService:
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+        self.results_listeners: list[ResultsListener] = []
 
     # -- the routes' operations ---------------------------------------------------------
 
@@ -144,11 +149,19 @@ class SessionService:
         problems = self.report_problems(report.results)
         if problems:
             raise BadProbeReport("The probe report does not fit this service: " + problems)
-        return self.turn(key, session_id, lambda session: report_all(session, report.results))
+        turned = self.turn(key, session_id, lambda session: report_all(session, report.results))
+        self._results_joined(session_id, turned)
+        return turned
 
     def join_results(self, session_id: str, results: Sequence[ProbeResult]) -> TurnReplies:
         """Results of a job run on the server join the session (no key: the job owns it)."""
-        return self._turn(None, session_id, lambda session: report_all(session, results))
+        turned = self._turn(None, session_id, lambda session: report_all(session, results))
+        self._results_joined(session_id, turned)
+        return turned
+
+    def _results_joined(self, session_id: str, turned: TurnReplies) -> None:
+        for listener in self.results_listeners:
+            listener(session_id, turned)
 
     def view(self, key: KeyRecord, session_id: str) -> SessionView:
         record = self.owned(key, session_id)
@@ -170,6 +183,16 @@ class SessionService:
             ],
             pending=state.pending,
         )
+
+    def standing(self, key: KeyRecord, session_id: str) -> tuple[int, list[RankedCause]]:
+        """How many events the log holds, and the ranking of causes, now."""
+        record = self.owned(key, session_id)
+        state = self._session_at(record).state
+        ranking = [
+            RankedCause(id=r.id, title=r.title, confidence=r.confidence, share=r.share)
+            for r in self.engine.ranking(state)
+        ]
+        return record.seq, ranking
 
     def why(self, key: KeyRecord, session_id: str) -> str:
         return self._session_at(self.owned(key, session_id)).why().text

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     stream_token_ttl_s: int = Field(default=60, gt=0)
     """How long the widget's event-stream token, which travels in the query string, can be used
     to open the stream."""
+    slack_api_url: str = "https://slack.com/api/"
+    """Where the Slack front end calls Slack's Web API (another address in tests only)."""
+    slack_probe_token_ttl_s: int = Field(default=86_400, gt=0)
+    """How long the token in an ``unstuck probe`` command shown in Slack lasts."""
 
 
 @lru_cache

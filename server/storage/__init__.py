@@ -25,6 +25,7 @@ from server.storage.records import (
     StreamItem,
     StreamRecord,
 )
+from server.storage.slack import ProbeTokenRecord, SlackStore, ThreadRecord
 from server.storage.sql import redact
 from server.storage.sqlite import SQLiteDatabase
 
@@ -34,16 +35,18 @@ __all__ = [
     "EventRecord",
     "JobRecord",
     "KeyRecord",
+    "ProbeTokenRecord",
     "SessionRecord",
     "StreamItem",
     "StreamRecord",
+    "ThreadRecord",
     "open_database",
 ]
 
 Dialect = Literal["sqlite", "postgres"]
 
 
-class Database(Protocol):
+class Database(SlackStore, Protocol):
     """A thread-safe handle on the session store: it connects on first use, one connection
     per thread. A store that is down or busy raises ``StorageUnavailable``."""
 

@@ -24,6 +24,7 @@ from server.storage.records import (
     StreamItem,
     StreamRecord,
 )
+from server.storage.slack import SLACK_SCHEMA, SlackQueries
 
 
 class Cursor(Protocol):
@@ -63,6 +64,7 @@ def schema(blob: str) -> list[str]:
             probes TEXT NOT NULL, filename TEXT NOT NULL, format TEXT NOT NULL,
             label TEXT NOT NULL, payload {blob}, created DOUBLE PRECISION NOT NULL,
             updated DOUBLE PRECISION NOT NULL)""",
+        *SLACK_SCHEMA,
     ]
 
 
@@ -75,7 +77,7 @@ def redact(url: str) -> str:
     return f"{scheme}{sep}{credentials.split(':', 1)[0]}:***@{host}"
 
 
-class SQLDatabase(ABC, Generic[Connection]):
+class SQLDatabase(SlackQueries, ABC, Generic[Connection]):
     """The ``Database`` queries both dialects run alike, over one connection per thread."""
 
     def __init__(self, url: str) -> None:

@@ -1,0 +1,108 @@
+"""Bolt's OAuth installations and state, kept in unstuck's own session store.
+
+So that every server process (and a restarted one) finds the bot token of each workspace that
+installed the app, in SQLite or PostgreSQL alike, instead of in files beside one process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+
+from server.storage import Database
+
+#: Runs a store call where the store may block (``server.slack.app.SlackFrontEnd.call``).
+Call = Callable[..., Awaitable[Any]]
+log = logging.getLogger("unstuck.server.slack")
+
+
+class DatabaseInstallationStore(AsyncInstallationStore):
+    """One installation per workspace (or organisation), the latest one winning."""
+
+    def __init__(self, db: Database, call: Call) -> None:
+        self.db = db
+        self.call = call
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_save(self, installation: Installation) -> None:
+        data = json.dumps(installation.__dict__)
+        enterprise, team = _ids(installation.enterprise_id, installation.team_id)
+        await self.call(self.db.save_installation, enterprise, team, data)
+
+    async def async_find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        team = None if is_enterprise_install else team_id
+        data = await self.call(self.db.installation, *_ids(enterprise_id, team))
+        return None if data is None else Installation(**json.loads(data))
+
+    async def async_find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        installation = await self.async_find_installation(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+        if installation is None or installation.bot_token is None:
+            return None
+        return installation.to_bot()
+
+    async def async_delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        await self.call(self.db.delete_installation, *_ids(enterprise_id, team_id))
+
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        await self.call(self.db.delete_installation, *_ids(enterprise_id, team_id))
+
+    async def async_delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        await self.call(self.db.delete_installation, *_ids(enterprise_id, team_id))
+
+
+class DatabaseStateStore(AsyncOAuthStateStore):
+    """The OAuth ``state`` values, each usable once until it expires, by any process."""
+
+    def __init__(self, db: Database, call: Call, expiration_s: int = 600) -> None:
+        self.db = db
+        self.call = call
+        self.expiration_s = expiration_s
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
+        state = secrets.token_urlsafe(24)
+        await self.call(self.db.add_oauth_state, state, time.time() + self.expiration_s)
+        return state
+
+    async def async_consume(self, state: str) -> bool:
+        consumed: bool = await self.call(self.db.consume_oauth_state, state)
+        return consumed
+
+
+def _ids(enterprise_id: str | None, team_id: str | None) -> tuple[str, str]:
+    """The store's key: an absent id is '' (SQL primary keys cannot be NULL)."""
+    return enterprise_id or "", team_id or ""
