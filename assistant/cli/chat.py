@@ -6,12 +6,13 @@ from typing import TextIO
 
 from assistant.cli import plain
 from assistant.cli.files import write
-from assistant.cli.targets import check_target_path, engine, plain_script
+from assistant.cli.targets import check_target_path, engine
 from assistant.core.engine import Engine
 from assistant.core.replies import ProbeRequest, Reply
 from assistant.core.session import Session
 from assistant.drive.driver import ProbeDriver
 from assistant.drive.loop import Drive, ProbeFinished, ProbesAsked
+from assistant.drive.scripts import plain_script, tell_script
 
 
 def plain_chat(
@@ -24,12 +25,7 @@ def plain_chat(
     write(out, _render(session.start()))
     script = plain_script(target) if target is not None else None
     if script is not None:
-        for note in script.reading.notes:
-            write(out, f"Notice: {note}")
-        facts, evidence = dict(script.reading.facts), dict(script.reading.evidence)
-        write(
-            out, _render(session.tell(facts, source=f"read from {script.path}", evidence=evidence))
-        )
+        write(out, _render(tell_script(session, script)))
     elif target is not None:
         check_target_path(target)
         try:
