@@ -492,13 +492,11 @@ def read_code(text: str, *, origin: str | None = None) -> CodeReading:
     )
 
 
-_TRAINING_FACTS = frozenset({"loss_function", "zero_grad_called", "epochs"})
-"""Facts only a training run yields: with an optimizer, the paste is a training script (not
-a model definition alone), so the user is told how to have checks run on it."""
-
-
 def _trains(facts: dict[FactId, Value]) -> bool:
-    return "optimizer" in facts and not _TRAINING_FACTS.isdisjoint(facts)
+    """Whether the paste is a PyTorch training script (an optimizer and a loop that calls
+    ``backward()``), which checks can run on once it has an ``experiment()``; a model
+    definition alone, or Keras code, is not."""
+    return "optimizer" in facts and "zero_grad_called" in facts
 
 
 def _looks_like_code(parsed: Parsed) -> bool:

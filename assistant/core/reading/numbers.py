@@ -148,11 +148,18 @@ _LOGS = tuple(math.log(k) for k in range(2, 1001))
 """ln(k) for k from 2 to 1000."""
 
 
+def chance_margin(chance_percent: float) -> float:
+    """How far from the chance level an accuracy still reads as chance, in points: a tenth
+    of the level, at least two. A coin flip scored on a few hundred examples lands anywhere
+    from 45% to 55%; at 10% (ten classes) 12% is already above chance."""
+    return max(2.0, chance_percent / 10.0)
+
+
 def accuracy_level(percent: float, context: Context) -> Value | None:
     classes = context.classes or (2 if context.task == "binary" else None)
-    if classes and abs(percent - 100.0 / classes) <= 2.0:
+    if classes and abs(percent - 100.0 / classes) <= chance_margin(100.0 / classes):
         return "chance"
-    if classes is None and abs(percent - 50.0) <= 2.0:
+    if classes is None and abs(percent - 50.0) <= chance_margin(50.0):
         return "chance"  # the commonest complaint: a binary classifier at a coin flip
     if percent >= 90.0:
         return "high"
