@@ -6,7 +6,8 @@ know". A complaint counts as named first (or in the top 3) when one of its expec
 first in the ranking (or among the first three). Healthy complaints (``eval.actually_fine``
 alone) must get no confident fault. It also times ``TextReader.read`` on the complaints.
 
-    .venv/bin/python benchmarks/complaints.py [--file PATH] [--only odd|even|tune|held-out] [--verbose]
+    .venv/bin/python benchmarks/complaints.py [--file PATH] [--verbose]
+        [--only odd|even|tune|held-out]
 """
 
 from __future__ import annotations
