@@ -99,9 +99,7 @@ def half(complaints: dict[str, Complaint], which: str | None) -> dict[str, Compl
         "tune": lambda n: n % 3 != 0,
     }[which]
     return {
-        cid: c
-        for cid, c in complaints.items()
-        if keep(int("".join(filter(str.isdigit, cid)) or 0))
+        cid: c for cid, c in complaints.items() if keep(int("".join(filter(str.isdigit, cid)) or 0))
     }
 
 

@@ -460,6 +460,17 @@ def read_optimizer(code: Code, found: Found) -> None:
             learning_rate[1],
         )
     _read_regularisation(code, found, decay, adamw, optimizer)
+    _read_schedule(code, found)
+
+
+def _read_schedule(code: Code, found: Found) -> None:
+    for call in code.calls:
+        if call.short in vocab.CUSTOM_SCHEDULES:
+            found.set("lr_schedule", "custom", call.site)
+            return
+        if call.short in vocab.LIBRARY_SCHEDULES:
+            found.set("lr_schedule", "library", call.site)
+            return
 
 
 def _read_optimized_parameters(call: Call, found: Found) -> None:
