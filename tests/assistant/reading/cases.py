@@ -98,7 +98,8 @@ COMPLAINTS = [
     case("training with fp16 autocast", {"mixed_precision": "yes"}, "fp16"),
     case("I forgot optimizer.zero_grad()", {"zero_grad_called": "no"}, "no-zero-grad"),
     case("relu between the layers", {"hidden_activation": "relu"}, "relu-hidden"),
-    case("dropout 0.5 everywhere", {"regularisation": "strong"}, "dropout-0.5"),
+    case("dropout 0.5 everywhere", {"regularisation": "moderate"}, "dropout-0.5-is-usual"),
+    case("dropout 0.8 after every layer", {"regularisation": "strong"}, "dropout-0.8"),
 ]
 
 NEGATIONS_AND_TRAPS = [
