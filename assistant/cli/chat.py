@@ -8,6 +8,7 @@ from assistant.cli import plain
 from assistant.cli.files import write
 from assistant.cli.targets import check_target_path, engine
 from assistant.core.engine import Engine
+from assistant.core.errors import UsageError
 from assistant.core.replies import ProbeRequest, Reply
 from assistant.core.session import Session
 from assistant.drive.driver import ProbeDriver
@@ -23,7 +24,11 @@ def plain_chat(
     driver: ProbeDriver | None = None
     prompt = stdin.isatty()
     write(out, _render(session.start()))
-    script = plain_script(target) if target is not None else None
+    try:
+        script = plain_script(target)
+    except UsageError as error:  # a script it cannot read: say so, go on with words alone
+        write(out, f"Notice: cannot read {target}: {error} Going on without it.")
+        script, target = None, None
     if script is not None:
         write(out, _render(tell_script(session, script)))
     elif target is not None:
