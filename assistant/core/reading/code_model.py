@@ -465,6 +465,13 @@ def read_optimizer(code: Code, found: Found) -> None:
         )
     _read_regularisation(code, found, decay, adamw, optimizer)
     _read_schedule(code, found)
+    _read_batchnorm(code, found)
+
+
+def _read_batchnorm(code: Code, found: Found) -> None:
+    call = next((c for c in code.calls if c.short in vocab.BATCHNORM_LAYERS), None)
+    if call is not None:
+        found.set("batchnorm", "yes", call.site)
 
 
 def _read_schedule(code: Code, found: Found) -> None:

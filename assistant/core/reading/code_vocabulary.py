@@ -284,3 +284,7 @@ LIBRARY_SCHEDULES = frozenset(
 """Learning-rate schedules a library defines (PyTorch, transformers, Keras)."""
 CUSTOM_SCHEDULES = frozenset({"LambdaLR", "MultiplicativeLR", "LearningRateScheduler"})
 """Schedules that run a function the user wrote: the rate is whatever that function says."""
+BATCHNORM_LAYERS = frozenset(
+    {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "BatchNormalization"}
+)
+"""Layers whose training and evaluation behaviour differ most."""

@@ -113,7 +113,11 @@ NEGATIONS_AND_TRAPS = [
         "no-error-but-flat",
     ),
     case("the loss isn't stuck", {}, "not-stuck"),
-    case("I use batch normalization and adam", {"optimizer": "adam"}, "batchnorm-is-not-inputs"),
+    case(
+        "I use batch normalization and adam",
+        {"optimizer": "adam", "batchnorm": "yes"},
+        "batchnorm-is-not-inputs",
+    ),
     case("binary cross entropy", {"loss_function": "bce"}, "bce-is-not-the-task"),
     case(
         "sigmoid activations in the hidden layers",

@@ -54,6 +54,13 @@ CLUES = [
         id="hand-written-schedule",
     ),
     pytest.param(
+        "transfer learning with a MobileNetV2 whose base I froze: training accuracy climbs to "
+        "95% but the val accuracy bounces around 30%",
+        {"batchnorm": "yes", "valid_curve": "erratic", "train_valid_gap": "large"},
+        "train.mode_mismatch",
+        id="frozen-batchnorm-fine-tuning",
+    ),
+    pytest.param(
         "the validation loss is lower than the training loss in every epoch, is that a bug?",
         {"train_valid_gap": "valid_better"},
         "eval.actually_fine",
@@ -107,6 +114,16 @@ def test_schedules_in_words(reader: TextReader, text: str, schedule: str | None)
 )
 def test_schedules_in_code(code: str, schedule: str) -> None:
     assert read_code(code).facts["lr_schedule"] == schedule
+
+
+def test_batchnorm_in_code_and_in_network_names(reader: TextReader) -> None:
+    assert read_code("self.bn = nn.BatchNorm2d(64)\n").facts["batchnorm"] == "yes"
+    assert read_code("x = layers.BatchNormalization()(x)\n").facts["batchnorm"] == "yes"
+    assert reader.read("my densenet121 will not train").facts == {
+        "architecture": "cnn",
+        "batchnorm": "yes",
+    }
+    assert "batchnorm" not in reader.read("a small VGG on CIFAR-10").facts
 
 
 @pytest.mark.parametrize(
