@@ -54,6 +54,19 @@ CLUES = [
         id="hand-written-schedule",
     ),
     pytest.param(
+        "predicting apartment rents with mse as the loss and metrics=['accuracy']; the "
+        "accuracy is stuck near 0",
+        {"task": "regression", "metric_watched": "accuracy"},
+        "eval.misleading_metric",
+        id="accuracy-on-a-regression",
+    ),
+    pytest.param(
+        "fraud detection: 98% accuracy but it only ever predicts the majority class",
+        {"constant_predictions": "yes", "accuracy_level": "high"},
+        "data.class_imbalance",
+        id="majority-class-only",
+    ),
+    pytest.param(
         "transfer learning with a MobileNetV2 whose base I froze: training accuracy climbs to "
         "95% but the val accuracy bounces around 30%",
         {"batchnorm": "yes", "valid_curve": "erratic", "train_valid_gap": "large"},
