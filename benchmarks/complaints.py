@@ -6,7 +6,8 @@ know". A complaint counts as named first (or in the top 3) when one of its expec
 first in the ranking (or among the first three). Healthy complaints (``eval.actually_fine``
 alone) must get no confident fault. It also times ``TextReader.read`` on the complaints.
 
-    .venv/bin/python benchmarks/complaints.py [--file PATH] [--only odd|even] [--verbose]
+    .venv/bin/python benchmarks/complaints.py [--file PATH] [--verbose]
+        [--only odd|even|tune|held-out]
 """
 
 from __future__ import annotations
@@ -81,15 +82,24 @@ def load(path: Path) -> dict[str, Complaint]:
     return Complaints.model_validate(json.loads(path.read_text(encoding="utf-8"))).root
 
 
+PARTS = ("odd", "even", "tune", "held-out")
+"""Ways to cut the complaints by the number in their id: odd or even halves; ``held-out``, the
+third whose number is a multiple of 3, kept apart while tuning the reader on ``tune``, the other
+two thirds, so an overfit shows as a gap between the two."""
+
+
 def half(complaints: dict[str, Complaint], which: str | None) -> dict[str, Complaint]:
-    """The odd- or even-numbered complaints (by the digits of their id), or all."""
+    """The complaints of one part (``PARTS``), or all."""
     if which is None:
         return complaints
-    parity = 1 if which == "odd" else 0
+    keep = {
+        "odd": lambda n: n % 2 == 1,
+        "even": lambda n: n % 2 == 0,
+        "held-out": lambda n: n % 3 == 0,
+        "tune": lambda n: n % 3 != 0,
+    }[which]
     return {
-        cid: c
-        for cid, c in complaints.items()
-        if int("".join(filter(str.isdigit, cid)) or 0) % 2 == parity
+        cid: c for cid, c in complaints.items() if keep(int("".join(filter(str.isdigit, cid)) or 0))
     }
 
 
@@ -148,7 +158,7 @@ def miss_lines(results: Sequence[Result]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, default=DEV, help=f"complaints (default {DEV})")
-    parser.add_argument("--only", choices=("odd", "even"), help="one half of the complaints")
+    parser.add_argument("--only", choices=PARTS, help="one part of the complaints")
     parser.add_argument("--verbose", action="store_true", help="a line for every complaint")
     args = parser.parse_args(argv)
     if not args.file.is_file():
@@ -158,12 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     kb = bundled()
     engine = Engine(kb)
     results = [diagnose(engine, cid, c) for cid, c in complaints.items()]
-    odd = [r for r in results if r.id in half(complaints, "odd")]
-    even = [r for r in results if r.id in half(complaints, "even")]
     print(report(results, "all"))
     if args.only is None:
-        print(report(odd, "odd"))
-        print(report(even, "even"))
+        for part in PARTS:
+            print(report([r for r in results if r.id in half(complaints, part)], part))
     lines = (
         [
             f"  {r.id}: expected {', '.join(r.expect)}; got {', '.join(r.ranking[:TOP])}"

@@ -168,6 +168,23 @@ class PhrasesFile(_Strict):
 # -- The engine's thresholds: when to stop asking, what to report, what counts as evidence --
 
 
+class RegularisationLevels(_Strict):
+    """Where a regularisation setting read from code or words stops being usual and counts as
+    strong (``regularisation: strong``); any smaller positive setting is ``moderate``."""
+
+    dropout_strong_above: float = Field(gt=0, lt=1)
+    """Dropout probability above which dropout is strong. 0.5 is the usual value between
+    fully connected layers (Srivastava et al., 2014), so it is not strong itself."""
+    weight_decay_strong_from: float = Field(gt=0)
+    """L2 weight decay added to the gradient (SGD, Adam: ``weight_decay=``) from which it is
+    strong; 1e-4 to 5e-4 is usual."""
+    decoupled_weight_decay_strong_from: float = Field(gt=0)
+    """Decoupled weight decay (AdamW), scaled by the learning rate, from which it is strong;
+    AdamW's default is 0.01."""
+    l2_penalty_strong_from: float = Field(gt=0)
+    """A Keras kernel penalty (``l2(...)``) from which it is strong; 1e-4 to 1e-3 is usual."""
+
+
 class Thresholds(_Strict):
     """The numbers the engine decides with, kept with the knowledge they were tuned on."""
 
@@ -185,6 +202,8 @@ class Thresholds(_Strict):
     evidence_ratio: float = Field(gt=1)
     """A known fact is shown as evidence for a cause when its likelihood ratio reaches this,
     and as evidence against it when the ratio falls to the inverse; weaker ones are left out."""
+    regularisation: RegularisationLevels
+    """What the regularisation settings read from code and words mean."""
 
 
 class ThresholdsFile(_Strict):

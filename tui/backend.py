@@ -12,6 +12,7 @@ from typing import Protocol
 
 from assistant.core.engine import Ranked
 from assistant.core.replies import CauseCard, Question, Reply
+from assistant.drive.scripts import ScriptReading
 from probes.result import ProbeResult
 
 
@@ -42,6 +43,10 @@ class Backend(Protocol):
     async def choose(self, question: str, value: str) -> list[Reply]: ...
 
     async def attach(self, target: str, keys: list[str]) -> list[Reply]: ...
+
+    async def read_script(self, script: ScriptReading) -> list[Reply]:
+        """Tell the session what a plain training script, read without running it, says."""
+        ...
 
     async def report(self, result: ProbeResult) -> list[Reply]: ...
 

@@ -25,9 +25,13 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList
 
+from assistant.core.errors import UsageError
 from assistant.core.replies import Diagnosis, ProbeRequest, Question, Reply, Text
 from assistant.drive.loop import DriveLoop, NextProbe
+from assistant.drive.scripts import ScriptReading, plain_script
+from probes.errors import sentence
 from probes.result import ProbeResult
+from probes.spec import TargetSpecError
 from tui.backend import Backend, BackendError, Snapshot
 from tui.composer import Composer
 from tui.export import ExportError, default_export_path, export_markdown, write_export
@@ -283,6 +287,15 @@ class ChatScreen(Screen[None]):
     # -- the target and its probes ------------------------------------------------------
 
     def attach(self, spec: str) -> None:
+        try:
+            script = plain_script(spec)
+        except (UsageError, TargetSpecError) as error:
+            self.notice(f"Cannot use the target {spec}: {sentence(str(error))} {NO_CHECKS}")
+            return
+        if script is not None:
+            # read, never loaded: importing a plain script would run the training
+            self.run_worker(self._read_script(script), group="target")
+            return
         if self.runner is None:
             self.notice(f"Cannot run checks on {spec}: There is no probe runner. {NO_CHECKS}")
             return
@@ -294,6 +307,10 @@ class ChatScreen(Screen[None]):
         self.add("notice", f"Loading {spec} to see what it provides...")
         runner = self.runner
         self.run_worker(lambda: self._inspect(runner, spec), thread=True, group="target")
+
+    async def _read_script(self, script: ScriptReading) -> None:
+        self.add("notice", f"Reading {script.path} without running it...")
+        await self.step(lambda: self.backend.read_script(script))
 
     def _inspect(self, runner: ProbeRunner, spec: str) -> None:
         try:

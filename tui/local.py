@@ -6,6 +6,7 @@ import knowledge
 from assistant.core.engine import Engine
 from assistant.core.replies import CauseCard, Reply
 from assistant.core.session import Session
+from assistant.drive.scripts import ScriptReading, tell_script
 from probes.result import ProbeResult
 from tui.backend import BackendError, Snapshot
 
@@ -29,6 +30,9 @@ class LocalBackend:
 
     async def attach(self, target: str, keys: list[str]) -> list[Reply]:
         return self.session.attach(target, keys)
+
+    async def read_script(self, script: ScriptReading) -> list[Reply]:
+        return tell_script(self.session, script)
 
     async def report(self, result: ProbeResult) -> list[Reply]:
         return self.session.report(result)

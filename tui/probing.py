@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from multiprocessing import resource_tracker
 from typing import Protocol
 
-from assistant.core.reading.code import is_plain_script
 from probes.errors import sentence
 from probes.result import ProbeResult
 from probes.spec import TargetSpecError, parse_target_spec
@@ -60,7 +59,10 @@ class ProbeRunner(Protocol):
 
 
 def check_target_file(spec: str) -> None:
-    """Raise ``TargetProblem`` when the target's file is missing, before any import is tried."""
+    """Raise ``TargetProblem`` when the target's file is missing, before any import is tried.
+
+    A plain training script never gets here: ``assistant.drive.scripts.plain_script`` tells
+    it apart by parsing, and it is read instead of loaded."""
     try:
         target = parse_target_spec(spec)
     except TargetSpecError as error:
@@ -70,22 +72,6 @@ def check_target_file(spec: str) -> None:
         raise TargetProblem(f"There is no file at {path}.")
     if not path.is_file():
         raise TargetProblem(f"{path} is a folder; expected a Python file such as train.py.")
-    _refuse_plain_script(target.path, path.read_bytes(), target.function)
-
-
-def _refuse_plain_script(shown: str, raw: bytes, function: str) -> None:
-    """A script without the function would train in full if loaded: say so, never import it.
-
-    Decided by parsing alone, like the command line's reading of plain scripts.
-    """
-    source = raw.decode("utf-8", errors="replace")
-    if is_plain_script(source, function):
-        raise TargetProblem(
-            f"{shown} defines no {function}(): it looks like a plain training script, and "
-            f"loading it would run the training. Run 'unstuck chat --run {shown}' to run it for a "
-            f"few steps and watch it, 'unstuck diagnose {shown}' to have it read without running "
-            "it, or add an experiment() function (see the README)."
-        )
 
 
 class SubprocessRunner:

@@ -12,11 +12,15 @@ import httpx
 import knowledge
 from assistant.core.engine import Ranked
 from assistant.core.replies import REPLIES_ADAPTER, CauseCard, ProbeRequest, Question, Reply
+from assistant.drive.scripts import ScriptReading
 from probes.result import ProbeReport, ProbeResult
 from tui.backend import BackendError, Snapshot
 
 API_KEY_ENV = "UNSTUCK_API_KEY"
 TIMEOUT_SECONDS = 30.0
+MAX_MESSAGE_CHARS = 20_000
+"""The longest message the service reads (``server.schemas``): a longer script is refused here
+with a message that says what to do, not with the service's validation error."""
 
 
 class RemoteBackend:
@@ -55,6 +59,17 @@ class RemoteBackend:
         self._target = target
         request = every_probe_for(keys)
         return [request] if request.probes else []
+
+    async def read_script(self, script: ScriptReading) -> list[Reply]:
+        """The service reads a script as a paste: its evidence says "line N", not the file."""
+        if len(script.source) > MAX_MESSAGE_CHARS:
+            raise BackendError(
+                f"{script.path} is {len(script.source):,} characters long; the server at "
+                f"{self.url} reads messages of up to {MAX_MESSAGE_CHARS:,}. Paste the model, "
+                "the loss and the training loop into the chat instead, or leave out --server "
+                "to have the whole script read in-process."
+            )
+        return await self.send(script.source)
 
     async def report(self, result: ProbeResult) -> list[Reply]:
         report = ProbeReport(target=self._target, results=[result])

@@ -6,12 +6,14 @@ from typing import TextIO
 
 from assistant.cli import plain
 from assistant.cli.files import write
-from assistant.cli.targets import check_target_path, engine, plain_script
+from assistant.cli.targets import check_target_path, engine
 from assistant.core.engine import Engine
+from assistant.core.errors import UsageError
 from assistant.core.replies import ProbeRequest, Reply
 from assistant.core.session import Session
 from assistant.drive.driver import ProbeDriver
 from assistant.drive.loop import Drive, ProbeFinished, ProbesAsked
+from assistant.drive.scripts import plain_script, tell_script
 
 
 def plain_chat(
@@ -22,14 +24,13 @@ def plain_chat(
     driver: ProbeDriver | None = None
     prompt = stdin.isatty()
     write(out, _render(session.start()))
-    script = plain_script(target) if target is not None else None
+    try:
+        script = plain_script(target)
+    except UsageError as error:  # a script it cannot read: say so, go on with words alone
+        write(out, f"Notice: cannot read {target}: {error} Going on without it.")
+        script, target = None, None
     if script is not None:
-        for note in script.reading.notes:
-            write(out, f"Notice: {note}")
-        facts, evidence = dict(script.reading.facts), dict(script.reading.evidence)
-        write(
-            out, _render(session.tell(facts, source=f"read from {script.path}", evidence=evidence))
-        )
+        write(out, _render(tell_script(session, script)))
     elif target is not None:
         check_target_path(target)
         try:

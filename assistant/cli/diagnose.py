@@ -6,10 +6,11 @@ from typing import TextIO
 
 from assistant.cli import plain
 from assistant.cli.files import read_json, write
-from assistant.cli.targets import check_target_path, engine, plain_script
+from assistant.cli.targets import check_target_path, engine
 from assistant.core.errors import UsageError
 from assistant.drive import headless
 from assistant.drive.driver import ProbeDriver, table_target
+from assistant.drive.scripts import plain_script
 
 
 def diagnose(

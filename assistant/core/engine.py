@@ -146,8 +146,11 @@ class Engine:
         if isinstance(event, Answered):
             return self._answered(state, event.question, event.value)
         if isinstance(event, Told):
-            self.tracker.told(state, event)
-            return self._next(state)
+            learnt = self.tracker.told(state, event)
+            # facts read from a script are findings the user has not seen yet: say them, each
+            # with its line, before asking on
+            found = self.explainer.read_from(event.source, learnt, event.evidence)
+            return [found, *self._next(state)] if found is not None else self._next(state)
         if isinstance(event, Probed):
             self.tracker.probed(state, event)
             return self._next(state)

@@ -5,7 +5,7 @@ Decides nothing: it words what the tracker recorded and what the planner chose.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from assistant.core.beliefs import BeliefModel
 from assistant.core.replies import (
@@ -74,6 +74,23 @@ class Explainer:
 
     def noted(self, learnt: Sequence[tuple[FactId, Value]]) -> Text:
         return Text(text="Noted: " + "; ".join(self.describe(f, v) for f, v in learnt) + ".")
+
+    def read_from(
+        self,
+        source: str,
+        learnt: Sequence[tuple[FactId, Value]],
+        evidence: Mapping[FactId, str],
+    ) -> Text | None:
+        """The findings of a script read statically, one a line with the line it came from;
+        None for facts without evidence (answers stated outright need no echo)."""
+        lines = [
+            f"- {self.describe(fact, value)} ({evidence[fact]})"
+            for fact, value in learnt
+            if fact in evidence
+        ]
+        if not lines:
+            return None
+        return Text(text=f"Found, {source or 'read'}:\n" + "\n".join(lines))
 
     # -- asking -------------------------------------------------------------------------
 

@@ -109,14 +109,17 @@ class Tracker:
             learnt.append((fact, value))
         return learnt
 
-    def told(self, state: State, event: Told) -> None:
+    def told(self, state: State, event: Told) -> list[tuple[FactId, Value]]:
+        """Record facts stated outright; returns those the knowledge base knows."""
         state.complaint_heard = True
+        learnt: list[tuple[FactId, Value]] = []
         for fact, value in event.facts.items():
             # a fact read from a script names its line; answers name where they came from
             source = event.evidence.get(fact) or event.source or "your answers"
-            self.learn(state, {fact: value}, source, event.source)
+            learnt += self.learn(state, {fact: value}, source, event.source)
         if state.pending is not None and state.pending.fact in event.facts:
             state.asked.append(state.pending.id)
+        return learnt
 
     def probed(self, state: State, event: Probed) -> None:
         result = event.result

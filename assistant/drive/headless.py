@@ -7,18 +7,17 @@ do not cover is treated as "don't know".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from assistant.core.engine import Engine
 from assistant.core.errors import UsageError
-from assistant.core.reading.code import CodeReading
 from assistant.core.replies import CauseCard, Diagnosis, ProbeRequest, Question, Reply
 from assistant.core.session import Session
 from assistant.drive.loop import Drive, ProbeFinished, QuestionAnswered, RunProbe
 from assistant.drive.script import WatchedLoop
+from assistant.drive.scripts import ScriptReading, tell_script
 from knowledge.loader import KnowledgeBase
 from knowledge.types import UNKNOWN
 from probes.result import ProbeResult
@@ -123,11 +122,7 @@ def run(
     if watched is not None:
         replies = _report_watch(session, watched, steps, probes) or replies
     if script is not None:
-        replies = session.tell(
-            dict(script.reading.facts),
-            source=f"read from {script.path}",
-            evidence=dict(script.reading.evidence),
-        )
+        replies = tell_script(session, script)
         for fact, value in script.reading.facts.items():
             evidence = script.reading.evidence.get(fact, script.path)
             steps.append(Step(kind="inference", id=fact, result=value, text=evidence))
@@ -184,14 +179,6 @@ def _report_watch(
                 )
             )
     return replies
-
-
-@dataclass(frozen=True)
-class ScriptReading:
-    """A plain training script as read without running it."""
-
-    path: str
-    reading: CodeReading
 
 
 def summarise(

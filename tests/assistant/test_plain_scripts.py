@@ -70,7 +70,7 @@ def test_diagnose_reads_a_plain_script_without_running_it(
 
 
 def test_a_target_file_is_still_loaded_for_probes(capsys: pytest.CaptureFixture[str]) -> None:
-    from assistant.cli.targets import plain_script
+    from assistant.drive.scripts import plain_script
 
     assert plain_script("examples/model_softmax_regression.py") is None
     assert plain_script("examples/model_softmax_regression.py:experiment_fixed") is None
@@ -96,7 +96,9 @@ def test_plain_chat_reads_a_plain_script_and_goes_on(script: tuple[Path, Path]) 
     assert not marker.exists()
     # the plain chat wraps long lines, and breaks a long path: compare without white space
     text = "".join(out.getvalue().split())
-    assert f"Notice:Iread{path}withoutrunningit." in text
+    assert f"Iread{path}withoutrunningit." in text
+    assert f"Found,readfrom{path}:" in text
+    assert f"-thelastlayerendsinasoftmax({path}:9:model=nn.Sequential(" in text
     assert f"for:thelastlayerendsinasoftmax({path}:9:model=nn.Sequential(" in text
 
 

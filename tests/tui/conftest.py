@@ -12,6 +12,7 @@ import pytest
 
 from assistant.core.engine import Ranked
 from assistant.core.replies import CauseCard, Question, Reply
+from assistant.drive.scripts import ScriptReading
 from probes.result import ProbeResult, Series
 from tui.app import UnstuckApp
 from tui.backend import Backend
@@ -133,6 +134,10 @@ class ScriptedBackend:
         return []
 
     async def attach(self, target: str, keys: list[str]) -> list[Reply]:
+        return []
+
+    async def read_script(self, script: ScriptReading) -> list[Reply]:
+        self.sent.append(script.source)
         return []
 
     async def report(self, result: ProbeResult) -> list[Reply]:

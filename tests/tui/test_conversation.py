@@ -184,20 +184,47 @@ async def test_a_target_that_raises_on_import_is_named(
         await settle(pilot, lambda: app.chat.snapshot.pending is not None)
 
 
-async def test_a_plain_script_is_not_loaded(make_app: Any, fake_runner: Any) -> None:
-    script = Path(__file__).parent / "fixtures" / "plain_script.py"
+async def test_a_plain_script_is_read_never_loaded_and_the_chat_goes_on(
+    make_app: Any, fake_runner: Any
+) -> None:
+    script = Path(__file__).parent / "fixtures" / "plain_training_script.py"
+    runner = fake_runner()
+    app = make_app(runner=runner, target=str(script))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(
+            pilot, lambda: any(s.startswith("Found, read from") for s in said(app, "unstuck"))
+        )
+        assert said(app, "notice") == [f"Reading {script} without running it..."]
+        replies = said(app, "unstuck")
+        assert f"I read {script} without running it." in " ".join(replies)
+        found = next(s for s in replies if s.startswith("Found, read from"))
+        assert (
+            f"- the last layer ends in a softmax ({script}:12: model = nn.Sequential("
+            "nn.Linear(1, 16), nn.ReLU(), nn.Linear(16, 1), nn.Softmax(dim=1)))"
+        ) in found.splitlines()
+        assert app.chat.target is None and runner.ran == []
+        await settle(pilot, lambda: app.chat.snapshot.pending is not None)
+        await type_line(pilot, "the loss is stuck and does not go down")
+        await settle(pilot, lambda: said(app, "you") != [])
+    assert not script.with_name("PLAIN_TRAINING_SCRIPT_RAN").exists()
+
+
+async def test_a_script_that_is_not_utf8_is_named_and_the_chat_goes_on(
+    make_app: Any, fake_runner: Any, tmp_path: Path
+) -> None:
+    script = tmp_path / "train.py"
+    script.write_bytes(b"x = '\\xff'\nmodel = '\xff'\n")
     app = make_app(runner=fake_runner(), target=str(script))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, lambda: any("plain training script" in n for n in said(app, "notice")))
-        assert said(app, "notice")[-1] == (
-            f"Cannot use the target {script}: {script} defines no experiment(): it looks like a "
-            "plain training script, and loading it would run the training. Run 'unstuck chat "
-            f"--run {script}' to run it for a few steps and watch it, 'unstuck diagnose {script}' "
-            "to have it read without running it, or add an experiment() function (see the "
-            f"README). {NO_CHECKS}"
-        )
-        assert app.chat.target is None
-    assert not script.with_name("PLAIN_SCRIPT_RAN").exists()
+        await settle(pilot, lambda: said(app, "notice") != [])
+        assert said(app, "notice") == [
+            f"Cannot use the target {script}: The script '{script}' is not UTF-8 text: byte "
+            "0xff at position 20 does not decode. Expected a Python source file; save it as "
+            "UTF-8 (or paste the training code into the chat instead). "
+            f"{NO_CHECKS}"
+        ]
+        await type_line(pilot, "the loss is stuck and does not go down")
+        await settle(pilot, lambda: app.chat.snapshot.pending is not None)
 
 
 async def test_a_crashing_probe_becomes_an_error_card(

@@ -8,7 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from assistant.core.reading.code import CodeReading
 from assistant.core.replies import REPLIES_ADAPTER, Question, Text
+from assistant.drive.scripts import ScriptReading
 from probes.result import ProbeResult
 from tui.backend import BackendError
 from tui.composer import Composer
@@ -86,6 +88,30 @@ async def test_probe_results_are_posted_as_a_report() -> None:
     assert (method, path) == ("POST", "/v1/sessions/s1/probe-reports")
     assert body["target"] == "train.py"
     assert body["results"][0]["id"] == "output_check"
+
+
+async def test_a_plain_script_is_sent_as_a_paste() -> None:
+    service = FakeService()
+    remote = backend(service)
+    await remote.start()
+    source = "model = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid())\n"
+    script = ScriptReading(path="train.py", reading=CodeReading(), source=source)
+    assert await remote.read_script(script) == [Text(text="ok")]
+    assert service.requests[-1][:3] == ("POST", "/v1/sessions/s1/messages", {"text": source})
+
+
+async def test_a_script_longer_than_a_message_is_refused_here() -> None:
+    service = FakeService()
+    remote = backend(service)
+    script = ScriptReading(path="train.py", reading=CodeReading(), source="x = 1\n" * 5_000)
+    with pytest.raises(BackendError) as caught:
+        await remote.read_script(script)
+    assert str(caught.value) == (
+        f"train.py is 30,000 characters long; the server at {URL} reads messages of up to "
+        "20,000. Paste the model, the loss and the training loop into the chat instead, or "
+        "leave out --server to have the whole script read in-process."
+    )
+    assert service.requests == []
 
 
 async def test_an_unreachable_server_says_so() -> None:

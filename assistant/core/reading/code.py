@@ -19,7 +19,6 @@ import unicodedata
 import warnings
 from dataclasses import dataclass, field, replace
 from itertools import islice
-from pathlib import Path
 from typing import Literal
 
 from assistant.core.errors import UsageError
@@ -486,9 +485,18 @@ def read_code(text: str, *, origin: str | None = None) -> CodeReading:
     evidence = {fact: f"{where}{line}: {quote}" for fact, (line, quote) in found.evidence.items()}
     looks_like_code = _looks_like_code(parsed)
     notes = _notes(text, parsed, looks_like_code)
+    if origin is None and looks_like_code and _trains(found.facts):
+        notes.append(how_to_run_checks())
     return CodeReading(
         facts=found.facts, evidence=evidence, notes=notes, looks_like_code=looks_like_code
     )
+
+
+def _trains(facts: dict[FactId, Value]) -> bool:
+    """Whether the paste is a PyTorch training script (an optimizer and a loop that calls
+    ``backward()``), which checks can run on once it has an ``experiment()``; a model
+    definition alone, or Keras code, is not."""
+    return "optimizer" in facts and "zero_grad_called" in facts
 
 
 def _looks_like_code(parsed: Parsed) -> bool:
@@ -554,30 +562,30 @@ def is_plain_script(source: str, function: str = "experiment") -> bool:
     return True
 
 
-def read_script(path: str | Path) -> CodeReading:
-    """Read a training script from disk, statically. Raises ``UsageError`` for a path that
-    does not exist, is not a file, is not UTF-8 text or is not Python."""
-    shown = str(path)
-    path = Path(path)
-    if not path.exists():
-        raise UsageError(
-            f"the script '{shown}' does not exist. Give the path of the Python training "
-            "script (a .py file), relative to where you run unstuck or absolute."
-        )
-    if not path.is_file():
-        raise UsageError(
-            f"'{shown}' is a folder, not a script. Name the Python file that trains the "
-            "model, such as train.py."
-        )
-    raw = path.read_bytes()
-    try:
-        source = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UsageError(
-            f"the script '{shown}' is not UTF-8 text: byte 0x{raw[error.start]:02x} at "
-            f"position {error.start:,} does not decode. Expected a Python source file; save "
-            "it as UTF-8 (or paste the training code into the chat instead)."
-        ) from None
+HOW_TO_RUN_CHECKS = (
+    "I read {script} without running it. To let me run checks on the model itself, run "
+    "unstuck run {file} (it runs the script for a few training steps and watches it), or "
+    "add a function experiment() to it that returns the model, the data, the loss and the "
+    "optimizer (see the README), and name it as {file}:experiment."
+)
+"""What a user is told after a training script was read, never run: how to have checks run
+on it. The one place that says so, for a script named on the command line, in the terminal
+app or pasted into a chat."""
+
+
+def how_to_run_checks(path: str | None = None) -> str:
+    """``HOW_TO_RUN_CHECKS`` for the script at ``path``, or for a pasted one."""
+    if path is None:
+        return HOW_TO_RUN_CHECKS.format(script="the pasted script", file="your_script.py")
+    return HOW_TO_RUN_CHECKS.format(script=path, file=path)
+
+
+def read_script_source(source: str, shown: str) -> CodeReading:
+    """A training script's text read statically, its evidence naming ``shown`` and the line.
+
+    Pure: the caller reads the file (``assistant.drive.scripts.read_script``). Raises
+    ``UsageError`` for a text that is not Python source.
+    """
     if "\x00" in source[:8192]:
         raise UsageError(
             f"the script '{shown}' holds binary data (NUL bytes), not Python source. Name "
@@ -590,13 +598,7 @@ def read_script(path: str | Path) -> CodeReading:
             f"'{shown}' does not read as Python: it starts with {seen}. Expected a Python "
             "training script (a .py file that builds the model and runs the training loop)."
         )
-    how_to_check = (
-        f"I read {shown} without running it. To let me run checks on the model itself, run "
-        f"unstuck run {shown} (it runs the script for a few training steps and watches it), "
-        "or add a function experiment() to it that returns the model, the data, the loss and "
-        f"the optimizer (see the README), and name it as {shown}:experiment."
-    )
-    return replace(reading, notes=[*reading.notes, how_to_check])
+    return replace(reading, notes=[*reading.notes, how_to_run_checks(shown)])
 
 
 def _first_words(source: str) -> str:

@@ -23,7 +23,11 @@ from assistant.core.reading.code_calls import (
     short_name,
     string_constants,
 )
-from assistant.core.reading.numbers import learning_rate_level
+from assistant.core.reading.numbers import (
+    Regulariser,
+    learning_rate_level,
+    regularisation_level,
+)
 from knowledge.types import Value
 
 DEEP_AT = 10
@@ -460,6 +464,24 @@ def read_optimizer(code: Code, found: Found) -> None:
             learning_rate[1],
         )
     _read_regularisation(code, found, decay, adamw, optimizer)
+    _read_schedule(code, found)
+    _read_batchnorm(code, found)
+
+
+def _read_batchnorm(code: Code, found: Found) -> None:
+    call = next((c for c in code.calls if c.short in vocab.BATCHNORM_LAYERS), None)
+    if call is not None:
+        found.set("batchnorm", "yes", call.site)
+
+
+def _read_schedule(code: Code, found: Found) -> None:
+    for call in code.calls:
+        if call.short in vocab.CUSTOM_SCHEDULES:
+            found.set("lr_schedule", "custom", call.site)
+            return
+        if call.short in vocab.LIBRARY_SCHEDULES:
+            found.set("lr_schedule", "library", call.site)
+            return
 
 
 def _read_optimized_parameters(call: Call, found: Found) -> None:
@@ -480,20 +502,23 @@ def _read_regularisation(
 ) -> None:
     levels: list[tuple[Value, Site]] = []
     for call in code.calls:
+        level: Value | None = None
         if call.short in vocab.DROPOUT_LAYERS or call.short == "dropout":
-            p = number_value(argument_value(call.node, 0, "p", "rate"))
-            if call.short == "dropout":
-                p = number_value(argument_value(call.node, 1, "p", "rate"))
-            if p is not None and 0 < p < 1:
-                levels.append(("strong" if p >= 0.5 else "moderate", call.site))
+            # F.dropout(x, p) takes the tensor first
+            at = 1 if call.short == "dropout" else 0
+            p = number_value(argument_value(call.node, at, "p", "rate"))
+            level = regularisation_level("dropout", p) if p is not None else None
         elif call.short in ("l2", "L2", "l1_l2", "L1L2"):
             penalty = number_value(argument_value(call.node, 0, "l2", "l"))
-            if penalty is not None and penalty > 0:
-                levels.append(("strong" if penalty >= 0.01 else "moderate", call.site))
+            level = regularisation_level("l2_penalty", penalty) if penalty is not None else None
+        if level is not None:
+            levels.append((level, call.site))
     if decay is not None:
-        # AdamW's default is 0.01 and its decay is scaled by the learning rate: not strong
-        strong_at = 0.1 if adamw else 0.01
-        levels.append(("strong" if decay[0] >= strong_at else "moderate", decay[1]))
+        # AdamW's decay is decoupled and scaled by the learning rate: its usual values are larger
+        kind: Regulariser = "decoupled_weight_decay" if adamw else "weight_decay"
+        level = regularisation_level(kind, decay[0])
+        if level is not None:
+            levels.append((level, decay[1]))
     strong = [site for level, site in levels if level == "strong"]
     if strong:
         found.set("regularisation", "strong", strong[0])

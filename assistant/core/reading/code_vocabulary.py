@@ -260,3 +260,31 @@ LOSS_VARIABLE_NAMES = frozenset(
 ACCURACY_METRICS = frozenset(
     {"accuracy", "acc", "Accuracy", "categorical_accuracy", "CategoricalAccuracy"}
 )
+
+LIBRARY_SCHEDULES = frozenset(
+    {
+        "StepLR",
+        "MultiStepLR",
+        "ExponentialLR",
+        "CosineAnnealingLR",
+        "CosineAnnealingWarmRestarts",
+        "OneCycleLR",
+        "CyclicLR",
+        "ReduceLROnPlateau",
+        "LinearLR",
+        "PolynomialLR",
+        "get_linear_schedule_with_warmup",
+        "get_cosine_schedule_with_warmup",
+        "ExponentialDecay",
+        "CosineDecay",
+        "PiecewiseConstantDecay",
+        "InverseTimeDecay",
+    }
+)
+"""Learning-rate schedules a library defines (PyTorch, transformers, Keras)."""
+CUSTOM_SCHEDULES = frozenset({"LambdaLR", "MultiplicativeLR", "LearningRateScheduler"})
+"""Schedules that run a function the user wrote: the rate is whatever that function says."""
+BATCHNORM_LAYERS = frozenset(
+    {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "BatchNormalization"}
+)
+"""Layers whose training and evaluation behaviour differ most."""

@@ -8,8 +8,11 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from assistant.core.reading.words import LOOK_BACK_CHARS
+from knowledge.loader import bundled
+from knowledge.schema import RegularisationLevels
 from knowledge.types import FactId, Value
 
 # A number is read from its first digit only (``(?<!\d)``), its runs of digits are never
@@ -148,11 +151,18 @@ _LOGS = tuple(math.log(k) for k in range(2, 1001))
 """ln(k) for k from 2 to 1000."""
 
 
+def chance_margin(chance_percent: float) -> float:
+    """How far from the chance level an accuracy still reads as chance, in points: a tenth
+    of the level, at least two. A coin flip scored on a few hundred examples lands anywhere
+    from 45% to 55%; at 10% (ten classes) 12% is already above chance."""
+    return max(2.0, chance_percent / 10.0)
+
+
 def accuracy_level(percent: float, context: Context) -> Value | None:
     classes = context.classes or (2 if context.task == "binary" else None)
-    if classes and abs(percent - 100.0 / classes) <= 2.0:
+    if classes and abs(percent - 100.0 / classes) <= chance_margin(100.0 / classes):
         return "chance"
-    if classes is None and abs(percent - 50.0) <= 2.0:
+    if classes is None and abs(percent - 50.0) <= chance_margin(50.0):
         return "chance"  # the commonest complaint: a binary classifier at a coin flip
     if percent >= 90.0:
         return "high"
@@ -428,21 +438,41 @@ def read_accuracy_level(text: str, context: Context) -> Value | None:
     return accuracy_level(held_out[0], context) if held_out else None
 
 
+Regulariser = Literal["dropout", "weight_decay", "decoupled_weight_decay", "l2_penalty"]
+
+
+def regularisation_level(
+    kind: Regulariser, value: float, levels: RegularisationLevels | None = None
+) -> Value | None:
+    """``strong`` or ``moderate`` for a positive setting, by the levels in
+    ``knowledge/thresholds.yaml`` (the bundled ones unless given); None for zero, or for a
+    dropout that is no probability."""
+    if value <= 0 or (kind == "dropout" and value >= 1):
+        return None
+    levels = levels or bundled().thresholds.regularisation
+    strong = {
+        "dropout": value > levels.dropout_strong_above,
+        "weight_decay": value >= levels.weight_decay_strong_from,
+        "decoupled_weight_decay": value >= levels.decoupled_weight_decay_strong_from,
+        "l2_penalty": value >= levels.l2_penalty_strong_from,
+    }[kind]
+    return "strong" if strong else "moderate"
+
+
 def read_regularisation(text: str, context: Context) -> Value | None:
-    levels: list[Value] = []
+    levels: list[Value | None] = []
     dropout = _DROPOUT.search(text)
     if dropout:
         p = to_number(dropout.group("value")) / (100.0 if dropout.group("pct") else 1.0)
-        if 0 < p < 1:
-            levels.append("strong" if p >= 0.5 else "moderate")
+        levels.append(regularisation_level("dropout", p))
     decay = _WEIGHT_DECAY.search(text)
-    if decay and to_number(decay.group("value")) > 0:
-        # AdamW's default is 0.01 and its decay is scaled by the learning rate: not strong
-        strong_at = 0.1 if context.adamw else 0.01
-        levels.append("strong" if to_number(decay.group("value")) >= strong_at else "moderate")
+    if decay:
+        # AdamW's decay is decoupled and scaled by the learning rate: its usual values are larger
+        kind: Regulariser = "decoupled_weight_decay" if context.adamw else "weight_decay"
+        levels.append(regularisation_level(kind, to_number(decay.group("value"))))
     if "strong" in levels:
         return "strong"
-    return levels[0] if levels else None
+    return next((level for level in levels if level is not None), None)
 
 
 # A tensor shape as users paste it: "(64, 1)", "(64,)", "torch.Size([32, 1])", "[32]". The

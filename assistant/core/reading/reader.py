@@ -136,6 +136,10 @@ class TextReader:
         facts = {**phrases.facts, **precise}
         for fact, value in fallback.items():
             facts.setdefault(fact, value)
+        if phrases.facts.get("label_pairing") == "off_by_rows":
+            # "evaluate() says 92% but my own predictions score at chance": two evaluations
+            # of one model disagree, so neither figure is the model's level
+            facts.pop("accuracy_level", None)
         # a lone "0.693" is almost always a loss quoted at ln 2
         lone = cleaned.strip()
         if not facts and _BARE_NUMBER.fullmatch(lone) and chance_class_count(float(lone), context):

@@ -98,7 +98,8 @@ COMPLAINTS = [
     case("training with fp16 autocast", {"mixed_precision": "yes"}, "fp16"),
     case("I forgot optimizer.zero_grad()", {"zero_grad_called": "no"}, "no-zero-grad"),
     case("relu between the layers", {"hidden_activation": "relu"}, "relu-hidden"),
-    case("dropout 0.5 everywhere", {"regularisation": "strong"}, "dropout-0.5"),
+    case("dropout 0.5 everywhere", {"regularisation": "moderate"}, "dropout-0.5-is-usual"),
+    case("dropout 0.8 after every layer", {"regularisation": "strong"}, "dropout-0.8"),
 ]
 
 NEGATIONS_AND_TRAPS = [
@@ -112,7 +113,11 @@ NEGATIONS_AND_TRAPS = [
         "no-error-but-flat",
     ),
     case("the loss isn't stuck", {}, "not-stuck"),
-    case("I use batch normalization and adam", {"optimizer": "adam"}, "batchnorm-is-not-inputs"),
+    case(
+        "I use batch normalization and adam",
+        {"optimizer": "adam", "batchnorm": "yes"},
+        "batchnorm-is-not-inputs",
+    ),
     case("binary cross entropy", {"loss_function": "bce"}, "bce-is-not-the-task"),
     case(
         "sigmoid activations in the hidden layers",

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from assistant.core.reading.code import read_code
+from assistant.core.reading.numbers import regularisation_level
 from knowledge.loader import KnowledgeBase
+from knowledge.schema import RegularisationLevels
 
 KERAS_SOFTMAX_ON_ONE_UNIT = """\
 model = Sequential()
@@ -408,6 +410,19 @@ FREEZING_SHAPES_DATA = [
         id="strong-weight-decay",
     ),
     pytest.param(
+        "self.drop = nn.Dropout(0.5)\n", {"regularisation": "moderate"}, id="dropout-0.5-usual"
+    ),
+    pytest.param(
+        "model.add(layers.Dropout(rate=0.7))\n",
+        {"regularisation": "strong"},
+        id="keras-dropout-0.7",
+    ),
+    pytest.param(
+        "optimizer = torch.optim.AdamW(model.parameters(), weight_decay=0.01)\n",
+        {"optimizer": "adam", "regularisation": "moderate"},
+        id="adamw-default-decay-usual",
+    ),
+    pytest.param(
         "nn.init.zeros_(layer.weight)\n", {"init_scheme": "custom_constant"}, id="zero-init"
     ),
     pytest.param(
@@ -689,3 +704,17 @@ def test_fine_tuning_rates_read_against_fine_tuning() -> None:
     )
     assert facts(code.format(lr="5e-5"))["learning_rate"] == "normal"
     assert facts(code.format(lr="1e-3"))["learning_rate"] == "high"
+
+
+def test_regularisation_levels_are_data() -> None:
+    levels = RegularisationLevels(
+        dropout_strong_above=0.3,
+        weight_decay_strong_from=0.001,
+        decoupled_weight_decay_strong_from=0.05,
+        l2_penalty_strong_from=0.001,
+    )
+    assert regularisation_level("dropout", 0.5) == "moderate"
+    assert regularisation_level("dropout", 0.5, levels) == "strong"
+    assert regularisation_level("weight_decay", 0.005, levels) == "strong"
+    assert regularisation_level("dropout", 1.0) is None
+    assert regularisation_level("weight_decay", 0.0) is None

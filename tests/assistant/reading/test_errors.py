@@ -51,6 +51,11 @@ def _not_converged() -> None:
     _sklearn_fit(x, y, max_iter=5)
 
 
+def _scheduler_first() -> None:
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)
+    torch.optim.lr_scheduler.StepLR(optimizer, step_size=1).step()
+
+
 REAL = [
     pytest.param(
         lambda: nn.CrossEntropyLoss()(torch.randn(4, 3), torch.tensor([0, 1, 2, 5])),
@@ -136,6 +141,17 @@ REAL = [
         id="sklearn-continuous-labels",
     ),
     pytest.param(_not_converged, {"epochs": "few"}, id="sklearn-convergence"),
+    pytest.param(
+        lambda: torch.nn.functional.softmax(torch.randn(2, 3)),
+        {"output_activation": "softmax"},
+        id="softmax-without-dim",
+    ),
+    pytest.param(_scheduler_first, {"lr_schedule": "library"}, id="scheduler-before-optimizer"),
+    pytest.param(lambda: np.exp(np.array([1000.0])), {"nonfinite_values": "yes"}, id="overflow"),
+    pytest.param(lambda: np.log(np.array([0.0])), {"nonfinite_values": "yes"}, id="log-of-zero"),
+    pytest.param(
+        lambda: nn.BatchNorm1d(4)(torch.randn(1, 4)), {"crash": "other"}, id="batchnorm-one"
+    ),
 ]
 
 
@@ -192,6 +208,18 @@ FROM_SOURCE = [
         "RuntimeError: Found dtype Long but expected Float",
         {"crash": "dtype_mismatch"},
         id="long-where-float-expected",
+    ),
+    pytest.param(
+        "WARNING:tensorflow:Gradients do not exist for variables ['dense_1/kernel:0'] when "
+        "minimizing the loss. If you're using `model.compile()`, did you forget to provide a "
+        "`loss` argument?",
+        {"params_without_grad": "yes"},
+        id="tensorflow-no-gradients",
+    ),
+    pytest.param(
+        "ValueError: Failed to convert a NumPy array to a Tensor (Unsupported object type float).",
+        {"categoricals": "raw_codes"},
+        id="tensorflow-object-array",
     ),
 ]
 

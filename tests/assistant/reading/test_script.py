@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from assistant.core.errors import UsageError
-from assistant.core.reading.code import is_plain_script, read_code, read_script
+from assistant.core.reading.code import how_to_run_checks, is_plain_script, read_code
+from assistant.drive.scripts import read_script
 
 TRAIN_SCRIPT = """\
 import torch
@@ -83,6 +84,21 @@ def test_a_script_reads_as_the_same_code_pasted(tmp_path: Path) -> None:
     path = tmp_path / "train.py"
     path.write_text(TRAIN_SCRIPT, encoding="utf-8")
     assert read_script(path).facts == read_code(TRAIN_SCRIPT).facts
+
+
+def test_a_pasted_training_script_says_how_to_run_checks() -> None:
+    assert read_code(TRAIN_SCRIPT).notes == [
+        "I read the pasted script without running it. To let me run checks on the model "
+        "itself, run unstuck run your_script.py (it runs the script for a few training steps "
+        "and watches it), or add a function experiment() to it that returns the model, the "
+        "data, the loss and the optimizer (see the README), and name it as "
+        "your_script.py:experiment."
+    ]
+
+
+def test_a_pasted_model_alone_is_not_told_to_run_checks() -> None:
+    model = "model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 1))\nprint(model)\n"
+    assert how_to_run_checks() not in read_code(model).notes
 
 
 def test_the_reading_says_how_to_run_checks(tmp_path: Path) -> None:
