@@ -32,6 +32,7 @@ class UnstuckApp(App[int]):
         ask_target: bool = True,
         clock: Callable[[], datetime] = datetime.now,
         check_target: Callable[[str], None] | None = None,
+        read_plain_scripts: bool = True,
     ) -> None:
         super().__init__()
         checks = {"check_target": check_target} if check_target is not None else {}
@@ -41,6 +42,7 @@ class UnstuckApp(App[int]):
             target=target,
             ask_target=ask_target,
             clock=clock,
+            read_plain_scripts=read_plain_scripts,
             **checks,
         )
 

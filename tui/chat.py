@@ -93,6 +93,7 @@ class ChatScreen(Screen[None]):
         ask_target: bool = True,
         clock: Callable[[], datetime] = datetime.now,
         check_target: Callable[[str], None] = check_target_file,
+        read_plain_scripts: bool = True,
     ) -> None:
         super().__init__()
         self.backend = backend
@@ -100,6 +101,9 @@ class ChatScreen(Screen[None]):
         self.check_target = check_target
         """Refuses a target before it is loaded (``TargetProblem``); ``unstuck chat --run``
         checks a script instead of a target file."""
+        self.read_plain_scripts = read_plain_scripts
+        """A plain training script is read without running it; ``unstuck chat --run`` turns
+        this off, because there the runner runs the script under the watcher."""
         self.target_spec = target
         self.ask_target = ask_target
         self.clock = clock
@@ -288,7 +292,7 @@ class ChatScreen(Screen[None]):
 
     def attach(self, spec: str) -> None:
         try:
-            script = plain_script(spec)
+            script = plain_script(spec) if self.read_plain_scripts else None
         except (UsageError, TargetSpecError) as error:
             self.notice(f"Cannot use the target {spec}: {sentence(str(error))} {NO_CHECKS}")
             return

@@ -36,7 +36,11 @@ def run_script(script: ScriptRun, server: str | None = None, api_key: str | None
 
     runner = ScriptRunner(script)
     app = UnstuckApp(
-        make_backend(server, api_key), runner, target=script.path, check_target=runner.check
+        make_backend(server, api_key),
+        runner,
+        target=script.path,
+        check_target=runner.check,
+        read_plain_scripts=False,
     )
     try:
         app.run()

@@ -25,6 +25,7 @@ def _app(script: Path, steps: int = 60) -> tuple[UnstuckApp, ScriptRunner]:
         ask_target=False,
         clock=lambda: datetime(2026, 1, 1),
         check_target=runner.check,
+        read_plain_scripts=False,
     )
     return app, runner
 
