@@ -237,3 +237,26 @@ def test_cross_entropy_over_one_unit_is_a_misfit_with_too_few_units(cases: Any) 
         "class, or use BCEWithLogitsLoss for two classes and MSELoss for a regression."
     )
     assert run("output_check", experiment).facts["output_units"] == "too_few"
+
+
+def test_loss_target_check_flags_ignore_index_hiding_a_real_class(cases: Any) -> None:
+    experiment = cases.classification(loss=nn.CrossEntropyLoss(ignore_index=0))
+    share = float((experiment["train"][1] == 0).float().mean())
+
+    result = run("loss_target_check", experiment)
+
+    assert result.facts["loss_task_fit"] == "mismatch"
+    assert result.finding == (
+        f"CrossEntropyLoss is built with ignore_index=0, and class 0 labels {share:.0%} of the "
+        "training examples: the loss never sees them, so it can fall to near zero while the "
+        "model never learns that class and accuracy stays low. Keep ignore_index for padding "
+        "only (the default -100)."
+    )
+
+
+def test_loss_target_check_leaves_an_ignore_index_no_label_uses_alone(cases: Any) -> None:
+    result = run(
+        "loss_target_check", cases.classification(loss=nn.CrossEntropyLoss(ignore_index=7))
+    )
+
+    assert result.facts["loss_task_fit"] == "fits"
