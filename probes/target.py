@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor, nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, IterableDataset
 
 from probes.batch import Unreadable, readable_items, split_item
 from probes.errors import ProbeFailure, TargetError
@@ -499,12 +499,36 @@ def _as_tensor(value: object, which: str, part: str) -> Tensor:
 
 def _loader_batches(loader: DataLoader[Any]) -> Iterable[tuple[Any, Any]]:
     seen = 0
-    for batch in loader:
+    for batch in _without_workers(loader):
         pair = split_item(batch, "a DataLoader batch")
         yield pair
         seen += len(pair[0])
         if seen >= MAX_EXAMPLES:
             return
+
+
+def _without_workers(loader: DataLoader[Any]) -> DataLoader[Any]:
+    """The same batches read in this process: probes run in a child process of their own,
+    where starting the loader's worker processes can fail (a broken pipe) or hang, and a
+    sample of a few thousand examples needs no workers."""
+    if loader.num_workers == 0:
+        return loader
+    if loader.batch_size is None:  # the dataset yields whole batches itself
+        return DataLoader(loader.dataset, batch_size=None, collate_fn=loader.collate_fn)
+    if isinstance(loader.dataset, IterableDataset):  # it orders itself: no sampler allowed
+        return DataLoader(
+            loader.dataset,
+            batch_size=loader.batch_size,
+            collate_fn=loader.collate_fn,
+            drop_last=loader.drop_last,
+        )
+    return DataLoader(
+        loader.dataset,
+        batch_size=loader.batch_size,
+        sampler=loader.sampler,
+        collate_fn=loader.collate_fn,
+        drop_last=loader.drop_last,
+    )
 
 
 def _dataset_items(dataset: Any, which: str, unreadable: Unreadable) -> Iterable[tuple[Any, Any]]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, IterableDataset
 
 from probes.batch import Unreadable, readable_items, split_item
 from probes.errors import TargetError
@@ -105,3 +106,26 @@ def test_reading_counts_what_it_tried() -> None:
     unreadable = Unreadable()
     pairs = list(readable_items(Records(10, broken={4}), range(10), "train", unreadable))
     assert (len(pairs), unreadable.count, unreadable.tried, unreadable.indices) == (9, 1, 10, [4])
+
+
+class Stream(IterableDataset[Any]):
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        generator = torch.Generator().manual_seed(0)
+        for _ in range(24):
+            x = torch.randn(8, generator=generator)
+            yield x, torch.tensor(int(x[0] > 0))
+
+
+@pytest.mark.parametrize(
+    "loader",
+    [
+        DataLoader(Records(24), batch_size=8, shuffle=True, num_workers=2),
+        DataLoader(Stream(), batch_size=8, num_workers=2),
+    ],
+    ids=["map-style", "iterable"],
+)
+def test_a_loader_with_workers_is_read_in_this_process(loader: DataLoader[Any]) -> None:
+    inputs, targets = _target(loader).train_tensors()
+
+    assert (inputs.shape, targets.shape) == ((24, 8), (24,))
+    assert loader.num_workers == 2  # the user's loader is left as it was
