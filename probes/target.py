@@ -533,7 +533,7 @@ def _without_workers(loader: DataLoader[Any]) -> DataLoader[Any]:
 
 def _dataset_items(dataset: Any, which: str, unreadable: Unreadable) -> Iterable[tuple[Any, Any]]:
     size = len(dataset)
-    indices = range(size)
+    indices: Iterable[int] = range(size)
     if size > MAX_EXAMPLES:
         picked = np.random.default_rng(0).choice(size, MAX_EXAMPLES, replace=False)
         indices = sorted(int(index) for index in picked)

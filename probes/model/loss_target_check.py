@@ -19,6 +19,7 @@ from probes.model.common import (
     loss_with_warnings,
     sample,
     shape,
+    step_prediction,
     training_loss,
 )
 from probes.progress import ProgressFn
@@ -43,7 +44,7 @@ def loss_target_check(target: Target, progress: ProgressFn) -> ProbeResult:
         return _string_labels(str(error))
     report(0.3, "computing the loss on one batch")
     try:
-        prediction = forward(model, inputs)
+        prediction = step_prediction(target, forward(model, inputs))
     except ProbeFailure as failure:
         return _crashed(str(failure), _crash_kind(str(failure)), "")
     facts = {
@@ -52,7 +53,7 @@ def loss_target_check(target: Target, progress: ProgressFn) -> ProbeResult:
         "loss_task_fit": "mismatch" if _task_misfit(target, prediction, targets) else "fits",
     }
     try:
-        value, warned = loss_with_warnings(loss, prediction, targets)
+        value, warned = loss_with_warnings(target.loss or loss, prediction, targets)
         value.backward()  # type: ignore[no-untyped-call]
     except (ProbeFailure, RuntimeError) as failure:
         text = str(failure) if isinstance(failure, ProbeFailure) else exception_text(failure)
