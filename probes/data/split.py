@@ -36,7 +36,7 @@ def split_overlap(table: Table, profile: Profile, train_hashes: np.ndarray) -> C
     share = count / len(shared)
     overlap = share >= OVERLAP and not profile.repeats_expected
     note = f"{count} of {len(shared)} validation rows ({percent(share)}) also appear in training"
-    values: dict[str, float | int] = {
+    values: dict[str, float | int | str | bool | None] = {
         "overlapping_valid_rows": count,
         "overlap_share": round(share, 6),
     }
