@@ -16,7 +16,7 @@ def claims(n: int, seed: int) -> pd.DataFrame:
     frame = pd.DataFrame(rng.normal(0.0, 1.0, (n, len(COLUMNS))), columns=COLUMNS)
     # fraud follows two columns, with some case-by-case judgement on top
     logit = 1.2 * frame["days_to_report"] - 0.8 * frame["tenure"]
-    frame["fraud"] = (logit + rng.normal(0, 1.0, n) > 0).astype(np.float32)
+    frame["fraud"] = (logit + rng.normal(0, 0.6, n) > 0).astype(np.float32)
     return frame.astype(np.float32)
 
 
@@ -39,8 +39,8 @@ def model() -> nn.Module:
 
 
 def experiment(leaky: bool = True) -> dict:
-    train = claims(200, seed=141)
-    valid = resubmitted(train, 80, seed=142) if leaky else claims(150, seed=143)
+    train = claims(400, seed=141)
+    valid = resubmitted(train, 100, seed=142) if leaky else claims(150, seed=143)
     return {
         "model": model,
         "train": train,
@@ -48,7 +48,7 @@ def experiment(leaky: bool = True) -> dict:
         "label": "fraud",
         "loss": nn.BCEWithLogitsLoss(),
         "optimizer": lambda params: torch.optim.Adam(params, lr=3e-3),
-        "batch_size": 4,
+        "batch_size": 16,
         "task": "binary",
     }
 
