@@ -214,7 +214,7 @@ def experiment():
 """
     result = run_probe(cases.target_file(tmp_path, body), "batch_independence")
 
-    assert (result.status, result.facts) == ("pass", {"batch_mixing": "no"})
+    assert (result.status, result.values["examples"], result.values["moved"]) == ("pass", 16, 0)
 
 
 def test_a_dataset_that_raises_on_some_items_is_read_around_them(

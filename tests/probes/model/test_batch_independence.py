@@ -67,7 +67,7 @@ def test_batch_first_keeps_the_examples_apart() -> None:
     result = run("batch_independence", _experiment(lambda: LastStep(batch_first=True)))
 
     assert result.status == "pass"
-    assert result.facts == {"batch_mixing": "no"}
+    assert result.facts == {}  # only mixing is a fact: see the probe's module
     assert result.finding == (
         "Each example's output depends on that example alone: changing the rest of the batch "
         "left all 16 outputs where they were (eval mode)."
@@ -91,7 +91,9 @@ def test_token_ids_are_checked_too() -> None:
         "train": (tokens, tokens[:, 0] % 2),
     }
 
-    assert run("batch_independence", experiment).facts == {"batch_mixing": "no"}
+    result = run("batch_independence", experiment)
+
+    assert (result.status, result.facts, result.values["moved"]) == ("pass", {}, 0)
 
 
 def test_a_model_whose_output_ignores_its_input_is_skipped_with_the_reason() -> None:
@@ -106,6 +108,7 @@ def test_a_model_whose_output_ignores_its_input_is_skipped_with_the_reason() -> 
     result = run("batch_independence", _experiment(Constant))
 
     assert (result.status, result.facts, result.values["skipped"]) == ("pass", {}, True)
+    assert "moved" in result.values
     assert result.finding == (
         "Skipped: the untrained model gives the same output for every example, so whether "
         "examples mix cannot be seen."
