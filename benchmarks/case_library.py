@@ -28,6 +28,7 @@ library's own wording.
     .venv/bin/python benchmarks/case_library.py --only data_no_signal model_dead_relu
     .venv/bin/python benchmarks/case_library.py --json          # the figures as one object
     .venv/bin/python benchmarks/case_library.py --cases examples/holdout/cases.yaml --jobs 2
+    .venv/bin/python benchmarks/case_library.py --set realistic   # examples/realistic/cases.yaml
     .venv/bin/python benchmarks/case_library.py --say-from paraphrases --jobs 2
     .venv/bin/python benchmarks/case_library.py --rescore saved.json   # score saved --json runs
 
@@ -53,6 +54,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 CASES_FILE = EXAMPLES / "cases.yaml"
+#: The case sets ``--set`` names, each a cases file.
+SETS = {
+    "library": CASES_FILE,
+    "holdout": EXAMPLES / "holdout" / "cases.yaml",
+    "realistic": EXAMPLES / "realistic" / "cases.yaml",
+}
 PARAPHRASES_FILE = EXAMPLES / "paraphrases.yaml"
 ACTUALLY_FINE = "eval.actually_fine"
 TIMEOUT_S = 300
@@ -341,6 +348,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="cases file; its files are relative to its folder (default: examples/cases.yaml)",
     )
     parser.add_argument(
+        "--set",
+        choices=tuple(SETS),
+        help="a named cases file: library (examples/cases.yaml), holdout or realistic",
+    )
+    parser.add_argument(
         "--say-from",
         choices=("complaints", "paraphrases"),
         default="complaints",
@@ -353,6 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="score the runs a --json output saved in PATH instead of diagnosing",
     )
     args = parser.parse_args(argv)
+    if args.set is not None:
+        if args.cases != CASES_FILE:
+            parser.error("--set and --cases both name a cases file; give one of them")
+        args.cases = SETS[args.set]
     cases = read_cases(args.cases)
     if args.only:
         unknown = set(args.only) - {c.name for c in cases}

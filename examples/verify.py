@@ -116,8 +116,21 @@ def frame_tensors(frame: pd.DataFrame, label: str) -> tuple[torch.Tensor, torch.
     return as_tensor(features), as_tensor(frame[label].to_numpy())
 
 
+#: Keys a dict batch may name its targets by (a custom Dataset returning dicts).
+LABEL_KEYS = ("label", "labels", "target", "targets", "y")
+
+
+def pair(batch: Batch) -> tuple[Any, Any]:
+    """(inputs, targets) of a batch: a pair, or a dict with a label key and one input key."""
+    if isinstance(batch, dict):
+        label = next(key for key in LABEL_KEYS if key in batch)
+        inputs = next(value for key, value in batch.items() if key != label)
+        return inputs, batch[label]
+    return batch[0], batch[1]
+
+
 def collate_all(batches: Iterable[Batch]) -> tuple[torch.Tensor, torch.Tensor]:
-    xs, ys = zip(*((b[0], b[1]) for b in batches), strict=True)
+    xs, ys = zip(*(pair(b) for b in batches), strict=True)
     return torch.cat(list(xs)), torch.cat(list(ys))
 
 
@@ -150,7 +163,7 @@ def train_batches(data: Any, label: str | None, batch_size: int, seed: int) -> I
 def plain_step(
     model: nn.Module, batch: Batch, loss: Callable[..., torch.Tensor], optimizer: Any
 ) -> float:
-    features, targets = batch[0], batch[1]
+    features, targets = pair(batch)
     optimizer.zero_grad()
     value = loss(model(features), targets)
     value.backward()

@@ -21,6 +21,7 @@ from probes.data.baselines import baselines
 from probes.data.checks import data_checks
 from probes.errors import ProbeFailure, TargetError, error_result, require
 from probes.model.activations import activations
+from probes.model.batch_independence import batch_independence
 from probes.model.common import exception_text, seed_everything
 from probes.model.gradients import gradients
 from probes.model.init_loss import init_loss
@@ -43,6 +44,7 @@ FUNCTIONS: dict[ProbeId, ProbeFn] = {
     "loss_target_check": loss_target_check,
     "init_loss": init_loss,
     "activations": activations,
+    "batch_independence": batch_independence,
     "gradients": gradients,
     "overfit_one_batch": overfit_one_batch,
     "lr_range": lr_range,

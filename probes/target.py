@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor, nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, IterableDataset
 
+from probes.batch import Unreadable, readable_items, split_item
 from probes.errors import ProbeFailure, TargetError
 from probes.spec import parse_target_spec
 
@@ -107,6 +108,8 @@ class Target:
         self._train = train
         self._valid = valid
         self._tensors: dict[str, tuple[Tensor, Tensor]] = {}
+        #: Dataset items whose ``__getitem__`` raised, by ``train``/``valid``
+        self.unreadable: dict[str, Unreadable] = {}
         self.batch_size = batch_size or _loader_batch_size(train) or DEFAULT_BATCH_SIZE
         self.task = task
 
@@ -201,13 +204,17 @@ class Target:
             parts.append(f"optimizer {_optimizer_summary(self.optimizer)}")
         if self.train_step is not None:
             parts.append("own train_step")
+        parts += [note for which, u in self.unreadable.items() if (note := u.note(which))]
         return "; ".join(parts)
 
     # --- internals ----------------------------------------------------------------------
     def _tensors_of(self, which: str) -> tuple[Tensor, Tensor]:
         if which not in self._tensors:
             data = self._train if which == "train" else self._valid
-            self._tensors[which] = _to_tensors(data, which, self.label_column, self.loss)
+            unreadable = self.unreadable.setdefault(which, Unreadable())
+            self._tensors[which] = _to_tensors(
+                data, which, self.label_column, self.loss, unreadable
+            )
         inputs, targets = self._tensors[which]
         return inputs.clone(), targets.clone()
 
@@ -428,7 +435,9 @@ def _empty_message(which: str) -> str:
 
 
 # --- data conversion --------------------------------------------------------------------
-def _to_tensors(data: object, which: str, label: str, loss: object) -> tuple[Tensor, Tensor]:
+def _to_tensors(
+    data: object, which: str, label: str, loss: object, unreadable: Unreadable | None = None
+) -> tuple[Tensor, Tensor]:
     if isinstance(data, pd.DataFrame):
         inputs = _frame_inputs(data, label)
         return inputs, _frame_labels(data, label, loss)
@@ -437,7 +446,9 @@ def _to_tensors(data: object, which: str, label: str, loss: object) -> tuple[Ten
     if isinstance(data, DataLoader):
         return _collect(_loader_batches(data), which)
     if isinstance(data, Dataset) or _sequence_like(data):
-        return _collect(_dataset_items(data), which, stacked=False)
+        unreadable = unreadable if unreadable is not None else Unreadable()
+        pairs = _dataset_items(data, which, unreadable)
+        return _collect(pairs, which, stacked=False, unreadable=unreadable)
     raise TargetError(f"'{which}' must be {DATA_FORMS}; got {_describe(data)}")
 
 
@@ -488,36 +499,52 @@ def _as_tensor(value: object, which: str, part: str) -> Tensor:
 
 def _loader_batches(loader: DataLoader[Any]) -> Iterable[tuple[Any, Any]]:
     seen = 0
-    for batch in loader:
-        pair = _pair_of(batch, "a DataLoader batch")
+    for batch in _without_workers(loader):
+        pair = split_item(batch, "a DataLoader batch")
         yield pair
         seen += len(pair[0])
         if seen >= MAX_EXAMPLES:
             return
 
 
-def _dataset_items(dataset: Any) -> Iterable[tuple[Any, Any]]:
+def _without_workers(loader: DataLoader[Any]) -> DataLoader[Any]:
+    """The same batches read in this process: probes run in a child process of their own,
+    where starting the loader's worker processes can fail (a broken pipe) or hang, and a
+    sample of a few thousand examples needs no workers."""
+    if loader.num_workers == 0:
+        return loader
+    if loader.batch_size is None:  # the dataset yields whole batches itself
+        return DataLoader(loader.dataset, batch_size=None, collate_fn=loader.collate_fn)
+    if isinstance(loader.dataset, IterableDataset):  # it orders itself: no sampler allowed
+        return DataLoader(
+            loader.dataset,
+            batch_size=loader.batch_size,
+            collate_fn=loader.collate_fn,
+            drop_last=loader.drop_last,
+        )
+    return DataLoader(
+        loader.dataset,
+        batch_size=loader.batch_size,
+        sampler=loader.sampler,
+        collate_fn=loader.collate_fn,
+        drop_last=loader.drop_last,
+    )
+
+
+def _dataset_items(dataset: Any, which: str, unreadable: Unreadable) -> Iterable[tuple[Any, Any]]:
     size = len(dataset)
-    indices = range(size)
+    indices: Iterable[int] = range(size)
     if size > MAX_EXAMPLES:
         picked = np.random.default_rng(0).choice(size, MAX_EXAMPLES, replace=False)
         indices = sorted(int(index) for index in picked)
-    for index in indices:
-        yield _pair_of(dataset[index], "a Dataset item")
-
-
-def _pair_of(item: object, what: str) -> tuple[Any, Any]:
-    if isinstance(item, dict):
-        values = list(item.values())
-        if len(values) >= 2:
-            return values[0], values[1]
-    if isinstance(item, (tuple, list)) and len(item) >= 2:
-        return item[0], item[1]
-    raise TargetError(f"{what} must be a pair (inputs, targets); got {_describe(item)}")
+    return readable_items(dataset, indices, which, unreadable)
 
 
 def _collect(
-    pairs: Iterable[tuple[Any, Any]], which: str, stacked: bool = True
+    pairs: Iterable[tuple[Any, Any]],
+    which: str,
+    stacked: bool = True,
+    unreadable: Unreadable | None = None,
 ) -> tuple[Tensor, Tensor]:
     inputs: list[Tensor] = []
     targets: list[Tensor] = []
@@ -526,6 +553,11 @@ def _collect(
         y_tensor = _as_tensor(y, which, "targets")
         inputs.append(x_tensor if stacked else x_tensor.unsqueeze(0))
         targets.append(y_tensor if stacked else y_tensor.reshape(1, *y_tensor.shape))
+    if not inputs and unreadable is not None and unreadable.count:
+        raise TargetError(
+            f"'{which}' could not be read: every one of its {unreadable.count} items raised "
+            f"when read (item {unreadable.first}). Check the Dataset's __getitem__"
+        )
     if not inputs:
         raise TargetError(_empty_message(which))
     try:

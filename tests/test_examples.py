@@ -48,6 +48,9 @@ def _load_verify() -> ModuleType:
 
 verify = _load_verify()
 CASES = verify.read_cases()
+#: The realistic set (examples/realistic/): checked and diagnosed by the same tests.
+REALISTIC = verify.read_cases(EXAMPLES / "realistic" / "cases.yaml")
+ALL = [*CASES, *REALISTIC]
 
 
 def _selected(request: pytest.FixtureRequest, *test_names: str) -> list[Any]:
@@ -57,7 +60,7 @@ def _selected(request: pytest.FixtureRequest, *test_names: str) -> list[Any]:
         for item in request.session.items
         if getattr(item, "originalname", None) in test_names and hasattr(item, "callspec")
     }
-    return [case for case in CASES if case.name in names]
+    return [case for case in ALL if case.name in names]
 
 
 # -- the library itself ------------------------------------------------------------------
@@ -84,13 +87,13 @@ def test_every_expected_cause_exists_in_the_knowledge_base() -> None:
     from knowledge.loader import bundled
 
     known = set(bundled().causes)
-    expected = {cause for case in CASES for cause in case.expected}
+    expected = {cause for case in ALL for cause in case.expected}
 
     assert expected - known == set()
 
 
 def test_every_cause_has_a_symptom_to_check() -> None:
-    primary = {case.expected[0] for case in CASES if not case.healthy}
+    primary = {case.expected[0] for case in ALL if not case.healthy}
 
     assert primary - set(verify.SYMPTOMS) == set()
 
@@ -109,9 +112,9 @@ def _defines_function_without_arguments(path: Path, name: str) -> bool:
 def test_every_broken_case_has_a_repaired_twin() -> None:
     without_twin = [
         c.file
-        for c in CASES
+        for c in ALL
         if not c.healthy
-        and not _defines_function_without_arguments(EXAMPLES / c.file, verify.FIXED_FUNCTION)
+        and not _defines_function_without_arguments(c.folder / c.file, verify.FIXED_FUNCTION)
     ]
 
     assert without_twin == []
@@ -137,9 +140,9 @@ def test_the_relation_phrase_reads_nothing_into_healthy_complaints() -> None:
 def test_case_files_need_nothing_from_unstuck() -> None:
     importing = [
         c.file
-        for c in CASES
+        for c in ALL
         if any(
-            word in (EXAMPLES / c.file).read_text(encoding="utf-8")
+            word in (c.folder / c.file).read_text(encoding="utf-8")
             for word in ("import assistant", "import probes", "import knowledge", "from probes")
         )
     ]
@@ -151,11 +154,16 @@ def test_case_files_need_nothing_from_unstuck() -> None:
 
 
 def _verify_all(cases: list[Any]) -> dict[str, dict[str, Any]]:
-    if not cases:
-        return {}
+    records: dict[str, dict[str, Any]] = {}
+    for folder in sorted({c.folder for c in cases}):
+        records |= _verify_set(folder / "cases.yaml", [c for c in cases if c.folder == folder])
+    return records
+
+
+def _verify_set(cases_file: Path, cases: list[Any]) -> dict[str, dict[str, Any]]:
     command = [sys.executable, str(EXAMPLES / "verify.py"), "--json", "--jobs", "2"]
     done = subprocess.run(
-        [*command, *(c.name for c in cases)],
+        [*command, "--cases", str(cases_file), *(c.name for c in cases)],
         capture_output=True,
         text=True,
         timeout=VERIFY_TIMEOUT,
@@ -177,12 +185,12 @@ def _params(known: dict[str, str]) -> list[Any]:
     return [
         pytest.param(
             case,
-            id=case.name,
+            id=case.name if case.folder == EXAMPLES else f"realistic/{case.name}",
             marks=pytest.mark.xfail(reason=known[case.name], strict=True)
             if case.name in known
             else (),
         )
-        for case in CASES
+        for case in ALL
     ]
 
 
@@ -213,7 +221,7 @@ def _diagnose(case: Any) -> dict[str, Any]:
         "-m",
         "assistant.main",
         "diagnose",
-        str(Path("examples") / case.file),
+        str((case.folder / case.file).relative_to(ROOT)),
         "--say",
         case.description,
         "--json",
@@ -264,7 +272,10 @@ def _check_contract(outcome: dict[str, Any]) -> None:
 #: Broken cases whose expected cause (main or accepted) the diagnosis does not rank first
 #: (measured with benchmarks/case_library.py), with what is missing. They still run and must
 #: keep the contract; strict, so a case that starts passing is noticed and taken off.
-KNOWN_MISSES: dict[str, str] = {}
+KNOWN_MISSES: dict[str, str] = {
+    "step_scheduler_per_batch": "a scheduler stepped per batch inside train_step is not "
+    "watched yet (the train-step watcher is another issue's); ranked 9th, actually_fine first",
+}
 
 #: Broken cases whose expected cause tops the ranking but is not in ``found``: the user is
 #: told that no cause stands out clearly. Strict, like KNOWN_MISSES.
@@ -272,11 +283,13 @@ KNOWN_UNTOLD: dict[str, str] = {
     "data_unencoded_categoricals": "ranked first, below the confidence to report it",
     "model_too_small": "ranked first, below the confidence to report it",
     "train_over_regularized": "ranked first, below the confidence to report it",
+    "intent_ignore_index_majority": "ranked first (train.wrong_loss 0.39), below the "
+    "confidence to report it",
 }
 
 
 def test_known_misses_are_broken_cases() -> None:
-    broken = {case.name for case in CASES if not case.healthy}
+    broken = {case.name for case in ALL if not case.healthy}
 
     assert set(KNOWN_MISSES) <= broken
     assert set(KNOWN_UNTOLD) <= broken

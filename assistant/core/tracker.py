@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from assistant.core.events import USER_STEPS, Attached, Event, Probed, Restart, Told, Undo
 from assistant.core.reading import Reading, TextReader
+from assistant.core.reading.errors import ErrorCatalogue, read_errors
 from assistant.core.rules import derive
 from assistant.core.state import Known, State
 from knowledge.loader import KnowledgeBase
@@ -53,6 +54,8 @@ class Tracker:
         self._readings: dict[ReadingKey, Reading] = {}
         #: what the rules add to a set of known facts (``facts_with_rules``)
         self._closures: dict[frozenset[tuple[FactId, Value]], dict[FactId, Known]] = {}
+        #: the pasted-error catalogue of this knowledge base, read against probe errors too
+        self._errors = ErrorCatalogue(kb.errors)
 
     def read(self, text: str, expecting: FactId | None, known: dict[FactId, Value]) -> Reading:
         """The reader's reading, remembered: replays (restore, undo) read the same words again."""
@@ -127,6 +130,26 @@ class Tracker:
         for fact, value in result.facts.items():
             if fact in self.kb.facts:
                 state.facts[fact] = Known(value, f"probe {result.id}", result.finding)
+        self._probe_errors(state, result.id, result.facts, result.error or "", result.finding)
+
+    def _probe_errors(
+        self, state: State, probe: str, measured: Mapping[str, str], *texts: str
+    ) -> None:
+        """An exception the user's code raised during a probe is evidence, read like a pasted
+        error: "all elements of input should be between 0 and 1" says BCELoss got logits.
+
+        What the probe measured itself wins over what its message suggests, and so does any
+        fact already known from an earlier step; a later probe's measurement replaces it.
+        """
+        text = "\n".join(t for t in texts if t)
+        if not text:
+            return
+        reading = read_errors(text, catalogue=self._errors)
+        for fact, value in reading.facts.items():
+            if fact not in self.kb.facts or fact in measured or fact in state.facts:
+                continue
+            quote = reading.evidence.get(fact, text)
+            state.facts[fact] = Known(value, f"probe {probe}", f"its error: {quote}")
 
     def attached(self, state: State, event: Attached) -> None:
         state.target = event.target

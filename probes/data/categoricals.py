@@ -20,6 +20,13 @@ from probes.data.table import Table, label_codes, name_list
 
 #: Integer columns with this many distinct values may be codes.
 FEWEST_CODES, MOST_CODES = 3, 30
+#: Ids with more levels (stores, products, postcodes) may be codes too, integer or scaled to
+#: evenly spaced numbers, when there are at least this many rows per level on average ...
+ROWS_PER_CODE = 3
+#: ... and neighbouring levels behave no more alike than distant ones: the correlation of each
+#: level's mean label with the next level's stays below this (a quantity such as a rounded
+#: temperature has neighbours that act alike, even when its effect is not monotone).
+NEIGHBOUR_LIKENESS = 0.5
 #: Codes explain at least this share of the label's variance ...
 MIN_ETA_SQUARED = 0.05
 #: ... and the linear correlation explains less than this share of what the codes explain.
@@ -74,19 +81,43 @@ def _targets(table: Table, profile: Profile) -> np.ndarray:
 def _looks_like_codes(values: np.ndarray, targets: np.ndarray) -> bool:
     present = ~np.isnan(values)
     values, targets = values[present], targets[present]
-    if len(values) == 0 or not np.all(values == np.round(values)):
+    if len(values) == 0:
         return False
     groups, inverse = np.unique(values, return_inverse=True)
-    if not FEWEST_CODES <= len(groups) <= MOST_CODES:
+    few = FEWEST_CODES <= len(groups) <= MOST_CODES and bool(np.all(values == np.round(values)))
+    many = MOST_CODES < len(groups) <= len(values) / ROWS_PER_CODE and _evenly_spaced(groups)
+    if not (few or many):
         return False
     chance = 5 * (len(groups) - 1) / len(values)
     for target in targets.T:
         eta_squared = _correlation_ratio(inverse, len(groups), target)
         if eta_squared < max(MIN_ETA_SQUARED, chance):
             continue
-        if _squared_correlation(values, target) < ORDER_SHARE * eta_squared:
+        if _squared_correlation(values, target) >= ORDER_SHARE * eta_squared:
+            continue
+        if few or _neighbour_likeness(inverse, len(groups), target) < NEIGHBOUR_LIKENESS:
             return True
     return False
+
+
+def _evenly_spaced(levels: np.ndarray) -> bool:
+    """Sorted distinct values on one grid (integers, or integers scaled and shifted)."""
+    steps = np.diff(levels)
+    step = float(steps.min())
+    if step <= 0:
+        return False
+    multiples = steps / step
+    return bool(np.all(np.abs(multiples - np.round(multiples)) < 1e-3))
+
+
+def _neighbour_likeness(groups: np.ndarray, count: int, target: np.ndarray) -> float:
+    """Correlation between the mean label of each level and of the next level up."""
+    sizes = np.bincount(groups, minlength=count)
+    means = np.bincount(groups, weights=target, minlength=count) / np.maximum(sizes, 1)
+    means = means[sizes > 0]
+    if len(means) < 3 or means[:-1].std() == 0 or means[1:].std() == 0:
+        return 1.0
+    return float(np.corrcoef(means[:-1], means[1:])[0, 1])
 
 
 def _correlation_ratio(groups: np.ndarray, count: int, target: np.ndarray) -> float:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
 
+from probes.data.near_duplicates import NEAR, NearCopies, near_copies
 from probes.data.outcome import Check, number, percent, plural
 from probes.data.profile import Profile
 from probes.data.quality import row_hashes
@@ -13,6 +14,9 @@ from probes.data.table import Table, as_numbers, is_text, sample_rows
 
 #: A share of validation rows found in training at or above this is an overlap.
 OVERLAP = 0.01
+#: A share of validation rows that are near-copies of training rows at or above this is one
+#: too: higher than for exact repeats, since chance neighbours can be close in few columns.
+NEAR_OVERLAP = 0.1
 #: Kolmogorov-Smirnov distance (or total variation for text) of a clearly shifted column ...
 SHIFTED = 0.2
 #: ... and of a mildly shifted one; many mild shifts count as a different distribution.
@@ -31,13 +35,36 @@ def split_overlap(table: Table, profile: Profile, train_hashes: np.ndarray) -> C
     count = int(shared.sum())
     share = count / len(shared)
     overlap = share >= OVERLAP and not profile.repeats_expected
+    note = f"{count} of {len(shared)} validation rows ({percent(share)}) also appear in training"
+    values: dict[str, float | int | str | bool | None] = {
+        "overlapping_valid_rows": count,
+        "overlap_share": round(share, 6),
+    }
+    near = None if overlap or profile.repeats_expected else _near(table, profile)
+    if near is not None:
+        values["near_copy_share"] = round(near.share, 6)
+        if near.share >= NEAR_OVERLAP:
+            overlap = True
+            note = (
+                f"{near.count} of {near.compared} validation rows ({percent(near.share)}) are "
+                "near-copies of training rows: each lies closer to a training row than "
+                f"{percent(NEAR)} of the usual distance between training rows"
+            )
     return Check(
         fact="split_overlap",
         value="yes" if overlap else "no",
         severity="fail" if overlap else "ok",
-        note=f"{count} of {len(shared)} validation rows ({percent(share)}) also appear in training",
-        values={"overlapping_valid_rows": count, "overlap_share": round(share, 6)},
+        note=note,
+        values=values,
     )
+
+
+def _near(table: Table, profile: Profile) -> NearCopies | None:
+    if table.valid_features is None:
+        return None
+    numeric = ~profile.text
+    valid = as_numbers(table.valid_features)
+    return near_copies(profile.numbers[:, numeric], valid[:, numeric])
 
 
 def valid_distribution(table: Table, profile: Profile) -> Check | None:

@@ -25,6 +25,7 @@ from probes.model.common import (
     make_optimizer,
     sample,
     standard_step,
+    training_loss,
 )
 from probes.model.order import OrderBlindness, order_blind_axis
 from probes.progress import ProgressFn
@@ -174,9 +175,9 @@ def _copy(value: object) -> Tensor | None:
 
 def _train(target: Target, model: nn.Module, device: torch.device) -> None:
     optimizer = make_optimizer(target, model)
-    loss = target.loss
-    if loss is None:
+    if target.loss is None:
         return
+    loss = training_loss(target)
     model.train()
     stream = batches(target, target.batch_size, device)
     for _ in range(TRAIN_STEPS):

@@ -7,6 +7,7 @@ import math
 import random
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -283,10 +284,84 @@ def is_adaptive(optimizer: torch.optim.Optimizer) -> bool:
 
 
 def training_loss(target: Target) -> Callable[..., Tensor]:
+    """The user's loss, fed the prediction in the shape the user's own step feeds it."""
     require(target, "loss")
     if target.loss is None:  # pragma: no cover - require() covers it
         raise ProbeFailure("the experiment has no 'loss'")
-    return target.loss
+    tail = step_prediction_tail(target)
+    if tail is None:
+        return target.loss
+    loss = target.loss
+
+    def as_the_step_feeds_it(prediction: Tensor, targets: Tensor) -> Tensor:
+        return loss(reshaped(prediction, tail), targets)
+
+    return as_the_step_feeds_it
+
+
+def step_prediction(target: Target, prediction: Tensor) -> Tensor:
+    """The model's output reshaped the way the user's ``train_step`` reshapes it for the loss."""
+    tail = step_prediction_tail(target)
+    return prediction if tail is None else reshaped(prediction, tail)
+
+
+def reshaped(prediction: Tensor, tail: tuple[int, ...]) -> Tensor:
+    if math.prod(prediction.shape[1:]) != math.prod(tail):
+        return prediction  # another batch layout than the one the step was watched on
+    return prediction.reshape(len(prediction), *tail)
+
+
+class _LossReached(Exception):
+    """Stops the user's step at its loss call, before anything is updated."""
+
+
+#: Per target: the shape after the batch axis that the user's step gives the prediction
+#: before the loss, where it differs from the model's output (``()`` for a squeeze of [N, 1]).
+_STEP_TAILS: weakref.WeakKeyDictionary[Target, tuple[int, ...] | None] = weakref.WeakKeyDictionary()
+
+
+def step_prediction_tail(target: Target) -> tuple[int, ...] | None:
+    """How the user's ``train_step`` reshapes the model's output before its loss, if it does.
+
+    A step that squeezes [N, 1] to [N] for BCEWithLogitsLoss is right, and a probe that fed the
+    raw output to the loss would call it a shape fault. So the step is run once, on a fresh
+    model and a small batch, with a loss that notes the prediction's shape and stops the step
+    there (nothing is updated). A step that fails before its loss, or feeds it the output as it
+    is, leaves the probes with the model's own output.
+    """
+    if target not in _STEP_TAILS:
+        _STEP_TAILS[target] = _watch_step(target)
+    return _STEP_TAILS[target]
+
+
+def _watch_step(target: Target) -> tuple[int, ...] | None:
+    step = target.train_step
+    if step is None or target.loss is None or target.optimizer is None:
+        return None
+    seen: list[tuple[int, ...]] = []
+
+    def noting_loss(prediction: object, *_: object, **__: object) -> Tensor:
+        if isinstance(prediction, Tensor):
+            seen.append(tuple(prediction.shape))
+        raise _LossReached
+
+    try:
+        seed_everything()
+        model, device = fresh_model(target)
+        inputs, targets = sample(target, 8, device)
+        output = forward(model, inputs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            step(model, (inputs, targets), noting_loss, make_optimizer(target, model))
+    except _LossReached:
+        pass
+    except Exception:  # the step fails before its loss: train_step_check says why
+        return None
+    if not seen or seen[0] == tuple(output.shape) or not seen[0]:
+        return None
+    if seen[0][0] != len(output) or math.prod(seen[0]) != output.numel():
+        return None
+    return seen[0][1:]
 
 
 def standard_step(

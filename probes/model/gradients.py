@@ -206,7 +206,8 @@ def judge(step: GradientStep) -> Verdict:
         "params_without_grad": "yes" if no_grad else "no",
         "frozen_layers": "yes" if _frozen(step) else "no",
     }
-    if update is not None:
+    if update is not None and not _all_zero(step):
+        # with no gradient at all, a step that moves nothing says nothing of the learning rate
         facts["update_ratio"] = update
     faults = _faults(step, flow, update)
     if faults:
@@ -214,6 +215,11 @@ def judge(step: GradientStep) -> Verdict:
     if missing["frozen"]:
         return Verdict("warn", facts, (FROZEN,))
     return Verdict("pass", facts, (HEALTHY,))
+
+
+def _all_zero(step: GradientStep) -> bool:
+    values = step.norm_values
+    return bool(values) and all(math.isfinite(v) for v in values) and max(values) == 0
 
 
 def _frozen(step: GradientStep) -> list[str]:

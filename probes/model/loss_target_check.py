@@ -19,6 +19,7 @@ from probes.model.common import (
     loss_with_warnings,
     sample,
     shape,
+    step_prediction,
     training_loss,
 )
 from probes.progress import ProgressFn
@@ -27,6 +28,9 @@ from probes.target import BINARY_LOSSES, CLASSIFICATION_LOSSES, REGRESSION_LOSSE
 
 PROBE_ID = "loss_target_check"
 BATCH = 64
+#: A class the loss ignores (``ignore_index``) that labels this share of the examples or more
+#: is a real class hidden from training, not padding: the loss can fall while accuracy stays low.
+IGNORED_CLASS_SHARE = 0.05
 ELEMENTWISE = (*BINARY_LOSSES, *REGRESSION_LOSSES)
 
 
@@ -40,7 +44,7 @@ def loss_target_check(target: Target, progress: ProgressFn) -> ProbeResult:
         return _string_labels(str(error))
     report(0.3, "computing the loss on one batch")
     try:
-        prediction = forward(model, inputs)
+        prediction = step_prediction(target, forward(model, inputs))
     except ProbeFailure as failure:
         return _crashed(str(failure), _crash_kind(str(failure)), "")
     facts = {
@@ -49,13 +53,15 @@ def loss_target_check(target: Target, progress: ProgressFn) -> ProbeResult:
         "loss_task_fit": "mismatch" if _task_misfit(target, prediction, targets) else "fits",
     }
     try:
-        value, warned = loss_with_warnings(loss, prediction, targets)
+        value, warned = loss_with_warnings(target.loss or loss, prediction, targets)
         value.backward()  # type: ignore[no-untyped-call]
     except (ProbeFailure, RuntimeError) as failure:
         text = str(failure) if isinstance(failure, ProbeFailure) else exception_text(failure)
         return _crashed(text, _crash_kind(text), facts["label_format"], facts)
     if any("target size" in w or "broadcast" in w for w in warned):
         facts["broadcast_mismatch"] = "yes"
+    if _ignored_class_share(target) >= IGNORED_CLASS_SHARE:
+        facts["loss_task_fit"] = "mismatch"
     facts["crash"] = "none"
     report(1.0, "done")
     return _result(target, facts, prediction, targets, float(value.detach()))
@@ -119,6 +125,21 @@ def _task_misfit(target: Target, prediction: Tensor, targets: Tensor) -> bool:
     if task == "multiclass" and kind in BINARY_LOSSES and not _one_hot(targets):
         return True
     return task == "regression" and kind in (*CLASSIFICATION_LOSSES, *BINARY_LOSSES)
+
+
+def _ignored_class_share(target: Target) -> float:
+    """The share of training examples whose one class label is the loss's ``ignore_index``.
+
+    Only one label per example counts: in token tagging, targets of (batch, time) with the
+    padding position ignored are the point of ``ignore_index``.
+    """
+    ignored = getattr(target.loss, "ignore_index", None)
+    if not isinstance(ignored, int) or ignored < 0 or target.task not in ("binary", "multiclass"):
+        return 0.0
+    labels = target.train_tensors()[1]
+    if labels.is_floating_point() or labels.ndim != 1 or labels.numel() == 0:
+        return 0.0
+    return float((labels == ignored).float().mean())
 
 
 def _units(prediction: Tensor) -> int:
@@ -239,6 +260,15 @@ def _format_problem(label_format: str, name: str) -> list[str]:
 
 def _misfit_problem(target: Target, name: str, prediction: Tensor) -> str:
     kind = loss_kind(target.loss)
+    share = _ignored_class_share(target)
+    if share >= IGNORED_CLASS_SHARE:
+        ignored = getattr(target.loss, "ignore_index", None)
+        return (
+            f"{name} is built with ignore_index={ignored}, and class {ignored} labels "
+            f"{share:.0%} of the training examples: the loss never sees them, so it can fall "
+            "to near zero while the model never learns that class and accuracy stays low. "
+            "Keep ignore_index for padding only (the default -100)."
+        )
     if kind == "nll":
         return (
             "NLLLoss expects log-probabilities, but the model does not end in a log-softmax: "

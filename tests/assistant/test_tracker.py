@@ -11,6 +11,7 @@ from assistant.core.reading import TextReader
 from assistant.core.state import Known, State
 from assistant.core.tracker import Tracker, user_steps
 from knowledge import load
+from knowledge.loader import bundled
 from probes.result import ProbeResult
 
 
@@ -55,3 +56,41 @@ def test_only_the_users_own_steps_count_as_steps() -> None:
     result = ProbeResult(id="output_check", status="pass", finding="no softmax")
     events = [Attached(target="t.py"), Probed(result=result), Told(facts={})]
     assert user_steps(events) == 1
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Tracker:
+    """A tracker over the shipped knowledge base, whose error catalogue is the real one."""
+    kb = bundled()
+    return Tracker(kb, TextReader(kb))
+
+
+def test_an_error_a_probe_met_in_the_users_code_is_read_as_evidence(shipped: Tracker) -> None:
+    tracker = shipped
+    state = State()
+    result = ProbeResult(
+        id="overfit_one_batch",
+        status="error",
+        finding="the loss raised while training on one batch",
+        error="RuntimeError: all elements of input should be between 0 and 1",
+    )
+    tracker.probed(state, Probed(result=result))
+    known = state.facts["loss_task_fit"]
+    assert known.value == "mismatch"
+    assert known.source == "probe overfit_one_batch"
+    assert "all elements of input should be between 0 and 1" in known.detail
+
+
+def test_what_a_probe_measured_wins_over_what_its_error_suggests(shipped: Tracker) -> None:
+    tracker = shipped
+    state = State()
+    tracker.told(state, Told(facts={"loss_function": "mse"}))
+    result = ProbeResult(
+        id="loss_target_check",
+        status="error",
+        facts={"loss_task_fit": "fits"},
+        finding="RuntimeError: all elements of input should be between 0 and 1",
+    )
+    tracker.probed(state, Probed(result=result))
+    assert state.facts["loss_task_fit"].value == "fits"
+    assert state.facts["loss_function"].value == "mse"

@@ -96,6 +96,7 @@ def test_a_target_with_data_only_allows_no_model_probe() -> None:
     assert [p for p in allowed(["train", "model"]) if p in MODEL_PROBES] == [
         "output_check",
         "activations",
+        "batch_independence",
     ]
 
 

@@ -202,3 +202,42 @@ def experiment():
         "output_check",
         "activations",
     ]
+
+
+def test_a_dataloader_with_workers_loads_in_the_probe_worker(cases: Any, tmp_path: Path) -> None:
+    body = """
+from torch.utils.data import DataLoader, TensorDataset
+
+def experiment():
+    loader = DataLoader(TensorDataset(X, Y), batch_size=32, shuffle=True, num_workers=2)
+    return {"model": mlp, "train": loader, "loss": nn.CrossEntropyLoss(), "optimizer": adam}
+"""
+    result = run_probe(cases.target_file(tmp_path, body), "batch_independence")
+
+    assert (result.status, result.values["examples"], result.values["moved"]) == ("pass", 16, 0)
+
+
+def test_a_dataset_that_raises_on_some_items_is_read_around_them(
+    cases: Any, tmp_path: Path
+) -> None:
+    body = """
+from torch.utils.data import Dataset
+
+class Scans(Dataset):
+    def __len__(self):
+        return len(X)
+
+    def __getitem__(self, index):
+        if index % 10 == 3:
+            raise FileNotFoundError(f"scan_{index}.png is missing")
+        return X[index], Y[index]
+
+def experiment():
+    return {"model": mlp, "train": Scans(), "loss": nn.CrossEntropyLoss(), "optimizer": adam}
+"""
+    info = inspect_target(cases.target_file(tmp_path, body))
+
+    assert info.summary.endswith(
+        "20 of 200 'train' items raised when read and were left out "
+        "(item 3: FileNotFoundError: scan_3.png is missing)"
+    )

@@ -237,3 +237,72 @@ def test_cross_entropy_over_one_unit_is_a_misfit_with_too_few_units(cases: Any) 
         "class, or use BCEWithLogitsLoss for two classes and MSELoss for a regression."
     )
     assert run("output_check", experiment).facts["output_units"] == "too_few"
+
+
+def test_loss_target_check_flags_ignore_index_hiding_a_real_class(cases: Any) -> None:
+    experiment = cases.classification(loss=nn.CrossEntropyLoss(ignore_index=0))
+    share = float((experiment["train"][1] == 0).float().mean())
+
+    result = run("loss_target_check", experiment)
+
+    assert result.facts["loss_task_fit"] == "mismatch"
+    assert result.finding == (
+        f"CrossEntropyLoss is built with ignore_index=0, and class 0 labels {share:.0%} of the "
+        "training examples: the loss never sees them, so it can fall to near zero while the "
+        "model never learns that class and accuracy stays low. Keep ignore_index for padding "
+        "only (the default -100)."
+    )
+
+
+def test_loss_target_check_leaves_an_ignore_index_no_label_uses_alone(cases: Any) -> None:
+    result = run(
+        "loss_target_check", cases.classification(loss=nn.CrossEntropyLoss(ignore_index=7))
+    )
+
+    assert result.facts["loss_task_fit"] == "fits"
+
+
+def _binary_with_step(cases: Any, train_step: Any) -> dict[str, Any]:
+    x, y = cases.classification(classes=2)["train"]
+    return cases.classification(
+        model=lambda: mlp(10, 1),
+        train=(x, y.float()),
+        valid=None,
+        loss=nn.BCEWithLogitsLoss(),
+        train_step=train_step,
+    )
+
+
+def _squeezing_step(model: nn.Module, batch: Any, loss_fn: Any, optimizer: Any) -> float:
+    inputs, targets = batch
+    optimizer.zero_grad()
+    loss = loss_fn(model(inputs).squeeze(-1), targets)
+    loss.backward()
+    optimizer.step()
+    return float(loss.item())
+
+
+def _plain_step(model: nn.Module, batch: Any, loss_fn: Any, optimizer: Any) -> float:
+    inputs, targets = batch
+    optimizer.zero_grad()
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()
+    optimizer.step()
+    return float(loss.item())
+
+
+def test_loss_target_check_feeds_the_loss_as_the_users_step_does(cases: Any) -> None:
+    result = run("loss_target_check", _binary_with_step(cases, _squeezing_step))
+
+    assert result.status == "pass"
+    assert result.facts["broadcast_mismatch"] == "no"
+    assert result.finding == (
+        "Prediction [64] and target [64] (float32) fit the loss, which suits binary."
+    )
+
+
+def test_loss_target_check_still_flags_a_step_that_keeps_the_wrong_shape(cases: Any) -> None:
+    result = run("loss_target_check", _binary_with_step(cases, _plain_step))
+
+    assert result.status == "fail"
+    assert result.facts["crash"] == "size_mismatch"
