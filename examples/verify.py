@@ -512,6 +512,7 @@ SYMPTOMS: dict[str, tuple[str, Callable[[Verdict], bool]]] = {
     "model.wrong_architecture": ("no learning", no_learning),
     "train.lr_too_high": ("no learning", no_learning),
     "train.lr_too_low": ("no learning", no_learning),
+    "train.lr_schedule_collapse": ("no learning", no_learning),
     "train.wrong_loss": ("no learning or negative loss", lambda v: no_learning(v) or negative(v)),
     "train.shape_broadcast": (
         "no learning, with PyTorch's target-size warning",

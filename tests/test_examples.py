@@ -272,10 +272,7 @@ def _check_contract(outcome: dict[str, Any]) -> None:
 #: Broken cases whose expected cause (main or accepted) the diagnosis does not rank first
 #: (measured with benchmarks/case_library.py), with what is missing. They still run and must
 #: keep the contract; strict, so a case that starts passing is noticed and taken off.
-KNOWN_MISSES: dict[str, str] = {
-    "step_scheduler_per_batch": "a scheduler stepped per batch inside train_step is not "
-    "watched yet (the train-step watcher is another issue's); ranked 9th, actually_fine first",
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 #: Broken cases whose expected cause tops the ranking but is not in ``found``: the user is
 #: told that no cause stands out clearly. Strict, like KNOWN_MISSES.
