@@ -1,0 +1,99 @@
+"""Whether a change to the reader changes what it reads: the facts, candidates, evidence and
+notes read from every known text, written to a file to compare with another checkout's.
+
+The texts: the complaints in ``../shared/complaints/dev.json`` (when present), the
+paraphrases in ``examples/paraphrases.yaml``, the case library's complaints
+(``examples/cases.yaml``) and every string in the reading tests. Each is read by the whole
+reader and by the phrases alone (as the reader cleans it).
+
+    PYTHONPATH=OLD .venv/bin/python benchmarks/reading_same.py --out before.json
+    PYTHONPATH=NEW .venv/bin/python benchmarks/reading_same.py --out after.json \
+        --against before.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.core.reading import TextReader, text_model
+from assistant.core.reading.bounds import bounded, clean
+from assistant.core.reading.words import Phrases, match_phrases
+from knowledge.loader import bundled
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPLAINTS = ROOT / ".." / "shared" / "complaints" / "dev.json"
+
+
+def texts(complaints: Path) -> list[str]:
+    """Every text to read, each once, in a stable order."""
+    found: list[str] = []
+    if complaints.exists():
+        found += [entry["say"] for entry in json.loads(complaints.read_text()).values()]
+    examples = ROOT / "examples"
+    found += [
+        p["say"] for p in yaml.safe_load((examples / "paraphrases.yaml").read_text())["paraphrases"]
+    ]
+    found += [
+        c["description"]
+        for c in yaml.safe_load((examples / "cases.yaml").read_text())["cases"]
+        if c.get("description")
+    ]
+    for test in sorted((ROOT / "tests" / "assistant" / "reading").glob("*.py")):
+        found += [
+            node.value
+            for node in ast.walk(ast.parse(test.read_text()))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value
+        ]
+    return list(dict.fromkeys(found))
+
+
+def readings(found: list[str]) -> dict[str, Any]:
+    kb = bundled()
+    reader = TextReader(kb)
+    phrases = Phrases.compile(kb.phrases)
+    model = text_model()
+    out: dict[str, Any] = {}
+    for text in found:
+        model.seen.clear()
+        reading = reader.read(text)
+        matched = match_phrases(phrases, clean(bounded(text)))
+        out[text] = {
+            "facts": reading.facts,
+            "unsure": reading.unsure,
+            "evidence": reading.evidence,
+            "notes": reading.notes,
+            "phrases": [matched.facts, matched.negated, matched.evidence],
+        }
+    return json.loads(json.dumps(out))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="where to write the readings")
+    parser.add_argument("--against", type=Path, help="readings to compare with")
+    parser.add_argument("--complaints", type=Path, default=COMPLAINTS)
+    args = parser.parse_args()
+    found = texts(args.complaints)
+    read = readings(found)
+    args.out.write_text(json.dumps(read, indent=1, sort_keys=True))
+    print(f"{len(found)} texts read, {sum(len(r['facts']) for r in read.values())} facts")
+    if args.against is None:
+        return
+    before = json.loads(args.against.read_text())
+    differ = [text for text in read if before.get(text) != read[text]]
+    missing = [text for text in before if text not in read]
+    for text in differ[:10]:
+        print(f"differs: {text[:70]!r}\n  before {before.get(text)}\n  after  {read[text]}")
+    print(f"{len(differ)} of {len(read)} readings differ; {len(missing)} texts not read again")
+    sys.exit(1 if differ or missing else 0)
+
+
+if __name__ == "__main__":
+    main()
