@@ -3,12 +3,18 @@ notes read from every known text, written to a file to compare with another chec
 
 The texts: the complaints in ``../shared/complaints/dev.json`` (when present), the
 paraphrases in ``examples/paraphrases.yaml``, the case library's complaints
-(``examples/cases.yaml``) and every string in the reading tests. Each is read by the whole
+(``examples/cases.yaml``), every string in the reading tests and the reading benchmark's
+message and script. Each is read by the whole
 reader and by the phrases alone (as the reader cleans it).
 
-    PYTHONPATH=OLD .venv/bin/python benchmarks/reading_same.py --out before.json
+    PYTHONPATH=OLD .venv/bin/python benchmarks/reading_same.py --texts NEW --out before.json
     PYTHONPATH=NEW .venv/bin/python benchmarks/reading_same.py --out after.json \
         --against before.json
+
+where OLD and NEW are two checkouts (``git worktree add`` or ``git archive`` of the commit
+before the change). It exits with 1 when any reading differs. The long-paste note is read
+differently on purpose since the commit that joined the readers' notes, so a comparison
+across it shows the texts whose paste readers cut them short.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from reading import message, training_script
 
 from assistant.core.reading import TextReader, text_model
 from assistant.core.reading.bounds import bounded, clean
@@ -31,12 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPLAINTS = ROOT / ".." / "shared" / "complaints" / "dev.json"
 
 
-def texts(complaints: Path) -> list[str]:
-    """Every text to read, each once, in a stable order."""
+def texts(complaints: Path, root: Path = ROOT) -> list[str]:
+    """Every text to read, each once, in a stable order; examples and tests from ``root``."""
     found: list[str] = []
     if complaints.exists():
         found += [entry["say"] for entry in json.loads(complaints.read_text()).values()]
-    examples = ROOT / "examples"
+    examples = root / "examples"
     found += [
         p["say"] for p in yaml.safe_load((examples / "paraphrases.yaml").read_text())["paraphrases"]
     ]
@@ -45,12 +52,14 @@ def texts(complaints: Path) -> list[str]:
         for c in yaml.safe_load((examples / "cases.yaml").read_text())["cases"]
         if c.get("description")
     ]
-    for test in sorted((ROOT / "tests" / "assistant" / "reading").glob("*.py")):
+    for test in sorted((root / "tests" / "assistant" / "reading").glob("*.py")):
         found += [
             node.value
             for node in ast.walk(ast.parse(test.read_text()))
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value
         ]
+    # and the reading benchmark's long texts: many lines, each searched on its own
+    found += [message(), message(8_000), training_script(), training_script(300) * 3]
     return list(dict.fromkeys(found))
 
 
@@ -79,20 +88,31 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="where to write the readings")
     parser.add_argument("--against", type=Path, help="readings to compare with")
     parser.add_argument("--complaints", type=Path, default=COMPLAINTS)
+    parser.add_argument(
+        "--texts",
+        type=Path,
+        default=ROOT,
+        help="the checkout whose examples and reading tests give the texts (so that two "
+        "checkouts read the same texts)",
+    )
     args = parser.parse_args()
-    found = texts(args.complaints)
+    found = texts(args.complaints, args.texts)
     read = readings(found)
     args.out.write_text(json.dumps(read, indent=1, sort_keys=True))
     print(f"{len(found)} texts read, {sum(len(r['facts']) for r in read.values())} facts")
     if args.against is None:
         return
     before = json.loads(args.against.read_text())
-    differ = [text for text in read if before.get(text) != read[text]]
+    differ = [text for text in read if text in before and before[text] != read[text]]
+    new = [text for text in read if text not in before]
     missing = [text for text in before if text not in read]
     for text in differ[:10]:
-        print(f"differs: {text[:70]!r}\n  before {before.get(text)}\n  after  {read[text]}")
-    print(f"{len(differ)} of {len(read)} readings differ; {len(missing)} texts not read again")
-    sys.exit(1 if differ or missing else 0)
+        print(f"differs: {text[:70]!r}\n  before {before[text]}\n  after  {read[text]}")
+    print(
+        f"{len(differ)} of {len(read) - len(new)} readings differ; {len(new)} texts new, "
+        f"{len(missing)} not read again (pass --texts to read the same texts in both)"
+    )
+    sys.exit(1 if differ or new or missing else 0)
 
 
 if __name__ == "__main__":
