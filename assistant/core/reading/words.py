@@ -181,6 +181,82 @@ def _class_in_line(items: Any) -> bool:
     )
 
 
+_ZERO_WIDTH = {"AT", "ASSERT", "ASSERT_NOT"}
+_CLASS_ESCAPES = {
+    "CATEGORY_DIGIT": r"\d",
+    "CATEGORY_NOT_DIGIT": r"\D",
+    "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S",
+    "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W",
+}
+
+
+def guarded(pattern: str) -> str:
+    """``pattern`` behind a lookahead for the characters its matches can start with, or
+    ``pattern`` itself where those are not known.
+
+    The lookahead finds the same matches: it only turns away, in one step, the positions
+    where the pattern would try each of its alternatives and fail. With ``IGNORECASE`` the
+    engine skips no position on its own, and most positions of a text start no match.
+    """
+    try:
+        first = _first(_PARSER.parse(pattern, re.IGNORECASE))
+    except Exception:  # a parser of another Python: the pattern runs as it is
+        return pattern
+    if first is None or first[1]:
+        return pattern
+    parts: list[str] = []
+    for name, av in first[0]:
+        if name == "LITERAL":
+            parts.append(f"\\U{av:08x}")
+        elif name == "RANGE":
+            parts.append(f"\\U{av[0]:08x}-\\U{av[1]:08x}")
+        elif name == "CATEGORY" and str(av) in _CLASS_ESCAPES:
+            parts.append(_CLASS_ESCAPES[str(av)])
+        else:
+            return pattern
+    return f"(?=[{''.join(parts)}])(?:{pattern})"
+
+
+def _first(items: Any) -> tuple[list[tuple[str, Any]], bool] | None:
+    """The characters a match of ``items`` can start with, as class items, and whether it
+    can match nothing at all; None where that is not known (``.``, a negated class)."""
+    found: list[tuple[str, Any]] = []
+    for op, av in items:
+        name = str(op)
+        if name in _ZERO_WIDTH:
+            continue
+        if name == "LITERAL":
+            return [*found, (name, av)], False
+        if name == "IN":
+            if any(str(o) == "NEGATE" for o, _ in av):
+                return None
+            return [*found, *((str(o), a) for o, a in av)], False
+        if name == "SUBPATTERN":
+            inner = _first(av[-1])
+        elif name in _REPEATS:
+            inner = _first(av[2])
+            if inner is not None and av[0] == 0:
+                inner = (inner[0], True)
+        elif name == "BRANCH":
+            alternatives = [_first(alternative) for alternative in av[1]]
+            if any(a is None for a in alternatives):
+                return None
+            inner = (
+                [item for a in alternatives if a for item in a[0]],
+                any(a[1] for a in alternatives if a),
+            )
+        else:  # ".", references, atomic groups, conditionals: anything may come first
+            return None
+        if inner is None:
+            return None
+        found += inner[0]
+        if not inner[1]:
+            return found, False
+    return found, True
+
+
 @dataclass(frozen=True)
 class _Phrase:
     pattern: re.Pattern[str]
@@ -221,7 +297,7 @@ class Phrases:
                 by_key.setdefault(word[:_KEY], []).append((word, bit[word]))
         entries = tuple(
             _Phrase(
-                re.compile(phrase.pattern, re.IGNORECASE),
+                re.compile(guarded(phrase.pattern), re.IGNORECASE),
                 phrase.sets,
                 tuple(sum(bit[word] for word in group) for group in groups),
                 stays_in_line(phrase.pattern),
@@ -268,15 +344,17 @@ class Phrases:
         whole = [(0, len(text))]
         everywhere = (1 << len(lines)) - 1
         for entry in self.entries:
-            if any(not present & group for group in entry.needs):
-                continue
-            if not entry.in_line:
-                yield entry, whole
-                continue
             held = everywhere
             for group in entry.needs:
-                held &= _lines_of(group, in_lines)
-            yield entry, [span for k, span in enumerate(lines) if held >> k & 1]
+                if not present & group:
+                    break
+                if entry.in_line:
+                    held &= _lines_of(group, in_lines)
+            else:
+                if not entry.in_line:
+                    yield entry, whole
+                elif held:
+                    yield entry, [span for k, span in enumerate(lines) if held >> k & 1]
 
     def _found(self, folded: str) -> list[tuple[str, int]]:
         """The needed words that ``folded`` holds, with their bits."""
