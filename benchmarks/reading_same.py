@@ -4,17 +4,17 @@ notes read from every known text, written to a file to compare with another chec
 The texts: the complaints in ``../shared/complaints/dev.json`` (when present), the
 paraphrases in ``examples/paraphrases.yaml``, the case library's complaints
 (``examples/cases.yaml``), every string in the reading tests and the reading benchmark's
-message and script. Each is read by the whole
-reader and by the phrases alone (as the reader cleans it).
+message and script. Each is read by the whole reader and by the phrases alone (as the
+reader cleans it).
 
-    PYTHONPATH=OLD .venv/bin/python benchmarks/reading_same.py --texts NEW --out before.json
-    PYTHONPATH=NEW .venv/bin/python benchmarks/reading_same.py --out after.json \
-        --against before.json
+    PYTHONPATH=OLD .venv/bin/python benchmarks/reading_same.py --out before.json
+    .venv/bin/python benchmarks/reading_same.py --out after.json --against before.json
 
-where OLD and NEW are two checkouts (``git worktree add`` or ``git archive`` of the commit
-before the change). It exits with 1 when any reading differs. The long-paste note is read
-differently on purpose since the commit that joined the readers' notes, so a comparison
-across it shows the texts whose paste readers cut them short.
+where OLD is a checkout of the commit before the change (``git worktree add``); the texts
+come from this script's checkout either way (``--texts`` names another). It exits with 1
+when any reading differs. The long-paste note reads differently on purpose since the commit
+that joined the paste readers' notes, so a comparison across that commit shows the texts
+those readers cut short.
 """
 
 from __future__ import annotations
