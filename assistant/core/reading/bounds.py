@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 HEAD_CHARS = 2000
 """Of a long message, how much of the start is read: the user's own words come first."""
@@ -68,3 +70,36 @@ def has_content(text: str) -> bool:
 
 
 _HAS_CONTENT = re.compile(r"[a-z0-9]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """What a reader of pasted material read of a paste too long to read whole."""
+
+    read: str
+    """The part it read, as the long-paste note says it: ``"code in its first 5,000
+    lines"``."""
+    chars: int
+    """How long the paste is, in characters."""
+    lines: int
+    """How many lines the paste has."""
+
+
+def long_paste_note(cuts: Sequence[Cut]) -> str:
+    """One note for a paste that readers read in part: how long it is, what each read of
+    it, and what to do when what matters lies elsewhere.
+
+    The readers of errors and of code bound a paste differently; the user gets one note
+    that says both, not one per reader.
+    """
+    parts = [cut.read for cut in cuts]
+    read = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + ", and " + parts[-1]
+    return (
+        f"The paste is long ({_count(cuts[0].lines, 'line')}, "
+        f"{_count(cuts[0].chars, 'character')}), so I read part of it: {read}. If what "
+        "matters is elsewhere in it, paste that part on its own."
+    )
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -22,6 +22,7 @@ from itertools import islice
 from typing import Literal
 
 from assistant.core.errors import UsageError
+from assistant.core.reading.bounds import Cut, long_paste_note
 from knowledge.types import FactId, Value
 
 MAX_CHARS = 200_000
@@ -52,6 +53,8 @@ class CodeReading:
     """What the user should know about the reading: a paste read in part, another language."""
     looks_like_code: bool = False
     """Whether the text is (mostly) code rather than words with code in them."""
+    cut: Cut | None = None
+    """What was read of a paste too long to read whole (its note is in :attr:`notes`)."""
 
 
 # -- statements ---------------------------------------------------------------------------
@@ -484,11 +487,17 @@ def read_code(text: str, *, origin: str | None = None) -> CodeReading:
     where = f"{origin}:" if origin else "line "
     evidence = {fact: f"{where}{line}: {quote}" for fact, (line, quote) in found.evidence.items()}
     looks_like_code = _looks_like_code(parsed)
-    notes = _notes(text, parsed, looks_like_code)
+    cut = _paste_cut(text, parsed)
+    notes = [long_paste_note([cut])] if cut else []
+    notes += _notes(text, parsed, looks_like_code)
     if origin is None and looks_like_code and _trains(found.facts):
         notes.append(how_to_run_checks())
     return CodeReading(
-        facts=found.facts, evidence=evidence, notes=notes, looks_like_code=looks_like_code
+        facts=found.facts,
+        evidence=evidence,
+        notes=notes,
+        looks_like_code=looks_like_code,
+        cut=cut,
     )
 
 
@@ -508,13 +517,18 @@ def _lines(count: int) -> str:
     return f"{count:,} line{'' if count == 1 else 's'}"
 
 
+def _paste_cut(text: str, parsed: Parsed) -> Cut | None:
+    if parsed.total_lines <= parsed.lines_kept:
+        return None
+    return Cut(
+        read=f"code in its first {_lines(parsed.lines_kept)}",
+        chars=len(text),
+        lines=parsed.total_lines,
+    )
+
+
 def _notes(text: str, parsed: Parsed, looks_like_code: bool) -> list[str]:
     notes: list[str] = []
-    if parsed.total_lines > parsed.lines_kept:
-        notes.append(
-            f"The paste is long ({parsed.total_lines:,} lines, {len(text):,} characters): "
-            f"I read its first {_lines(parsed.lines_kept)}."
-        )
     mostly_failed = parsed.lines_failed > parsed.lines_read
     language = _other_language(text[:MAX_CHARS]) if mostly_failed else None
     if language is not None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from assistant.core.reading.bounds import Cut, long_paste_note
 from assistant.core.reading.words import Needs, needed_words
 from knowledge.loader import bundled
 from knowledge.schema import ErrorSignature
@@ -42,6 +43,8 @@ class ErrorReading:
     """What the user should know about the reading (a paste read in part)."""
     matched: list[str] = field(default_factory=list)
     """The catalogue ids of the messages found, in the order they appear."""
+    cut: Cut | None = None
+    """What was read of a paste too long to read whole (its note is in :attr:`notes`)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class ErrorCatalogue:
         )
 
     def read(self, text: str) -> ErrorReading:
-        text, notes = _bounded(unicodedata.normalize("NFKC", text))
+        text, cut = _bounded(unicodedata.normalize("NFKC", text))
         found: list[tuple[int, str, _Entry]] = []
         lowered = text.lower()
         for entry in self.entries:
@@ -78,7 +81,13 @@ class ErrorCatalogue:
                     facts[fact] = value
                     evidence[fact] = quote
         in_text_order = [entry.signature.id for _, _, entry in sorted(found, key=_position)]
-        return ErrorReading(facts=facts, evidence=evidence, notes=notes, matched=in_text_order)
+        return ErrorReading(
+            facts=facts,
+            evidence=evidence,
+            notes=[long_paste_note([cut])] if cut else [],
+            matched=in_text_order,
+            cut=cut,
+        )
 
 
 def _position(item: tuple[int, str, _Entry]) -> int:
@@ -97,16 +106,16 @@ def _first_match(
     return min(spans) if spans else None
 
 
-def _bounded(text: str) -> tuple[str, list[str]]:
+def _bounded(text: str) -> tuple[str, Cut | None]:
     if len(text) <= HEAD_CHARS + TAIL_CHARS:
-        return text, []
-    skipped = len(text) - HEAD_CHARS - TAIL_CHARS
-    note = (
-        f"The paste is {len(text):,} characters long: I read for error messages in the first "
-        f"{HEAD_CHARS:,} and the last {TAIL_CHARS:,}, and skipped the {skipped:,} between."
+        return text, None
+    cut = Cut(
+        read=f"error messages in its first {HEAD_CHARS:,} and last {TAIL_CHARS:,} characters",
+        chars=len(text),
+        lines=text.count("\n") + 1,
     )
     # the marker keeps a pattern from matching across the cut
-    return f"{text[:HEAD_CHARS]}\n\n{text[-TAIL_CHARS:]}", [note]
+    return f"{text[:HEAD_CHARS]}\n\n{text[-TAIL_CHARS:]}", cut
 
 
 def _quote(text: str, span: tuple[int, int]) -> str:

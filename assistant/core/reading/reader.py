@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.core.reading.answers import Answers
-from assistant.core.reading.bounds import bounded, clean, has_content
+from assistant.core.reading.bounds import Cut, bounded, clean, has_content, long_paste_note
 from assistant.core.reading.code import read_code
 from assistant.core.reading.errors import read_errors
 from assistant.core.reading.model import NONE_LABEL, PHRASINGS, text_model
@@ -79,6 +79,8 @@ class Pasted(Protocol):
     def evidence(self) -> dict[FactId, str]: ...
     @property
     def notes(self) -> list[str]: ...
+    @property
+    def cut(self) -> Cut | None: ...
 
 
 PasteReader = Callable[[str], Pasted]
@@ -160,12 +162,18 @@ class TextReader:
         facts: dict[FactId, Value] = {}
         evidence: dict[FactId, str] = {}
         notes: list[str] = []
+        cuts: list[Cut] = []
         for found in pasted:
             for fact, value in self._valid(found.facts).items():
                 if fact not in facts:
                     facts[fact] = value
                     evidence[fact] = found.evidence.get(fact, "")
-            notes += [note for note in found.notes if note not in notes]
+            # each reader's own long-paste note gives way to one that says what all read
+            own = long_paste_note([found.cut]) if found.cut else None
+            notes += [note for note in found.notes if note not in notes and note != own]
+            cuts += [found.cut] if found.cut else []
+        if cuts:
+            notes.insert(0, long_paste_note(cuts))
         if not facts and not notes:
             return reading
         return Reading(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,6 +112,151 @@ def _any_of(alternatives: Any) -> list[frozenset[str]]:
     return [frozenset(w for w in words if not any(v != w and v in w for v in words))]
 
 
+_HOLDS_NEWLINE = {"CATEGORY_SPACE", "CATEGORY_NOT_WORD", "CATEGORY_NOT_DIGIT", "CATEGORY_LINEBREAK"}
+"""The classes (``\\s``, ``\\W``, ``\\D``) that a line break belongs to."""
+_IN_LINE_CATEGORIES = {"CATEGORY_DIGIT", "CATEGORY_WORD", "CATEGORY_NOT_SPACE"}
+_IN_LINE_AT = {"AT_BOUNDARY", "AT_NON_BOUNDARY"}
+"""The zero-width assertions that read the same at a line's end as at the text's: the line
+break after it is not a word character, and neither is the end of the text."""
+
+
+def stays_in_line(pattern: str) -> bool:
+    """Whether no match of ``pattern`` (case-insensitive), lookarounds included, can take in
+    a line break, so that it can be run over one line at a time with the same matches.
+
+    Read off the parsed pattern, as :func:`needed_words` is; anything it does not know
+    (``^``, ``$``, ``.`` under DOTALL, an unknown class) counts as crossing lines.
+    """
+    try:
+        parsed = _PARSER.parse(pattern, re.IGNORECASE)
+        return not parsed.state.flags & re.DOTALL and _in_line(parsed)
+    except Exception:  # a parser of another Python: the whole text is searched
+        return False
+
+
+def _in_line(items: Any) -> bool:
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            ok = av != ord("\n")
+        elif name == "ANY":
+            ok = True  # without DOTALL, "." is anything but a line break
+        elif name == "IN":
+            ok = _class_in_line(av)
+        elif name == "AT":
+            ok = str(av) in _IN_LINE_AT
+        elif name == "SUBPATTERN":
+            ok = not av[1] & re.DOTALL and _in_line(av[-1])
+        elif name in {"ASSERT", "ASSERT_NOT"}:
+            ok = _in_line(av[1])
+        elif name == "ATOMIC_GROUP":
+            ok = _in_line(av)
+        elif name in _REPEATS:
+            ok = _in_line(av[2])
+        elif name == "BRANCH":
+            ok = all(_in_line(alternative) for alternative in av[1])
+        else:  # NOT_LITERAL, references, conditionals: assumed to cross
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
+def _class_in_line(items: Any) -> bool:
+    """Whether a character class leaves out the line break."""
+    newline = ord("\n")
+    holds = any(
+        (str(op) == "LITERAL" and av == newline)
+        or (str(op) == "RANGE" and av[0] <= newline <= av[1])
+        or (str(op) == "CATEGORY" and str(av) in _HOLDS_NEWLINE)
+        for op, av in items
+    )
+    if items and str(items[0][0]) == "NEGATE":
+        return holds
+    return all(
+        (str(op) == "LITERAL" and av != newline)
+        or (str(op) == "RANGE" and not av[0] <= newline <= av[1])
+        or (str(op) == "CATEGORY" and str(av) in _IN_LINE_CATEGORIES)
+        for op, av in items
+    )
+
+
+_ZERO_WIDTH = {"AT", "ASSERT", "ASSERT_NOT"}
+_CLASS_ESCAPES = {
+    "CATEGORY_DIGIT": r"\d",
+    "CATEGORY_NOT_DIGIT": r"\D",
+    "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S",
+    "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W",
+}
+
+
+def guarded(pattern: str) -> str:
+    """``pattern`` behind a lookahead for the characters its matches can start with, or
+    ``pattern`` itself where those are not known.
+
+    The lookahead finds the same matches: it only turns away, in one step, the positions
+    where the pattern would try each of its alternatives and fail. With ``IGNORECASE`` the
+    engine skips no position on its own, and most positions of a text start no match.
+    """
+    try:
+        first = _first(_PARSER.parse(pattern, re.IGNORECASE))
+    except Exception:  # a parser of another Python: the pattern runs as it is
+        return pattern
+    if first is None or first[1]:
+        return pattern
+    parts: list[str] = []
+    for name, av in first[0]:
+        if name == "LITERAL":
+            parts.append(f"\\U{av:08x}")
+        elif name == "RANGE":
+            parts.append(f"\\U{av[0]:08x}-\\U{av[1]:08x}")
+        elif name == "CATEGORY" and str(av) in _CLASS_ESCAPES:
+            parts.append(_CLASS_ESCAPES[str(av)])
+        else:
+            return pattern
+    return f"(?=[{''.join(parts)}])(?:{pattern})"
+
+
+def _first(items: Any) -> tuple[list[tuple[str, Any]], bool] | None:
+    """The characters a match of ``items`` can start with, as class items, and whether it
+    can match nothing at all; None where that is not known (``.``, a negated class)."""
+    found: list[tuple[str, Any]] = []
+    for op, av in items:
+        name = str(op)
+        if name in _ZERO_WIDTH:
+            continue
+        if name == "LITERAL":
+            return [*found, (name, av)], False
+        if name == "IN":
+            if any(str(o) == "NEGATE" for o, _ in av):
+                return None
+            return [*found, *((str(o), a) for o, a in av)], False
+        if name == "SUBPATTERN":
+            inner = _first(av[-1])
+        elif name in _REPEATS:
+            inner = _first(av[2])
+            if inner is not None and av[0] == 0:
+                inner = (inner[0], True)
+        elif name == "BRANCH":
+            alternatives = [_first(alternative) for alternative in av[1]]
+            if any(a is None for a in alternatives):
+                return None
+            inner = (
+                [item for a in alternatives if a for item in a[0]],
+                any(a[1] for a in alternatives if a),
+            )
+        else:  # ".", references, atomic groups, conditionals: anything may come first
+            return None
+        if inner is None:
+            return None
+        found += inner[0]
+        if not inner[1]:
+            return found, False
+    return found, True
+
+
 @dataclass(frozen=True)
 class _Phrase:
     pattern: re.Pattern[str]
@@ -118,6 +264,9 @@ class _Phrase:
     needs: tuple[int, ...]
     """What a text must hold for ``pattern`` to match (:func:`needed_words`): for each group
     of words, a mask of their bits in :attr:`Phrases.words`."""
+    in_line: bool
+    """No match takes in a line break (:func:`stays_in_line`): only the lines that hold
+    :attr:`needs` are searched, rather than the whole text."""
 
 
 _KEY = 3
@@ -148,9 +297,10 @@ class Phrases:
                 by_key.setdefault(word[:_KEY], []).append((word, bit[word]))
         entries = tuple(
             _Phrase(
-                re.compile(phrase.pattern, re.IGNORECASE),
+                re.compile(guarded(phrase.pattern), re.IGNORECASE),
                 phrase.sets,
                 tuple(sum(bit[word] for word in group) for group in groups),
+                stays_in_line(phrase.pattern),
             )
             for phrase, groups in zip(phrases, needs, strict=True)
         )
@@ -161,24 +311,81 @@ class Phrases:
             short=tuple((word, bit[word]) for word in words if len(word) < _KEY),
         )
 
-    def candidates(self, text: str) -> Iterator[_Phrase]:
-        """The phrases that may match ``text``, in order: those whose needs it holds."""
+    def candidates(self, text: str) -> Iterator[tuple[_Phrase, list[tuple[int, int]]]]:
+        """The phrases that may match ``text``, in order, each with the spans of ``text`` to
+        search: the lines that hold its needs, or the whole text.
+
+        Running a pattern costs in proportion to the text it is run over, and a message of
+        a few thousand characters has dozens of lines: most patterns can only match in one
+        or two of them.
+        """
         folded = text.translate(_CASE_FOLD).lower()
+        found = self._found(folded)
         present = 0
-        for word, bit in self.short:
-            if word in folded:
-                present |= bit
-        keys = set(map("".join, zip(folded, folded[1:], folded[2:], strict=False)))
-        for key in keys.intersection(self.by_key):
-            for word, bit in self.by_key[key]:
-                if word in folded:
-                    present |= bit
+        for _, bit in found:
+            present |= bit
+        lines: list[tuple[int, int]] = []
+        start = 0
+        for line in text.split("\n"):
+            lines.append((start, start + len(line)))
+            start += len(line) + 1
+        # which lines hold each word found, as bits (line k, bit k); _CASE_FOLD and lower()
+        # keep every character one character, so ``folded`` lines up with ``text``
+        starts = [a for a, _ in lines]
+        in_lines: dict[int, int] = {}
+        for word, bit in found:
+            held = 0
+            at = folded.find(word)
+            while at >= 0:
+                k = bisect_right(starts, at) - 1
+                held |= 1 << k
+                at = folded.find(word, lines[k][1])  # the next line that holds it
+            in_lines[bit] = held
+        whole = [(0, len(text))]
+        everywhere = (1 << len(lines)) - 1
         for entry in self.entries:
+            held = everywhere
             for group in entry.needs:
                 if not present & group:
                     break
+                if entry.in_line:
+                    held &= _lines_of(group, in_lines)
             else:
-                yield entry
+                if not entry.in_line:
+                    yield entry, whole
+                elif held:
+                    yield entry, [span for k, span in enumerate(lines) if held >> k & 1]
+
+    def _found(self, folded: str) -> list[tuple[str, int]]:
+        """The needed words that ``folded`` holds, with their bits."""
+        found = [(word, bit) for word, bit in self.short if word in folded]
+        keys = set(map("".join, zip(folded, folded[1:], folded[2:], strict=False)))
+        for key in keys.intersection(self.by_key):
+            found += [(word, bit) for word, bit in self.by_key[key] if word in folded]
+        return found
+
+
+def _lines_of(group: int, in_lines: Mapping[int, int]) -> int:
+    """The lines that hold some word of ``group`` (a few bits), as bits."""
+    held = 0
+    while group:
+        bit = group & -group  # the lowest word of the group
+        held |= in_lines.get(bit, 0)
+        group ^= bit
+    return held
+
+
+def _matches(
+    pattern: re.Pattern[str], text: str, spans: Iterable[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern`` in the spans of ``text``, in order: those of
+    ``pattern.finditer(text)`` when no match crosses a span's edge.
+
+    The text is searched in place (``pos`` and ``endpos``), so lookbehinds and ``\\b`` see
+    the characters before a span as they do in the whole text.
+    """
+    for start, end in spans:
+        yield from pattern.finditer(text, start, end)
 
 
 def _cue(match: re.Match[str]) -> tuple[int, int]:
@@ -202,8 +409,8 @@ def match_phrases(phrases: Phrases, text: str) -> PhraseMatch:
     evidence: dict[FactId, str] = {}
     taken: list[tuple[int, int]] = []
     saw_negation = False
-    for phrase in phrases.candidates(text):
-        for match in phrase.pattern.finditer(text):
+    for phrase, spans in phrases.candidates(text):
+        for match in _matches(phrase.pattern, text, spans):
             start, end = _cue(match)
             if any(start < e and s < end for s, e in taken):
                 continue

@@ -285,8 +285,9 @@ def test_a_huge_paste_is_read_at_both_ends_and_says_so() -> None:
     reading = read_errors(log)
     assert reading.facts == {"crash": "out_of_memory"}
     assert reading.notes == [
-        "The paste is 1,020,051 characters long: I read for error messages in the first "
-        "20,000 and the last 50,000, and skipped the 950,051 between."
+        "The paste is long (60,001 lines, 1,020,051 characters), so I read part of it: error "
+        "messages in its first 20,000 and last 50,000 characters. If what matters is elsewhere "
+        "in it, paste that part on its own."
     ]
 
 

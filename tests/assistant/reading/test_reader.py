@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from assistant.core.engine import CLARIFY_QUESTION, REPHRASE, Engine
 from assistant.core.reading import Reading, TextReader
+from assistant.core.reading.bounds import Cut, long_paste_note
 from assistant.core.replies import Question, Text
 from assistant.core.session import Session
 from knowledge import load
@@ -111,6 +113,7 @@ class FakePaste:
     facts: dict[str, str] = field(default_factory=dict)
     evidence: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    cut: Cut | None = None
 
 
 def test_pasted_code_and_errors_join_the_words_and_win(kb: KnowledgeBase) -> None:
@@ -150,3 +153,28 @@ def test_a_pasted_error_is_read_with_its_line(reader: TextReader) -> None:
     reading = reader.read("it crashes:\nRuntimeError: Target 10 is out of bounds")
     assert reading.facts["crash"] == "index_out_of_bounds"
     assert reading.evidence["crash"].startswith("line 2: ")
+
+
+def test_a_paste_cut_short_by_several_readers_gets_one_note(kb: KnowledgeBase) -> None:
+    def reader_of(what: str, other_note: str) -> Callable[[str], FakePaste]:
+        def read(text: str) -> FakePaste:
+            cut = Cut(read=what, chars=len(text), lines=text.count("\n") + 1)
+            return FakePaste(notes=[long_paste_note([cut]), other_note], cut=cut)
+
+        return read
+
+    reader = TextReader(
+        kb,
+        pasted=[
+            reader_of("error messages in its first 10 characters", "Errors read."),
+            reader_of("code in its first 2 lines", "Code read."),
+        ],
+    )
+    reading = reader.read("the loss is nan\n" * 3)
+    assert reading.notes == [
+        "The paste is long (4 lines, 48 characters), so I read part of it: error messages in "
+        "its first 10 characters, and code in its first 2 lines. If what matters is elsewhere "
+        "in it, paste that part on its own.",
+        "Errors read.",
+        "Code read.",
+    ]

@@ -11,7 +11,14 @@ import yaml
 
 from assistant.core.reading.bounds import clean
 from assistant.core.reading.model import load_phrasings
-from assistant.core.reading.words import Phrases, match_phrases, needed_words, negated
+from assistant.core.reading.words import (
+    Phrases,
+    guarded,
+    match_phrases,
+    needed_words,
+    negated,
+    stays_in_line,
+)
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Phrase
 from tests.assistant.reading.cases import (
@@ -78,12 +85,65 @@ def _texts() -> list[str]:
 
 
 def test_the_prefilter_never_skips_a_phrase_that_matches(kb: KnowledgeBase) -> None:
+    # the reference runs each phrase as written over the whole text: no needed words, no
+    # line by line, no lookahead in front
     book = Phrases.compile(kb.phrases)
-    every = replace(book, entries=tuple(replace(entry, needs=()) for entry in book.entries))
-    for text in _texts():
-        for variant in (text, text.upper()):
+    every = replace(
+        book,
+        entries=tuple(
+            replace(
+                entry,
+                pattern=re.compile(phrase.pattern, re.IGNORECASE),
+                needs=(),
+                in_line=False,
+            )
+            for entry, phrase in zip(book.entries, kb.phrases, strict=True)
+        ),
+    )
+    texts = _texts()
+    # several texts in one message: phrases run line by line must find what runs on the whole
+    messages = ["\n".join(texts[at : at + 7]) for at in range(0, len(texts), 7)]
+    for text in texts + messages:
+        # one word a line: phrases that may take in a line break find theirs across lines
+        for variant in (text, text.upper(), text.replace(" ", "\n")):
             cleaned = clean(variant)
             assert match_phrases(book, cleaned) == match_phrases(every, cleaned), variant
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r"loss\b[^|\n]{0,40}?\bnan", True),
+        (r"loss.{0,40}nan", True),  # "." is not a line break without DOTALL
+        (r"(?<!val )\bloss\w*(?=[^|\n]{0,9}up)", True),
+        (r"loss\s+nan", False),
+        (r"loss[^|]{0,40}nan", False),
+        (r"loss\W+nan", False),
+        (r"(?s:loss.nan)", False),
+        (r"^loss", False),
+        (r"loss$", False),
+        (r"(a)\1", False),
+    ],
+)
+def test_stays_in_line(pattern: str, expected: bool) -> None:
+    assert stays_in_line(pattern) is expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "guard"),
+    [
+        ("(?P<cue>nan|inf)", "[\\U0000006e\\U00000069]"),
+        (r"\b(almost )?same", "[\\U00000061\\U00000073]"),
+        (r"(?<!val )[a-c\d]x", "[\\U00000061-\\U00000063\\d]"),
+    ],
+)
+def test_a_phrase_is_guarded_by_the_characters_it_can_start_with(pattern: str, guard: str) -> None:
+    assert guarded(pattern) == f"(?={guard})(?:{pattern})"
+
+
+@pytest.mark.parametrize("pattern", [r"(almost )?", r".oss", r"[^a]oss", r"(a)?\1"])
+def test_a_phrase_that_may_start_anywhere_is_not_guarded(pattern: str) -> None:
+    assert guarded(pattern) == pattern
 
 
 def test_letters_ignorecase_takes_for_ascii_ones_still_match() -> None:
