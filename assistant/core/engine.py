@@ -321,10 +321,11 @@ class Engine:
         return [
             r
             for r in ranking
-            if r.confidence >= self.thresholds.found_at and self._shown(r.id, facts)
+            if r.confidence >= self.thresholds.found_at and self.shown(r.id, facts)
         ]
 
-    def _shown(self, cause_id: CauseId, facts: Mapping[FactId, Value]) -> bool:
+    def shown(self, cause_id: CauseId, facts: Mapping[FactId, Value]) -> bool:
+        """Whether ``facts`` know one of the cause's ``shown_by`` facts (or it names none)."""
         needed = self.kb.causes[cause_id].shown_by
         return not needed or any(facts.get(f, UNKNOWN) != UNKNOWN for f in needed)
 
