@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.events import Told
+from assistant.core.events import Probed, Told
 from probes.script import ScriptRun
 from tui.app import UnstuckApp
 from tui.local import LocalBackend
@@ -58,10 +58,15 @@ async def test_the_error_a_script_raises_is_read_for_what_it_says() -> None:
     app, runner = _app(SCRIPTS / "labels_out_of_range.py", backend=backend)
     try:
         async with app.run_test(size=(100, 30)) as pilot:
+            # the error's facts may settle a first diagnosis before the probes run: wait for the
+            # probes on what the script built, and for the app's work to finish
             for _ in range(1200):
-                if app.chat.transcript.diagnosis is not None and app.chat.running is None:
+                probed = [e for e in backend.session.events if isinstance(e, Probed)]
+                if len(probed) > 1 and app.chat.running is None and not app.chat.loop.queue:
                     break
                 await pilot.pause(0.1)
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.2)
             diagnosis = app.chat.transcript.diagnosis
             assert diagnosis is not None, app.chat.transcript.entries
             assert diagnosis.found[0] == "data.label_encoding"
