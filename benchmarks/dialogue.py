@@ -177,7 +177,10 @@ def run_checklist(engine: Engine, story: Story, read: bool = True) -> StoryResul
     order = sorted(range(len(engine.model.causes)), key=lambda i: (-confidence[i], i))
     ranked = [engine.model.causes[i] for i in order]
     found = tuple(
-        engine.model.causes[i] for i in order if confidence[i] >= engine.thresholds.found_at
+        cause
+        for cause in ranked
+        if confidence[engine.model.causes.index(cause)] >= engine.thresholds.found_at
+        and engine.shown(cause, known)
     )
     return _result(story, ranked, asked, found)
 

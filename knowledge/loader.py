@@ -269,6 +269,8 @@ def _check_references(
             for value in table:
                 where_value = f"{where}.likelihoods.{fact_id}.{value}"
                 _check_value(facts, fact_id, value, where_value, problems)
+        for i, fact_id in enumerate(cause.shown_by):
+            _check_value(facts, fact_id, None, f"{where}.shown_by[{i}]", problems)
     for shown, index, phrase in phrases:
         where = f"{shown}: phrases[{index}]"
         try:

@@ -117,6 +117,11 @@ class Cause(_Strict):
     means_nothing_wrong: bool = False
     """True for a cause that says the model is fine after all: when it leads the diagnosis the
     assistant says so, and offers no fix to try."""
+    shown_by: list[FactId] = Field(default_factory=list)
+    """Facts without which the cause cannot be told apart from a healthy setup (overfitting
+    needs some comparison of training against held-out results). While every one of them is
+    unknown the cause is still ranked, but never reported as found: the other facts it raises
+    the odds on are what any model that learns shows as well."""
 
     @field_validator("likelihoods")
     @classmethod

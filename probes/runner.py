@@ -144,8 +144,8 @@ class ProbeWorker:
         if self.alive and self.overview is not None:
             return self.overview
         self.close()
-        parent, child = _context().Pipe()
-        self._process = _context().Process(
+        parent, child = process_context().Pipe()
+        self._process = process_context().Process(
             target=worker_main, args=(child, self.spec), name="unstuck-probe-worker"
         )
         self._process.start()
@@ -305,7 +305,7 @@ def worker_main(conn: Connection, spec: str) -> None:
     torch.set_num_threads(max(int(os.environ.get(THREADS_VARIABLE, "1")), 1))
     try:
         target = load_target(spec)
-        conn.send(("ready", _overview(target).model_dump(), allowed(target.keys)))
+        conn.send(("ready", overview_of(target).model_dump(), allowed(target.keys)))
     except TargetError as error:
         conn.send(("load_error", str(error)))
         return
@@ -320,12 +320,15 @@ def worker_main(conn: Connection, spec: str) -> None:
             return
         if message[0] != "run":
             return
-        result = execute(message[1], target, _PipeProgress(conn))
+        result = execute(message[1], target, PipeProgress(conn))
         conn.send(("result", result.model_dump()))
 
 
-class _PipeProgress:
-    """Sends progress to the parent, at most once per PROGRESS_INTERVAL."""
+class PipeProgress:
+    """A probe's progress callback in a child process: sends each update to the parent over
+    ``conn`` as ``("progress", (probe, fraction, message))``, at most once per
+    ``PROGRESS_INTERVAL`` (a start and an end always go), so a chatty probe cannot flood the
+    pipe that also carries its result."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -339,7 +342,10 @@ class _PipeProgress:
         self.conn.send(("progress", (progress.probe, progress.fraction, progress.message)))
 
 
-def _overview(target: Any) -> TargetOverview:
+def overview_of(target: Any) -> TargetOverview:
+    """What the parent learns of a loaded target (``probes.target.Target``, or the one
+    ``probes.watch.capture`` builds from a watched script): where it came from, its keys, its
+    task and a one-line summary. The target itself never leaves the child."""
     return TargetOverview(
         source=target.source,
         keys=sorted(target.keys),
@@ -366,8 +372,10 @@ _LOCK = threading.Lock()
 _IDLE: dict[str, ProbeWorker] = {}
 
 
-def _context() -> Any:
-    """forkserver where there is one (fast starts, no fork after threads); spawn elsewhere."""
+def process_context() -> Any:
+    """The multiprocessing context every probe child is started from, made once: forkserver
+    where there is one (fast starts, torch imported once in the server, no fork after
+    threads), spawn elsewhere."""
     global _CONTEXT
     if _CONTEXT is None:
         # Start the resource tracker while stderr is still a real file: front ends such as

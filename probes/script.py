@@ -30,11 +30,11 @@ from probes.result import ProbeResult
 from probes.runner import (
     POLL,
     THREADS_VARIABLE,
+    PipeProgress,
     ProbeWorker,
     TargetOverview,
-    _context,
-    _overview,
-    _PipeProgress,
+    overview_of,
+    process_context,
 )
 
 #: Optimizer steps watched by default: enough for a loss trend, short enough for a check.
@@ -127,8 +127,8 @@ class ScriptWorker(ProbeWorker):
         the script does."""
         if self.watched is not None:
             return self.watched
-        parent, child = _context().Pipe()
-        self._process = _context().Process(
+        parent, child = process_context().Pipe()
+        self._process = process_context().Process(
             target=script_main, args=(child, self.request.model_dump()), name="unstuck-script"
         )
         started = time.perf_counter()
@@ -272,7 +272,7 @@ def script_main(conn: Connection, request: dict[str, Any]) -> None:
     target = None
     try:
         target = build_target(recording, main, f"{run.path} (as it ran)")
-        watched.overview = _overview(target)
+        watched.overview = overview_of(target)
         watched.allowed = allowed(target.keys)
     except TargetError as problem:
         watched.target_problem = str(problem)
@@ -288,7 +288,7 @@ def script_main(conn: Connection, request: dict[str, Any]) -> None:
             return
         if message[0] != "run":
             return
-        probe_result = execute(message[1], target, _PipeProgress(conn))
+        probe_result = execute(message[1], target, PipeProgress(conn))
         conn.send(("result", probe_result.model_dump()))
 
 

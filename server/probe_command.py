@@ -53,9 +53,11 @@ def probe_command(public_url: str, session_id: str, target: str | None) -> Probe
     )
 
 
-def with_token(command: ProbeCommand, token: str) -> list[str]:
-    """The command's words with a key or probe token that lets its report in."""
-    return [*command.argv, TOKEN_OPTION, token]
+def with_token(command: ProbeCommand, token: str, option: str = TOKEN_OPTION) -> list[str]:
+    """The command's words with a key or probe token that lets its report in, after
+    ``option`` (``unstuck probe`` reads ``--api-key`` and ``--token`` alike; Slack's stored
+    probe tokens go with ``--token``, as its messages call them tokens)."""
+    return [*command.argv, option, token]
 
 
 def command_text(command: ProbeCommand) -> str:

@@ -50,6 +50,14 @@ class Backend(Protocol):
 
     async def report(self, result: ProbeResult) -> list[Reply]: ...
 
+    async def tell(
+        self, facts: dict[str, str], source: str, evidence: dict[str, str]
+    ) -> list[Reply]:
+        """Facts the app established itself, such as what a watched script's error says when
+        read against the error catalogue: ``source`` names where they came from (the error
+        and its line) and ``evidence`` gives, for each fact, the message it was read from."""
+        ...
+
     async def undo(self) -> list[Reply]: ...
 
     async def restart(self) -> list[Reply]: ...

@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList
 
 from assistant.core.errors import UsageError
+from assistant.core.reading.errors import ErrorReading
 from assistant.core.replies import Diagnosis, ProbeRequest, Question, Reply, Text
 from assistant.drive.loop import DriveLoop, NextProbe
 from assistant.drive.scripts import ScriptReading, plain_script
@@ -338,6 +339,13 @@ class ChatScreen(Screen[None]):
         if isinstance(observed, ProbeResult):
             # What a watched script's loop showed comes first, before any probe is asked for.
             await self._show_observed(observed)
+        errors = getattr(target, "errors", None)
+        if isinstance(errors, ErrorReading) and errors.facts:
+            # ... then what its error says, as evidence, as `unstuck run` reads it
+            source = str(getattr(target, "error_source", "")) or "the script's error"
+            await self.step(
+                lambda: self.backend.tell(dict(errors.facts), source, dict(errors.evidence))
+            )
         keys = ", ".join(target.keys) or "nothing"
         self.add("notice", f"Connected {target.spec}; it provides: {keys}.")
         await self.step(lambda: self.backend.attach(target.spec, target.keys))

@@ -37,6 +37,11 @@ class LocalBackend:
     async def report(self, result: ProbeResult) -> list[Reply]:
         return self.session.report(result)
 
+    async def tell(
+        self, facts: dict[str, str], source: str, evidence: dict[str, str]
+    ) -> list[Reply]:
+        return self.session.tell(facts, source=source, evidence=evidence)
+
     async def undo(self) -> list[Reply]:
         return self.session.undo()
 

@@ -76,6 +76,16 @@ class RemoteBackend:
         body = report.model_dump(mode="json")
         return _replies(await self._session_call("POST", "/probe-reports", body))
 
+    async def tell(
+        self, facts: dict[str, str], source: str, evidence: dict[str, str]
+    ) -> list[Reply]:
+        """The service takes no stated facts from a client: it is sent the messages the facts
+        were read from, and its own reader reads them against the same error catalogue."""
+        messages = list(dict.fromkeys(evidence[fact] for fact in facts if fact in evidence))
+        if not messages:
+            return []
+        return await self.send("\n".join(messages))
+
     async def undo(self) -> list[Reply]:
         return _replies(await self._session_call("POST", "/undo", None))
 

@@ -1,15 +1,18 @@
 """`unstuck chat --run SCRIPT.py`: the app's probe runner for a user's own training script.
 
 Connecting runs the script once under the watcher (``assistant.drive.script``); the target it
-hands the chat carries the watch result, which the chat reports before the dialogue goes on;
-probes then run on what the script built, in the child that ran it.
+hands the chat carries the watch result, which the chat reports before the dialogue goes on,
+and the script's error read against the error catalogue, which the chat tells the session as
+``unstuck run`` does (``assistant.drive.headless``); probes then run on what the script built,
+in the child that ran it.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from assistant.core.reading.errors import ErrorReading
 from assistant.drive.script import WatchedScript, watch_script
 from probes.result import ProbeResult
 from probes.script import ScriptError, ScriptRun, check_script
@@ -18,9 +21,13 @@ from tui.probing import ConnectedTarget, ProbeProgress, ProgressCallback, Target
 
 @dataclass(frozen=True)
 class WatchedTarget(ConnectedTarget):
-    """A script that ran under the watcher: ``observed`` is what its loop showed."""
+    """A script that ran under the watcher: ``observed`` is what its loop showed, ``errors``
+    the error it raised read against the error catalogue (empty when it raised none), and
+    ``error_source`` where that error came from, as the session's evidence names it."""
 
     observed: ProbeResult | None = None
+    errors: ErrorReading = field(default_factory=ErrorReading)
+    error_source: str = ""
 
 
 class ScriptRunner:
@@ -50,6 +57,8 @@ class ScriptRunner:
             keys=watched.keys,
             summary=watched.watched.overview.summary if watched.watched.overview else "",
             observed=watched.result,
+            errors=watched.errors,
+            error_source=watched.error_source,
         )
 
     def run(

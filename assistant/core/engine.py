@@ -11,7 +11,7 @@ state and replies, which is what makes undo, restore-after-restart and "why" che
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from assistant.core.beliefs import BeliefModel
 from assistant.core.events import (
@@ -270,7 +270,7 @@ class Engine:
 
     def _diagnose(self, state: State) -> list[Reply]:
         ranking = self.ranking(state)
-        found = [r for r in ranking if r.confidence >= self.thresholds.found_at]
+        found = self.reportable(state, ranking)
         # with nothing known a ranking would only repeat the priors: say so, show no cards
         shown = found or (ranking[:3] if state.facts else [])
         cards = [self.card(state, r.id, r.confidence) for r in shown]
@@ -315,7 +315,22 @@ class Engine:
         return float(self.model.distribution(facts, frozenset(state.excluded))[-1])
 
     def found(self, state: State) -> list[CauseId]:
-        return [r.id for r in self.ranking(state) if r.confidence >= self.thresholds.found_at]
+        return [r.id for r in self.reportable(state, self.ranking(state))]
+
+    def reportable(self, state: State, ranking: list[Ranked]) -> list[Ranked]:
+        """The ranked causes confident enough to report, less those whose ``shown_by`` facts
+        are all still unknown (their confidence rests on what a healthy setup shows too)."""
+        facts = self.tracker.values_with_rules(state)
+        return [
+            r
+            for r in ranking
+            if r.confidence >= self.thresholds.found_at and self.shown(r.id, facts)
+        ]
+
+    def shown(self, cause_id: CauseId, facts: Mapping[FactId, Value]) -> bool:
+        """Whether ``facts`` know one of the cause's ``shown_by`` facts (or it names none)."""
+        needed = self.kb.causes[cause_id].shown_by
+        return not needed or any(facts.get(f, UNKNOWN) != UNKNOWN for f in needed)
 
     def card(self, state: State, cause_id: CauseId, confidence: float) -> CauseCard:
         return self.explainer.card(self.facts_with_rules(state), cause_id, confidence)

@@ -189,7 +189,7 @@ def summarise(
         if known.source.startswith("rule "):
             steps.append(Step(kind="inference", id=fact, result=known.value, text=known.detail))
     ranking = engine.ranking(state)
-    found = [r.id for r in ranking if r.confidence >= engine.thresholds.found_at]
+    found = [r.id for r in engine.reportable(state, ranking)]
     causes = [_cause(engine.card(state, r.id, r.confidence)) for r in ranking]
     return DiagnosisReport(
         found=found,

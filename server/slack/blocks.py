@@ -14,6 +14,7 @@ conversation that has moved on.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -30,6 +31,7 @@ from assistant.core.replies import (
     Reply,
     Text,
 )
+from server.probe_command import ProbeCommand, command_text, with_token
 from server.schemas import RankedCause
 
 Block = dict[str, Any]
@@ -61,9 +63,8 @@ CHECKS_HINT = (
     "training file (`train.py`) for the command to run on your machine; to check your data, "
     "share a CSV or Parquet file here."
 )
-#: How the service's note with the ``unstuck probe`` command begins (``server.sessions``):
-#: Slack shows that command set as code, with the session's probe token added.
-PROBE_NOTE_START = "These checks need your model and data, which live on your machine."
+#: The ``unstuck probe`` option that carries a Slack probe token (``server.probe_tokens``).
+PROBE_TOKEN_OPTION = "--token"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
@@ -116,12 +117,20 @@ def render_turn(
     ranking: Sequence[RankedCause] = (),
     token: str | None = None,
     first: bool = False,
+    command: ProbeCommand | None = None,
 ) -> Message:
     """The replies of one turn as one message, with the controls at the end; the thread's
-    ``first`` message also says how to bring in checks on the user's own model or data."""
+    ``first`` message also says how to bring in checks on the user's own model or data.
+
+    ``command`` is the turn's ``unstuck probe`` command as data (``TurnReplies.command``): the
+    text reply that says it is shown instead as that command with ``token`` added, as code."""
+    note = None if command is None else command_text(command)
     blocks: list[Block] = []
     for reply in replies:
-        blocks += _reply_blocks(reply, session_id, seq, token)
+        if command is not None and isinstance(reply, Text) and reply.text == note:
+            blocks += _command_blocks(command, token)
+        else:
+            blocks += _reply_blocks(reply, session_id, seq)
     if ranking and not any(isinstance(r, Diagnosis) for r in replies):
         blocks.append(_ranking_block(ranking))
     if first:
@@ -151,10 +160,8 @@ def text_message(text: str) -> Message:
 # -- one reply each ---------------------------------------------------------------------
 
 
-def _reply_blocks(reply: Reply, session_id: str, seq: int, token: str | None) -> list[Block]:
+def _reply_blocks(reply: Reply, session_id: str, seq: int) -> list[Block]:
     if isinstance(reply, Text):
-        if reply.text.startswith(PROBE_NOTE_START):
-            return _command_blocks(reply.text, token)
         prefix = {"info": "", "notice": ":information_source: ", "error": ":warning: "}[reply.tone]
         return _sections(prefix + mrkdwn(reply.text))
     if isinstance(reply, Question):
@@ -190,14 +197,14 @@ def _probe_blocks(request: ProbeRequest) -> list[Block]:
     return blocks
 
 
-def _command_blocks(note: str, token: str | None) -> list[Block]:
-    """The service's note with its ``unstuck probe`` command (the last line), given this
-    session's token and set as code so that it copies whole."""
-    intro, _, command = note.rpartition("\n")
+def _command_blocks(command: ProbeCommand, token: str | None) -> list[Block]:
+    """The ``unstuck probe`` command with this session's token, set as code so that it copies
+    whole, quoted for the shell as ``ProbeCommand.line`` is."""
+    line = command.line
     if token is not None:
-        command += f" --token {token}"
+        line = shlex.join(with_token(command, token, PROBE_TOKEN_OPTION))
     return [
-        *_sections(f"{mrkdwn(intro)}\n```{escape(command)}```"),
+        *_sections(f"{mrkdwn(command.intro)}\n```{escape(line)}```"),
         _context(
             "The token opens this conversation only, and expires. Or share a CSV or Parquet "
             "file in this thread to check a table here."

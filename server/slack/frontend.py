@@ -22,9 +22,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from assistant.core.replies import ProbeRequest, Reply, Text
+from assistant.core.replies import Reply, Text
 from server import probe_tokens
 from server.errors import ApiError
+from server.probe_command import ProbeCommand
 from server.runtime import Runtime
 from server.schemas import TYPICAL_KEYS, RankedCause
 from server.sessions import TurnReplies
@@ -75,10 +76,18 @@ class Turn:
     token: str | None
     first: bool = False
     """The thread's first reply."""
+    command: ProbeCommand | None = None
+    """The ``unstuck probe`` command the replies ask the user to run, as data."""
 
     def message(self) -> Message:
         return render_turn(
-            self.replies, self.session_id, self.seq, self.ranking, self.token, self.first
+            self.replies,
+            self.session_id,
+            self.seq,
+            self.ranking,
+            self.token,
+            self.first,
+            self.command,
         )
 
 
@@ -191,13 +200,13 @@ class SlackFrontEnd:
             created, turned = self.sessions.create(key, words or None)
             session_id = bind(self.db, thread, created)
             if session_id == created:
-                return replace(self._turn(key, session_id, turned.replies), first=True)
+                return replace(self._turn(key, session_id, *_parts(turned)), first=True)
             turned = self._said(key, session_id, words)  # another process started it just now
         elif words:
             turned = self._said(key, session_id, words)
         else:
             return None
-        return self._turn(key, session_id, turned.replies)
+        return self._turn(key, session_id, *_parts(turned))
 
     def _said(self, key: KeyRecord, session_id: str, words: str) -> TurnReplies:
         """Words in a thread: a training file named alone is attached, anything else is said."""
@@ -206,15 +215,21 @@ class SlackFrontEnd:
             return self.sessions.attach(key, session_id, target, TYPICAL_KEYS)
         return self.sessions.send(key, session_id, words)
 
-    def _turn(self, key: KeyRecord, session_id: str, replies: list[Reply]) -> Turn:
+    def _turn(
+        self,
+        key: KeyRecord,
+        session_id: str,
+        replies: list[Reply],
+        command: ProbeCommand | None = None,
+    ) -> Turn:
         """What the message needs besides the replies: where the session stands, and a fresh
-        probe token when the replies ask for checks."""
+        probe token when the replies ask for checks with an ``unstuck probe`` command."""
         seq, ranking = self.sessions.standing(key, session_id)
         token = None
-        if any(isinstance(reply, ProbeRequest) for reply in replies):
+        if command is not None:
             ttl = self.runtime.settings.slack_probe_token_ttl_s
             token = probe_tokens.issue(self.db, session_id, key.id, ttl)
-        return Turn(session_id, replies, seq, ranking, token)
+        return Turn(session_id, replies, seq, ranking, token, command=command)
 
     async def say(self, client: AsyncWebClient, thread: Thread, message: Message) -> None:
         try:
@@ -277,7 +292,7 @@ class SlackFrontEnd:
         seq, _ = self.sessions.standing(key, value.s)
         if seq != value.n:
             return "stale"
-        return self._turn(key, value.s, self._apply(key, value, control).replies)
+        return self._turn(key, value.s, *_parts(self._apply(key, value, control)))
 
     def _apply(self, key: KeyRecord, value: ButtonValue, control: str | None) -> TurnReplies:
         if control is None:
@@ -308,22 +323,32 @@ class SlackFrontEnd:
     def results_joined(self, session_id: str, turned: TurnReplies) -> None:
         """Told by the session service, on any thread: post the replies in the session's
         thread, if it has one, from this process's event loop."""
-        future = asyncio.run_coroutine_threadsafe(
-            self._post_results(session_id, turned.replies), self.loop
-        )
+        future = asyncio.run_coroutine_threadsafe(self._post_results(session_id, turned), self.loop)
         future.add_done_callback(_log_failure)
 
-    async def _post_results(self, session_id: str, replies: list[Reply]) -> None:
+    async def _post_results(self, session_id: str, turned: TurnReplies) -> None:
         thread = await self.call(thread_of, self.db, session_id)
         if thread is None:
             return
         client = await self.client_for(thread.team_id)
         heading = Text(text="New results joined this conversation.")
-        turn = await self.call(self._joined, thread, session_id, [heading, *replies])
+        headed = [heading, *turned.replies]
+        turn = await self.call(self._joined, thread, session_id, headed, turned.command)
         await self.say(client, thread, turn.message())
 
-    def _joined(self, thread: Thread, session_id: str, replies: list[Reply]) -> Turn:
-        return self._turn(self.keys.key(thread.team_id), session_id, replies)
+    def _joined(
+        self,
+        thread: Thread,
+        session_id: str,
+        replies: list[Reply],
+        command: ProbeCommand | None,
+    ) -> Turn:
+        return self._turn(self.keys.key(thread.team_id), session_id, replies, command)
+
+
+def _parts(turned: TurnReplies) -> tuple[list[Reply], ProbeCommand | None]:
+    """A turn's replies and its ``unstuck probe`` command, which Slack renders from the data."""
+    return turned.replies, turned.command
 
 
 def _same_team(team_id: str, user_team: object) -> bool:

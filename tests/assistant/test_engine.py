@@ -412,3 +412,24 @@ def test_skipped_clarifying_question_goes_on_to_the_probes(kb_dir: Path) -> None
     replies = session.skip()
     assert replies[0] == Text(text="Then let me ask instead.", tone="notice")
     assert isinstance(replies[1], ProbeRequest)
+
+
+def test_a_cause_is_not_found_while_every_fact_that_shows_it_is_unknown(kb_dir: Path) -> None:
+    thresholds = kb_dir / "thresholds.yaml"
+    thresholds.write_text(thresholds.read_text().replace("found_at: 0.5", "found_at: 0.3"))
+    path = kb_dir / "causes" / "all.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "      learning_rate: {high: 0.9}\n",
+            "      learning_rate: {high: 0.9}\n    shown_by: [learning_rate]\n",
+        )
+    )
+    engine = Engine(load(kb_dir))
+    session = Session(engine)
+    session.tell({"loss_trend": "nan"})
+    (leader, *_) = engine.ranking(session.state)
+    # confident enough on the loss alone, yet nothing says the learning rate is to blame
+    assert leader.id == "train.lr_too_high" and leader.confidence >= 0.3
+    assert engine.found(session.state) == []
+    session.tell({"learning_rate": "high"})
+    assert engine.found(session.state)[0] == "train.lr_too_high"

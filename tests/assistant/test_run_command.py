@@ -57,6 +57,16 @@ def test_a_healthy_script_raises_no_fault(capsys: pytest.CaptureFixture[str], sc
     assert result["probes"][0]["status"] == "pass"
 
 
+def test_a_healthy_script_without_validation_is_not_called_overfitting(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = report(capsys, "healthy_no_validation.py")
+    assert set(result["found"]) <= HEALTHY
+    assert all("train_valid_gap" not in p["facts"] for p in result["probes"])
+    # still ranked (a healthy model shows what an overfitting one does) but never found
+    assert "model.overfitting" in [c["id"] for c in result["causes"]]
+
+
 def test_lightning_trainer_fit_is_watched(capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("lightning")
     result = report(capsys, "lightning_fit.py")

@@ -141,3 +141,13 @@ def test_error_message_counts_problems(kb_dir: Path) -> None:
     (kb_dir / "rules.yaml").unlink()
     with pytest.raises(KnowledgeError, match=r"^the knowledge base has 1 problem:\n  knowledge/"):
         load(kb_dir)
+
+
+def test_a_cause_shown_by_an_unknown_fact_names_the_field(kb_dir: Path) -> None:
+    path = kb_dir / "causes" / "all.yaml"
+    path.write_text(
+        path.read_text().replace("family: train\n", "family: train\n    shown_by: [lr]\n")
+    )
+    assert problems_of(kb_dir) == [
+        "knowledge/causes/all.yaml: causes[1].shown_by[0]: unknown fact 'lr'"
+    ]

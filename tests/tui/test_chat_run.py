@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.core.events import Probed, Told
 from probes.script import ScriptRun
 from tui.app import UnstuckApp
 from tui.local import LocalBackend
@@ -16,10 +17,12 @@ from tui.script import ScriptRunner
 SCRIPTS = Path(__file__).parents[2] / "examples" / "scripts"
 
 
-def _app(script: Path, steps: int = 60) -> tuple[UnstuckApp, ScriptRunner]:
+def _app(
+    script: Path, steps: int = 60, backend: LocalBackend | None = None
+) -> tuple[UnstuckApp, ScriptRunner]:
     runner = ScriptRunner(ScriptRun(path=str(script), cwd=str(Path.cwd()), steps=steps))
     app = UnstuckApp(
-        LocalBackend(),
+        backend or LocalBackend(),
         runner,
         target=str(script),
         ask_target=False,
@@ -45,6 +48,39 @@ async def test_the_watched_loop_comes_first_and_the_cause_is_found() -> None:
             assert diagnosis.found[0] == "train.missing_zero_grad"
             findings = [e.text for e in app.chat.transcript.entries if e.speaker == "probe"]
             assert "Gradients were not cleared between optimizer steps" in findings[0]
+    finally:
+        runner.close()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+async def test_the_error_a_script_raises_is_read_for_what_it_says() -> None:
+    backend = LocalBackend()
+    app, runner = _app(SCRIPTS / "labels_out_of_range.py", backend=backend)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            # the error's facts may settle a first diagnosis before the probes run: wait for the
+            # probes on what the script built, and for the app's work to finish
+            for _ in range(1200):
+                probed = [e for e in backend.session.events if isinstance(e, Probed)]
+                if len(probed) > 1 and app.chat.running is None and not app.chat.loop.queue:
+                    break
+                await pilot.pause(0.1)
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.2)
+            diagnosis = app.chat.transcript.diagnosis
+            assert diagnosis is not None, app.chat.transcript.entries
+            assert diagnosis.found[0] == "data.label_encoding"
+            # told right after the watch result, as `unstuck run` tells it (later probes agree)
+            told = [e for e in backend.session.events if isinstance(e, Told)]
+            assert [t.facts for t in told] == [
+                {"crash": "index_out_of_bounds", "labels_in_range": "no"}
+            ]
+            assert told[0].source.startswith("the error ")
+            assert told[0].source.endswith(
+                "labels_out_of_range.py raised at labels_out_of_range.py, line 16"
+            )
+            assert "Target 10 is out of bounds" in told[0].evidence["crash"]
     finally:
         runner.close()
 

@@ -8,8 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
+import knowledge
+from assistant.core.engine import Engine
 from assistant.core.reading.code import CodeReading
 from assistant.core.replies import REPLIES_ADAPTER, Question, Text
+from assistant.core.session import Session
 from assistant.drive.scripts import ScriptReading
 from probes.result import ProbeResult
 from tui.backend import BackendError
@@ -149,3 +152,21 @@ async def test_the_app_keeps_the_message_when_the_server_is_down(make_app: Any) 
         await pilot.press("enter")
         await pilot.pause()
         assert app.query_one(Composer).text == "the loss is flat"
+
+
+async def test_facts_read_from_an_error_reach_the_service_as_the_error_itself() -> None:
+    service = FakeService()
+    remote = backend(service)
+    await remote.start()
+    line = "line 16: IndexError: Target 10 is out of bounds."
+    evidence = {"crash": line, "labels_in_range": line}
+    await remote.tell(
+        {"crash": "index_out_of_bounds", "labels_in_range": "no"}, "the error", evidence
+    )
+    assert service.requests[-1][:3] == ("POST", "/v1/sessions/s1/messages", {"text": line})
+    # the service's own reader gets the same facts from that text
+    session = Session(Engine(knowledge.bundled()))
+    session.send(line)
+    facts = session.engine.facts_with_rules(session.state)
+    assert facts["crash"].value == "index_out_of_bounds"
+    assert facts["labels_in_range"].value == "no"

@@ -16,6 +16,7 @@ from assistant.core.replies import (
     Question,
     Text,
 )
+from server.probe_command import command_text, probe_command
 from server.schemas import RankedCause
 from server.slack.blocks import (
     ButtonValue,
@@ -134,19 +135,28 @@ def test_when_the_engine_asks_about_the_fix_its_question_carries_fixed_and_still
 
 
 def test_the_probe_command_gets_the_token_and_is_set_as_code() -> None:
-    note = Text(
-        text="These checks need your model and data, which live on your machine. Run this "
-        "there and the results join this conversation:\n"
-        "unstuck probe a<b>.py --server https://u.example --session s_1"
-    )
+    command = probe_command("https://u.example/", "s_1", "my runs/a<b>.py")
     request = ProbeRequest(probes=["gradients"], titles=["gradient flow"])
-    message = render_turn([request, note], "s_1", 4, token="usp_T")
+    note = Text(text=command_text(command))
+    message = render_turn([request, note], "s_1", 4, token="usp_T", command=command)
+    shown = [b["text"]["text"] for b in message.blocks if "unstuck probe" in json.dumps(b)]
+    # rendered from the data, quoted for the shell, the token after --token, escaped for mrkdwn
+    assert shown == [
+        "These checks need your model and data, which live on your machine. Run this there "
+        "and the results join this conversation:\n"
+        "```unstuck probe 'my runs/a&lt;b&gt;.py' --server https://u.example --session s_1 "
+        "--token usp_T```"
+    ]
+    assert "Checks to run next: gradient flow." in texts(message.blocks)
+
+
+def test_a_text_that_only_reads_like_the_probe_note_stays_text() -> None:
+    command = probe_command("https://u.example", "s_1", None)
+    lookalike = Text(text=command_text(command) + " --api-key mine")
+    message = render_turn([lookalike], "s_1", 4, token="usp_T", command=None)
     body = texts(message.blocks)
-    assert (
-        "```unstuck probe a&lt;b&gt;.py --server https://u.example --session s_1 --token usp_T```"
-        in body
-    )
-    assert "Checks to run next: gradient flow." in body
+    assert "usp_T" not in body and "```" not in body
+    assert "--api-key mine" in body
 
 
 def test_the_ranking_shows_the_three_leading_causes() -> None:
