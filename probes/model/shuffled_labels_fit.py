@@ -47,7 +47,7 @@ SUBSET = 128
 STEPS = 200
 #: Seconds per fit, a guard for a slow model only: the judgement depends on steps, not on the
 #: machine's speed; a fit cut short is compared with the other over the steps both took.
-SECONDS = 10.0
+SECONDS = 4.0
 #: The real labels count as faster when their lead averages at least LEAD (a share of the
 #: shuffled fit's loss); fits whose loss fell by less than MOVED of its start tell nothing.
 LEAD = 0.15
@@ -182,8 +182,9 @@ def word(fits: LabelFits, verdict: Verdict) -> str:
         )
     return (
         f"The real labels are fitted no faster than shuffled ones ({speeds}): the model finds "
-        "nothing in the inputs that goes with their labels; check that inputs and labels are "
-        "paired and that the inputs carry the signal."
+        "nothing in the inputs that goes with their labels. Either there is nothing (labels out "
+        "of step with their inputs, inputs without the signal) or the model cannot take it in "
+        "(a fault in its layers or output that the other probes name)."
     )
 
 

@@ -27,7 +27,12 @@ def test_labels_without_signal_fit_no_faster(cases: Any) -> None:
     result = run("shuffled_labels_fit", cases.classification(train=(x, noise)))
     assert result.status == "warn"
     assert result.facts == {"real_vs_shuffled_fit": "same"}
-    assert "no faster than shuffled ones" in result.finding
+    assert result.finding.startswith("The real labels are fitted no faster than shuffled ones")
+    assert result.finding.endswith(
+        "Either there is nothing (labels out of step with their inputs, inputs without the "
+        "signal) or the model cannot take it in (a fault in its layers or output that the "
+        "other probes name)."
+    )
 
 
 def test_labels_out_of_step_with_inputs_fit_no_faster(cases: Any) -> None:
