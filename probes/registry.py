@@ -30,6 +30,7 @@ from probes.model.lr_range import lr_range
 from probes.model.output_check import output_check
 from probes.model.overfit_one_batch import overfit_one_batch
 from probes.model.short_fit import short_fit
+from probes.model.shuffled_labels_fit import shuffled_labels_fit
 from probes.model.train_step_check import train_step_check
 from probes.progress import ProgressFn, ignore_progress
 from probes.result import ProbeResult
@@ -50,6 +51,7 @@ FUNCTIONS: dict[ProbeId, ProbeFn] = {
     "lr_range": lr_range,
     "train_step_check": train_step_check,
     "short_fit": short_fit,
+    "shuffled_labels_fit": shuffled_labels_fit,
     "data_checks": data_checks,
     "baselines": baselines,
 }

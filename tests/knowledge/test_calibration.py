@@ -272,3 +272,25 @@ def test_huge_gradients_without_extreme_values_still_point_at_the_learning_rate(
     facts |= {"gradient_flow": "exploding", "update_ratio": "huge", "learning_rate": "very_high"}
     facts |= {"loss_trend": "oscillating", "lr_vs_suggested": "much_higher"}
     assert leader(model, facts) == "train.lr_too_high"
+
+
+#: A model that memorises its training rows while validation stays at chance, where no table
+#: baseline ran (images, token ids): only the fit on real against shuffled labels tells
+#: structure the model overfits from labels with nothing to learn.
+MEMORISING_WITHOUT_BASELINE: dict[FactId, Value] = {
+    **{f: v for f, v in HEALTHY_PROBES.items() if f != "baseline_signal"},
+    "task": "multiclass",
+    "loss_trend": "decreasing",
+    "train_valid_gap": "large",
+    "accuracy_level": "chance",
+}
+
+
+def test_labels_fitted_no_faster_than_shuffled_point_at_the_labels(model: BeliefModel) -> None:
+    facts = {**MEMORISING_WITHOUT_BASELINE, "real_vs_shuffled_fit": "same"}
+    assert leader(model, facts) in ("data.no_signal", "data.misaligned_labels")
+
+
+def test_labels_fitted_faster_than_shuffled_point_at_memorisation(model: BeliefModel) -> None:
+    facts = {**MEMORISING_WITHOUT_BASELINE, "real_vs_shuffled_fit": "faster"}
+    assert leader(model, facts) in ("model.overfitting", "data.too_small")
