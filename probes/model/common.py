@@ -52,15 +52,28 @@ class Reporter:
         self.progress(Progress(self.probe, min(max(fraction, 0.0), 1.0), message))
 
 
+#: How much longer than its budget a probe may take in wall-clock time when the machine is
+#: busy; past that it stops even if it has used less CPU than its budget.
+WALL_FACTOR = 3.0
+
+
 class Deadline:
-    """A time budget inside a probe (the runner's limit is the hard one)."""
+    """A time budget inside a probe (the runner's limit is the hard one).
+
+    Counted in this process's CPU time, so that a machine busy with other work gets the same
+    number of epochs and the same findings (a wall-clock budget cut training short under load
+    and moved borderline diagnoses). Probes run torch on one thread, where CPU time is the
+    wall time of a quiet machine. A cap of WALL_FACTOR times the budget in wall time bounds a
+    probe whose process waits (a GPU, a slow disk) rather than computes.
+    """
 
     def __init__(self, seconds: float) -> None:
-        self.end = time.perf_counter() + seconds
+        self.cpu_end = time.process_time() + seconds
+        self.wall_end = time.perf_counter() + WALL_FACTOR * seconds
 
     @property
     def passed(self) -> bool:
-        return time.perf_counter() >= self.end
+        return time.process_time() >= self.cpu_end or time.perf_counter() >= self.wall_end
 
 
 # --- the model and its data ----------------------------------------------------------------
