@@ -12,7 +12,7 @@ from typing import Protocol
 
 from assistant.core.engine import Ranked
 from assistant.core.replies import CauseCard, Question, Reply
-from assistant.drive.scripts import ScriptReading
+from assistant.drive.script_reading import ScriptReading
 from probes.result import ProbeResult
 
 

@@ -29,7 +29,7 @@ from assistant.core.errors import UsageError
 from assistant.core.reading.errors import ErrorReading
 from assistant.core.replies import Diagnosis, ProbeRequest, Question, Reply, Text
 from assistant.drive.loop import DriveLoop, NextProbe
-from assistant.drive.scripts import ScriptReading, plain_script
+from assistant.drive.script_reading import ScriptReading, plain_script
 from probes.errors import sentence
 from probes.result import ProbeResult
 from probes.spec import TargetSpecError

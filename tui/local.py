@@ -6,7 +6,7 @@ import knowledge
 from assistant.core.engine import Engine
 from assistant.core.replies import CauseCard, Reply
 from assistant.core.session import Session
-from assistant.drive.scripts import ScriptReading, tell_script
+from assistant.drive.script_reading import ScriptReading, tell_script
 from probes.result import ProbeResult
 from tui.backend import BackendError, Snapshot
 

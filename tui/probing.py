@@ -61,7 +61,7 @@ class ProbeRunner(Protocol):
 def check_target_file(spec: str) -> None:
     """Raise ``TargetProblem`` when the target's file is missing, before any import is tried.
 
-    A plain training script never gets here: ``assistant.drive.scripts.plain_script`` tells
+    A plain training script never gets here: ``assistant.drive.script_reading.plain_script`` tells
     it apart by parsing, and it is read instead of loaded."""
     try:
         target = parse_target_spec(spec)

@@ -12,7 +12,7 @@ import httpx
 import knowledge
 from assistant.core.engine import Ranked
 from assistant.core.replies import REPLIES_ADAPTER, CauseCard, ProbeRequest, Question, Reply
-from assistant.drive.scripts import ScriptReading
+from assistant.drive.script_reading import ScriptReading
 from probes.result import ProbeReport, ProbeResult
 from tui.backend import BackendError, Snapshot
 

@@ -1,6 +1,6 @@
 """`unstuck chat --run SCRIPT.py`: the app's probe runner for a user's own training script.
 
-Connecting runs the script once under the watcher (``assistant.drive.script``); the target it
+Connecting runs the script once under the watcher (``assistant.drive.script_watch``); the target it
 hands the chat carries the watch result, which the chat reports before the dialogue goes on,
 and the script's error read against the error catalogue, which the chat tells the session as
 ``unstuck run`` does (``assistant.drive.headless``); probes then run on what the script built,
@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 
 from assistant.core.reading.errors import ErrorReading
-from assistant.drive.script import WatchedScript, watch_script
+from assistant.drive.script_watch import WatchedScript, watch_script
 from probes.result import ProbeResult
 from probes.script import ScriptError, ScriptRun, check_script
 from tui.probing import ConnectedTarget, ProbeProgress, ProgressCallback, TargetProblem

@@ -13,7 +13,7 @@ from assistant.core.replies import ProbeRequest, Reply
 from assistant.core.session import Session
 from assistant.drive.driver import ProbeDriver
 from assistant.drive.loop import Drive, ProbeFinished, ProbesAsked
-from assistant.drive.scripts import plain_script, tell_script
+from assistant.drive.script_reading import plain_script, tell_script
 
 
 def plain_chat(

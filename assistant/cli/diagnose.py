@@ -10,7 +10,7 @@ from assistant.cli.targets import check_target_path, engine
 from assistant.core.errors import UsageError
 from assistant.drive import headless
 from assistant.drive.driver import ProbeDriver, table_target
-from assistant.drive.scripts import plain_script
+from assistant.drive.script_reading import plain_script
 
 
 def diagnose(

@@ -11,7 +11,7 @@ from assistant.cli.files import write
 from assistant.cli.targets import engine
 from assistant.core.errors import UsageError
 from assistant.drive import headless
-from assistant.drive.script import watch_script
+from assistant.drive.script_watch import watch_script
 from probes.script import DEFAULT_SECONDS, DEFAULT_STEPS, ScriptError, ScriptRun, check_script
 
 

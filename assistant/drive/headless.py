@@ -16,8 +16,8 @@ from assistant.core.errors import UsageError
 from assistant.core.replies import CauseCard, Diagnosis, ProbeRequest, Question, Reply
 from assistant.core.session import Session
 from assistant.drive.loop import Drive, ProbeFinished, QuestionAnswered, RunProbe
-from assistant.drive.script import WatchedLoop
-from assistant.drive.scripts import ScriptReading, tell_script
+from assistant.drive.script_reading import ScriptReading, tell_script
+from assistant.drive.script_watch import WatchedLoop
 from knowledge.loader import KnowledgeBase
 from knowledge.types import UNKNOWN
 from probes.result import ProbeResult

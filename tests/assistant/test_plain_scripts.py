@@ -70,7 +70,7 @@ def test_diagnose_reads_a_plain_script_without_running_it(
 
 
 def test_a_target_file_is_still_loaded_for_probes(capsys: pytest.CaptureFixture[str]) -> None:
-    from assistant.drive.scripts import plain_script
+    from assistant.drive.script_reading import plain_script
 
     assert plain_script("examples/model_softmax_regression.py") is None
     assert plain_script("examples/model_softmax_regression.py:experiment_fixed") is None

@@ -12,7 +12,7 @@ import pytest
 
 from assistant.core.engine import Ranked
 from assistant.core.replies import CauseCard, Question, Reply
-from assistant.drive.scripts import ScriptReading
+from assistant.drive.script_reading import ScriptReading
 from probes.result import ProbeResult, Series
 from tui.app import UnstuckApp
 from tui.backend import Backend

@@ -13,7 +13,7 @@ from assistant.core.engine import Engine
 from assistant.core.reading.code import CodeReading
 from assistant.core.replies import REPLIES_ADAPTER, Question, Text
 from assistant.core.session import Session
-from assistant.drive.scripts import ScriptReading
+from assistant.drive.script_reading import ScriptReading
 from probes.result import ProbeResult
 from tui.backend import BackendError
 from tui.composer import Composer

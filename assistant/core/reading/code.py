@@ -597,7 +597,7 @@ def how_to_run_checks(path: str | None = None) -> str:
 def read_script_source(source: str, shown: str) -> CodeReading:
     """A training script's text read statically, its evidence naming ``shown`` and the line.
 
-    Pure: the caller reads the file (``assistant.drive.scripts.read_script``). Raises
+    Pure: the caller reads the file (``assistant.drive.script_reading.read_script``). Raises
     ``UsageError`` for a text that is not Python source.
     """
     if "\x00" in source[:8192]:

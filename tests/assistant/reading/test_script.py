@@ -8,7 +8,7 @@ import pytest
 
 from assistant.core.errors import UsageError
 from assistant.core.reading.code import how_to_run_checks, is_plain_script, read_code
-from assistant.drive.scripts import read_script
+from assistant.drive.script_reading import read_script
 
 TRAIN_SCRIPT = """\
 import torch
