@@ -319,13 +319,18 @@ class Engine:
 
     def reportable(self, state: State, ranking: list[Ranked]) -> list[Ranked]:
         """The ranked causes confident enough to report, less those whose ``shown_by`` facts
-        are all still unknown (their confidence rests on what a healthy setup shows too)."""
+        are all still unknown (their confidence rests on what a healthy setup shows too), and
+        less the causes that mean nothing is wrong when a fault leads."""
         facts = self.tracker.values_with_rules(state)
-        return [
+        found = [
             r
             for r in ranking
             if r.confidence >= self.thresholds.found_at and self.shown(r.id, facts)
         ]
+        if found and not self.explainer.means_nothing_wrong(found[0].id):
+            # a fault leads: "nothing is wrong" below it would contradict the diagnosis
+            found = [r for r in found if not self.explainer.means_nothing_wrong(r.id)]
+        return found
 
     def shown(self, cause_id: CauseId, facts: Mapping[FactId, Value]) -> bool:
         """Whether ``facts`` know one of the cause's ``shown_by`` facts (or it names none)."""

@@ -433,3 +433,18 @@ def test_a_cause_is_not_found_while_every_fact_that_shows_it_is_unknown(kb_dir: 
     assert engine.found(session.state) == []
     session.tell({"learning_rate": "high"})
     assert engine.found(session.state)[0] == "train.lr_too_high"
+
+
+def test_nothing_wrong_is_not_found_beside_a_fault_that_leads(kb_dir: Path) -> None:
+    thresholds = kb_dir / "thresholds.yaml"
+    thresholds.write_text(thresholds.read_text().replace("found_at: 0.5", "found_at: 0.0001"))
+    engine = Engine(load(kb_dir))
+    session = Session(engine)
+    session.tell({"loss_trend": "nan"})
+    ranked = [r.id for r in engine.ranking(session.state)]
+    found = engine.found(session.state)
+    assert "eval.actually_fine" in ranked and found[0] == ranked[0] == "train.lr_too_high"
+    assert "eval.actually_fine" not in found
+    healthy = Session(engine)
+    healthy.tell({"loss_trend": "decreasing"})
+    assert engine.found(healthy.state)[0] == "eval.actually_fine"
