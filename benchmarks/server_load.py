@@ -28,7 +28,6 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -37,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import serving  # benchmarks/serving.py: the script's own folder is on sys.path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,29 +53,14 @@ def complaints() -> list[str]:
 
 
 def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNSTUCK_")}
-    env |= {
-        "PYTHONPATH": str(REPO),
+    settings = {
         "UNSTUCK_DATABASE_URL": database_url,
         "UNSTUCK_SEED_KEYS": f'[{{"name": "bench", "key": "{KEY}"}}]',
         "UNSTUCK_RATE_LIMIT": "100000000",
         # the database runs on this machine: the setting README recommends for that case
         "UNSTUCK_TURNS_ON_LOOP": "true",
     }
-    command = [sys.executable, "-m", "assistant.main", "serve", "--port", str(port)]
-    command += ["--workers", str(workers), "--no-access-log"]
-    process = subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not start within 60 s")
+    return serving.start_server(port, settings, ["--workers", str(workers)])
 
 
 class Connection:

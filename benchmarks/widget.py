@@ -25,16 +25,14 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
+import serving  # benchmarks/serving.py: the script's own folder is on sys.path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -107,29 +105,18 @@ def free_port() -> int:
 
 
 def start_server(port: int, portal: str, folder: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNSTUCK_")}
-    env |= {
-        "PYTHONPATH": str(REPO),
-        "UNSTUCK_DATABASE_URL": f"sqlite:///{folder / 'sessions.sqlite3'}",
-        "UNSTUCK_SEED_KEYS": f'[{{"name": "bench", "key": "{KEY}", "origins": ["{portal}"]}}]',
-        "UNSTUCK_TOKEN_SECRET": SECRET,
-        "UNSTUCK_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "UNSTUCK_RATE_LIMIT": "100000000",
-    }
-    command = [sys.executable, "-m", "assistant.main", "serve", "--port", str(port)]
-    command += ["--no-access-log"]
-    process = subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    return serving.start_server(
+        port,
+        {
+            "UNSTUCK_DATABASE_URL": f"sqlite:///{folder / 'sessions.sqlite3'}",
+            "UNSTUCK_SEED_KEYS": (
+                f'[{{"name": "bench", "key": "{KEY}", "origins": ["{portal}"]}}]'
+            ),
+            "UNSTUCK_TOKEN_SECRET": SECRET,
+            "UNSTUCK_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "UNSTUCK_RATE_LIMIT": "100000000",
+        },
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not start within 60 s")
 
 
 class QuietServer(ThreadingHTTPServer):

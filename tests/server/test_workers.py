@@ -22,6 +22,9 @@ def _load_benchmark() -> ModuleType:
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {BENCHMARK}")
     module = importlib.util.module_from_spec(spec)
+    # run as a script, the benchmark has its own folder on the path (it imports serving.py)
+    if str(BENCHMARK.parent) not in sys.path:
+        sys.path.append(str(BENCHMARK.parent))
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
