@@ -199,7 +199,7 @@ class ProbeWorker:
                 process.join(2)
         self.overview = None
 
-    def _wait_for_load(self, timeout: float) -> tuple[str, Any]:
+    def _wait_for_load(self, timeout: float) -> tuple[Any, ...]:
         deadline = time.perf_counter() + timeout
         while True:
             remaining = deadline - time.perf_counter()
@@ -212,7 +212,7 @@ class ProbeWorker:
                 )
             message = self._receive(min(POLL, remaining))
             if message is not None and message[0] != _EOF:
-                return message  # type: ignore[no-any-return]
+                return message
             if message is not None or not self.alive:
                 code = self._exit_code()
                 self.close()

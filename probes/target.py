@@ -307,7 +307,7 @@ def _classes_task(values: Tensor) -> str | None:
     finite = values[torch.isfinite(values.double())]
     if finite.numel() == 0 or not bool((finite == finite.round()).all()):
         return None
-    distinct = int(finite.unique().numel())
+    distinct = int(torch.unique(finite).numel())
     if distinct > MAX_CLASSES:
         return None
     return "binary" if distinct <= 2 else "multiclass"
@@ -392,13 +392,13 @@ def _checked_train_step(step: object) -> Callable[..., Any] | None:
             "'train_step' must be a function (model, batch, loss, optimizer) -> float; "
             f"got {_describe(step)}"
         )
-    return step  # type: ignore[return-value]
+    return step
 
 
 def _checked_task(task: object) -> str | None:
     if task is not None and task not in TASKS:
         raise TargetError(f"'task' must be one of {', '.join(TASKS)}; got {task!r}")
-    return task  # type: ignore[return-value]
+    return task
 
 
 def _checked_label(label: object) -> str | None:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from probes.data.outcome import Check, number
+from probes.result import Measured
 
 #: Row offsets tried between inputs and labels, nearest first.
 SHIFTS = (1, -1, 2, -2, 3, -3)
@@ -135,7 +136,7 @@ def splits_disagree(train: Fit, valid_rows: RowsInOrder, skill: Skill) -> Check 
     fits = {"training": train, "validation": valid}
     if not all(fit.judged and np.isfinite(fit.skill) for fit in fits.values()):
         return None
-    values = {"valid_own_skill": round(valid.skill, 4)}
+    values: dict[str, Measured] = {"valid_own_skill": round(valid.skill, 4)}
     sound = max(fits, key=lambda name: fits[name].skill)
     broken = min(fits, key=lambda name: fits[name].skill)
     nothing = fits[broken].skill <= NOTHING and not fits[broken].beyond_chance

@@ -159,8 +159,11 @@ def label_pairing(table: Table, signal: str, scores: Scores) -> Check | None:
     with threadpool_limits(limits=max(1, (os.cpu_count() or 2) // 2), user_api="openmp"):
         found = None
         if signal != "strong":
-            found = rows_out_of_step(_split_in_order(table, train=True), _fitter(table, folds=1))
-        valid = _split_in_order(table, train=False)
+            training = _rows_in_order(table, table.features, table.label)
+            found = rows_out_of_step(training, _fitter(table, folds=1))
+        valid = None
+        if table.valid_features is not None and table.valid_label is not None:
+            valid = _rows_in_order(table, table.valid_features, table.valid_label)
         if found is None and valid is not None and len(valid.target) >= MIN_SPLIT_ROWS:
             train = _fit(scores.skill, scores.predictions, scores.target, table)
             found = splits_disagree(train, valid, _fitter(table, folds=FOLDS))
@@ -169,14 +172,8 @@ def label_pairing(table: Table, signal: str, scores: Scores) -> Check | None:
     return found
 
 
-def _split_in_order(table: Table, train: bool) -> RowsInOrder | None:
-    """Inputs and label codes of the first PAIRING_ROWS rows of a split, in their order."""
-    if train:
-        features, labels = table.features, table.label
-    elif table.valid_features is None or table.valid_label is None:
-        return None
-    else:
-        features, labels = table.valid_features, table.valid_label
+def _rows_in_order(table: Table, features: pd.DataFrame, labels: pd.Series) -> RowsInOrder:
+    """Inputs and label codes of the first PAIRING_ROWS rows of one split, in their order."""
     features, labels = features.iloc[:PAIRING_ROWS], labels.iloc[:PAIRING_ROWS]
     if table.task == "regression":
         target = labels.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -250,7 +247,7 @@ def ordinary_targets(target: np.ndarray) -> np.ndarray:
     spread = 1.4826 * np.median(np.abs(target - centre))
     if spread == 0:
         return np.ones(len(target), dtype=bool)
-    return np.abs(target - centre) <= EXTREME_TARGET * spread
+    return np.asarray(np.abs(target - centre) <= EXTREME_TARGET * spread)
 
 
 def signal(scores: Scores, task: str) -> Check:
@@ -305,7 +302,7 @@ def _chance_headline(scores: Scores, task: str) -> float:
     """Balanced accuracy of a guess (1 / classes); an R^2 of 0 for numbers."""
     if task == "regression":
         return 0.0
-    return 1.0 / scores.predictions.shape[1]
+    return 1.0 / int(scores.predictions.shape[1])
 
 
 def _chance_error(scores: Scores, task: str) -> float:
@@ -329,7 +326,7 @@ def metric_name(task: str) -> str:
 
 def _dummy(task: str) -> Model:
     if task == "regression":
-        return DummyRegressor
+        return lambda: DummyRegressor()
     return lambda: DummyClassifier(strategy="prior")
 
 

@@ -72,10 +72,10 @@ def _targets(table: Table, profile: Profile) -> np.ndarray:
     """The label as one numeric column, or one indicator column per class."""
     labels = label_codes(table)[profile.sample]
     if table.task == "regression":
-        return labels.reshape(-1, 1)
+        return np.asarray(labels.reshape(-1, 1))
     if table.task == "binary":
-        return labels.reshape(-1, 1).astype(np.float64)
-    return (labels.reshape(-1, 1) == np.arange(labels.max() + 1)).astype(np.float64)
+        return np.asarray(labels.reshape(-1, 1), dtype=np.float64)
+    return np.asarray(labels.reshape(-1, 1) == np.arange(labels.max() + 1), dtype=np.float64)
 
 
 def _looks_like_codes(values: np.ndarray, targets: np.ndarray) -> bool:

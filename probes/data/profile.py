@@ -48,7 +48,7 @@ class Profile:
     def sampled(self, column: int) -> np.ndarray:
         """The finite sampled values of one column."""
         values = self.numbers[self.sample, column]
-        return values[~np.isnan(values)]
+        return np.asarray(values[~np.isnan(values)])
 
 
 def build_profile(table: Table) -> Profile:

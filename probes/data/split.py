@@ -118,4 +118,4 @@ def _text_distance(train: pd.Series, valid: pd.Series) -> float:
 
 def _finite(column: pd.Series) -> np.ndarray:
     values = as_numbers(column.to_frame()).ravel()
-    return values[np.isfinite(values)]
+    return np.asarray(values[np.isfinite(values)])

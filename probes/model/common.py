@@ -392,7 +392,9 @@ def standard_step(
         value.backward()  # type: ignore[no-untyped-call]
         return value
 
-    value = optimizer.step(closure)
+    # torch types the closure as returning a float, but its optimizers pass on whatever the
+    # closure returns, and optimizers written by users may call .item() on it: keep the tensor.
+    value = optimizer.step(closure)  # type: ignore[arg-type]
     return float(value.detach()) if isinstance(value, Tensor) else math.nan
 
 

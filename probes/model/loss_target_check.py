@@ -6,6 +6,7 @@ encoding, losses that do not suit the task, and the error a loss raises, named a
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -75,10 +76,10 @@ def _broadcasts(target: Target, prediction: Tensor, targets: Tensor) -> bool:
     if kind not in ELEMENTWISE and kind != "other":
         return False
     try:
-        combined = torch.broadcast_shapes(prediction.shape, targets.shape)
-    except RuntimeError:
+        combined = np.broadcast_shapes(tuple(prediction.shape), tuple(targets.shape))
+    except ValueError:
         return False
-    return combined != prediction.shape or combined != targets.shape
+    return combined != tuple(prediction.shape) or combined != tuple(targets.shape)
 
 
 def _label_format(target: Target, prediction: Tensor, targets: Tensor) -> str:
@@ -240,7 +241,7 @@ def _problems(
 
 
 def _broadcast_shape(prediction: Tensor, targets: Tensor) -> str:
-    combined = torch.broadcast_shapes(prediction.shape, targets.shape)
+    combined = np.broadcast_shapes(tuple(prediction.shape), tuple(targets.shape))
     return "[" + ", ".join(str(size) for size in combined) + "]"
 
 

@@ -173,7 +173,7 @@ def _expected_units(task: str, kind: str | None, targets: Tensor) -> tuple[int, 
     if task in ("regression", "multilabel"):
         return width, width
     if task == "binary":
-        if targets.ndim == 1 and targets.unique().numel() < 2:
+        if targets.ndim == 1 and torch.unique(targets).numel() < 2:
             return None
         if kind in BINARY_LOSSES:
             return 1, 1

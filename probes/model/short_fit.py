@@ -339,7 +339,7 @@ def _constant(target: Target, model: nn.Module, inputs: Tensor) -> bool:
     if len(output) < 2:
         return False
     if target.task in ("multiclass",) and output.ndim > 1 and output.shape[1] > 1:
-        return int(output.argmax(dim=1).unique().numel()) == 1
+        return int(torch.unique(output.argmax(dim=1)).numel()) == 1
     spread = output.std(dim=0).max()
     return bool(spread < 1e-4 * (output.abs().mean() + 1e-6)) or bool(spread < 1e-6)
 
@@ -389,7 +389,7 @@ def _single_class(target: Target, labels: Tensor) -> str | None:
     if target.task not in ("binary", "multiclass") or labels.ndim > 1:
         return None
     all_labels = target.train_tensors()[1].reshape(-1)
-    distinct = all_labels.unique()
+    distinct = torch.unique(all_labels)
     return f"{distinct[0].item():g}" if distinct.numel() == 1 else None
 
 
