@@ -5,7 +5,7 @@ diagnosis as everywhere else comes back in a thread (one thread, one session).
 builds the Bolt app and its listeners; ``frontend`` runs the turns after each ack;
 ``blocks`` renders replies in Block Kit; ``threads`` maps threads to sessions per workspace;
 ``installations`` keeps OAuth installations in the session store; ``files`` checks tables
-shared in a thread. Set up from nothing: README, section Slack.
+shared in a thread, which ``download`` fetches. Set up from nothing: README, section Slack.
 """
 
 from server.slack.routes import router

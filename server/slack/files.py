@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
 import pandas as pd
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -23,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from server import jobs
 from server.errors import ApiError, BadTable
 from server.slack.blocks import text_message
+from server.slack.download import FileProblem, download, too_large
 from server.slack.frontend import SlackFrontEnd
 from server.slack.threads import Thread, session_of
 from server.tables import read_table, table_format
@@ -32,11 +32,6 @@ log = logging.getLogger("unstuck.server.slack")
 #: Column names taken as the label when the file does not name one, case aside.
 LABEL_NAMES = ("label", "target", "y", "class", "outcome")
 _NAMED_LABEL = re.compile(r"\blabel\s*[:=]\s*`?([^\s`,;]+)`?", re.IGNORECASE)
-DOWNLOAD_TIMEOUT_S = 60.0
-
-
-class FileProblem(Exception):
-    """A shared file that cannot be checked; the message says why and what to do."""
 
 
 class SharedTables:
@@ -94,26 +89,11 @@ class SharedTables:
         table_format(name, b"")  # refuses a file that is neither CSV nor Parquet, by its name
         size = int(info.get("size") or 0)
         if size > limit:
-            raise FileProblem(_too_large(name, size, limit))
+            raise FileProblem(too_large(name, size, limit))
         url = info.get("url_private_download") or info.get("url_private")
         if not url:
             raise FileProblem(f"Slack gave no download address for '{name}'. Share it again.")
-        data = bytearray()
-        headers = {"Authorization": f"Bearer {client.token}"}
-        async with (
-            httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=True) as http,
-            http.stream("GET", str(url), headers=headers) as response,
-        ):
-            if response.status_code != 200:
-                raise FileProblem(
-                    f"Downloading '{name}' from Slack failed (HTTP {response.status_code}). "
-                    "Check that unstuck has the files:read scope, then share it again."
-                )
-            async for chunk in response.aiter_bytes():
-                data += chunk
-                if len(data) > limit:
-                    raise FileProblem(_too_large(name, len(data), limit))
-        return bytes(data)
+        return await download(str(url), str(client.token), name, limit)
 
     def _read(self, name: str, data: bytes, info: Mapping[str, Any]) -> tuple[str, int, int]:
         settings = self.front.runtime.settings
@@ -160,10 +140,3 @@ def _threads(team_id: str, info: Mapping[str, Any]) -> list[Thread]:
                 if thread_ts:
                     found.append(Thread(team_id, str(channel), str(thread_ts)))
     return found
-
-
-def _too_large(name: str, size: int, limit: int) -> str:
-    return (
-        f"The file '{name}' is {size} bytes; the limit for a table is {limit} bytes. Share a "
-        "sample of its rows."
-    )

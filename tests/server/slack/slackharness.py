@@ -50,7 +50,8 @@ class FakeSlack:
     downloads: dict[str, bytes] = field(default_factory=dict)
     """File contents by name, served at ``/files/<name>``."""
     limited: dict[str, int] = field(default_factory=dict)
-    """How many more times each method answers 429 before it answers."""
+    """How many more times each method (or ``GET /files/NAME``) answers 429 before it
+    answers."""
     retry_after_s: int = 1
     installation_team: str = TEAM_A
     socket_url: str = ""
@@ -138,6 +139,8 @@ def serve_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer]:
             path, _, query = self.path.partition("?")
             if path.startswith("/files/"):
                 name = path.removeprefix("/files/")
+                if self._rate_limited(f"GET /files/{name}", {}):
+                    return
                 self._record(f"GET /files/{name}", {}, 200)
                 authorised = self.headers.get("Authorization", "").startswith("Bearer xoxb-")
                 if not authorised or name not in fake.downloads:
@@ -149,22 +152,28 @@ def serve_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer]:
 
         def _api(self, args: dict[str, Any]) -> None:
             method = self.path.partition("?")[0].removeprefix("/api/")
+            if self._rate_limited(method, args):
+                return
+            self._record(method, args, 200)
+            self._send(200, json.dumps(fake.answer(method, args)).encode(), "application/json")
+
+        def _rate_limited(self, method: str, args: dict[str, Any]) -> bool:
+            """Answer 429 with ``Retry-After`` while ``fake.limited`` says so."""
             with fake._lock:
                 limited = fake.limited.get(method, 0)
                 if limited:
                     fake.limited[method] = limited - 1
-            if limited:
-                self._record(method, args, 429)
-                self.send_response(429)
-                self.send_header("Retry-After", str(fake.retry_after_s))
-                self.send_header("Content-Type", "application/json")
-                body = b'{"ok": false, "error": "ratelimited"}'
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            self._record(method, args, 200)
-            self._send(200, json.dumps(fake.answer(method, args)).encode(), "application/json")
+            if not limited:
+                return False
+            self._record(method, args, 429)
+            self.send_response(429)
+            self.send_header("Retry-After", str(fake.retry_after_s))
+            self.send_header("Content-Type", "application/json")
+            body = b'{"ok": false, "error": "ratelimited"}'
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return True
 
         def _record(self, method: str, args: dict[str, Any], status: int) -> None:
             call = Call(method, args, dict(self.headers.items()), status)
