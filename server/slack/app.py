@@ -8,7 +8,10 @@ on after the response (``process_before_response`` stays off), in ``SlackFrontEn
 
 Slack sends an event again when it thinks it was missed (``X-Slack-Retry-Num``, the same
 ``event_id``); the first delivery claims the id in the session store and every later one, in
-any process, is acknowledged and dropped.
+any process, is acknowledged and dropped while that claim is fresh. Once it is older than
+``UNSTUCK_SLACK_TAKEOVER_S`` a retry goes on to the work, whose own claim (the user's message,
+the shared file) knows whether a reply was sent: when the first delivery died before sending
+it, the retry sends it, once (``SlackFrontEnd.converse``).
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ def _listen(bolt: AsyncApp, front: SlackFrontEnd) -> None:
     @bolt.middleware
     async def deliver_once(req: AsyncBoltRequest, resp: BoltResponse, next: Next) -> BoltResponse:
         event_id = req.body.get("event_id") if req.body.get("type") == "event_callback" else None
-        if event_id and not await front.claim(f"event:{event_id}"):
+        if event_id and await front.claim(f"event:{event_id}") is None:
             retry = req.headers.get("x-slack-retry-num", ["0"])[0]
             log.info("dropped event %s, delivered again (retry %s)", event_id, retry)
             return BoltResponse(status=200, body="")

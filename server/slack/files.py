@@ -2,9 +2,11 @@
 
 The same limits and checks as ``POST /v1/sessions/{id}/tables``: the size limit (told before
 the download, from ``files.info``, and held during it), the format, the cell limit, the label
-column. The table job runs in this process's threads (``server.jobs.execute_job``), with its
-child process and limits, and its results join the session, whose listener posts them in the
-thread (``SlackFrontEnd.results_joined``).
+column. The table job goes where the HTTP API's uploads go (``server.jobs.enqueue``): this
+process's job threads, or the arq queue when ``UNSTUCK_REDIS_URL`` is set. Whichever process
+runs it posts how it ended in the thread: the results that joined the session
+(``SlackFrontEnd.results_joined``), or why the job failed (``SlackFrontEnd.job_failed``); so an
+arq worker needs the same ``SLACK_*`` settings as the server (``server.worker``).
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ class SharedTables:
 
     async def shared(self, client: AsyncWebClient, team_id: str, file_id: str) -> None:
         """A ``file_shared`` event: check the file when it was shared in an unstuck thread."""
-        if not await self.front.claim(f"file:{team_id}:{file_id}"):
+        claim = f"file:{team_id}:{file_id}"
+        if await self.front.claim(claim) is None:
             return
         try:
             info = (await client.files_info(file=file_id))["file"]
@@ -51,7 +54,8 @@ class SharedTables:
             session_id = await self.front.call(session_of, self.front.db, thread)
             if session_id is not None:
                 await self._check(client, thread, session_id, info)
-                return
+                break
+        await self.front.replied(claim)
 
     async def _check(
         self, client: AsyncWebClient, thread: Thread, session_id: str, info: Mapping[str, Any]
@@ -76,13 +80,10 @@ class SharedTables:
         )
         key = await self.front.call(self.front.keys.key, thread.team_id)
         job = jobs.new_job(session_id, key.id, name, table_format(name, data), label)
-        db = self.front.db
-        await self.front.call(db.create_job, job, data, jobs.job_item(job, job.status, job.message))
-        sessions = self.front.sessions
-        await run_in_threadpool(jobs.execute_job, db, sessions, settings, job.id)
-        finished = await self.front.call(db.job, job.id)
-        if finished is not None and finished.status == "failed":
-            await self.front.say(client, thread, text_message(finished.message))
+        try:
+            await jobs.enqueue(self.front.db, self.front.runtime.jobs, job, data)
+        except ApiError as error:
+            await self.front.say(client, thread, text_message(error.message))
 
     async def _download(self, client: AsyncWebClient, info: Mapping[str, Any], name: str) -> bytes:
         limit = self.front.runtime.settings.max_upload_bytes

@@ -53,6 +53,10 @@ class FakeSlack:
     """How many more times each method (or ``GET /files/NAME``) answers 429 before it
     answers."""
     retry_after_s: int = 1
+    stalled: set[str] = field(default_factory=set)
+    """Methods whose calls are recorded (answered 0) and then held unanswered until
+    ``unstall`` is set: a post under way when the service dies."""
+    unstall: threading.Event = field(default_factory=threading.Event)
     installation_team: str = TEAM_A
     socket_url: str = ""
     """Where ``apps.connections.open`` sends a Socket Mode client (``SocketModeFake``)."""
@@ -154,6 +158,10 @@ def serve_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer]:
             method = self.path.partition("?")[0].removeprefix("/api/")
             if self._rate_limited(method, args):
                 return
+            if method in fake.stalled:
+                self._record(method, args, 0)
+                fake.unstall.wait(WAIT_S)
+                return  # no answer: the connection just closes
             self._record(method, args, 200)
             self._send(200, json.dumps(fake.answer(method, args)).encode(), "application/json")
 
