@@ -161,7 +161,7 @@ class SlackFrontEnd:
         """The client with the bot token for ``team_id`` (work that no request brought)."""
         if self.config.bot_token is not None:
             return self.web_client(self.config.bot_token.get_secret_value())
-        bot = await self.installations.async_find_bot(enterprise_id=None, team_id=team_id)
+        bot = await self.installations.bot_for_team(team_id)
         if bot is None:
             raise NotInstalled(f"unstuck is not installed in workspace {team_id}")
         return self.web_client(bot.bot_token)
@@ -292,10 +292,10 @@ class SlackFrontEnd:
 
     # -- buttons --------------------------------------------------------------------------
 
-    async def click(self, client: AsyncWebClient, body: Body, action: Body) -> None:
-        """A button: answers or a control, applied once, and only from the newest message."""
+    async def click(self, client: AsyncWebClient, team_id: str, body: Body, action: Body) -> None:
+        """A button in workspace ``team_id``: answers or a control, applied once, and only
+        from the newest message."""
         value = parse_button(str(action.get("value", "")))
-        team_id = str(body.get("team", {}).get("id", ""))
         user = body.get("user", {})
         message = body.get("message") or {}
         channel = str(body.get("channel", {}).get("id", ""))

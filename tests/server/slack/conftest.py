@@ -42,5 +42,6 @@ def fresh_fake(fake_slack: FakeSlack) -> FakeSlack:
     fake_slack.calls.clear()
     fake_slack.limited.clear()
     fake_slack.stalled.clear()
+    fake_slack.installation_enterprise = None
     fake_slack.unstall.clear()
     return fake_slack

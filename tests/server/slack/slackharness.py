@@ -58,6 +58,8 @@ class FakeSlack:
     ``unstall`` is set: a post under way when the service dies."""
     unstall: threading.Event = field(default_factory=threading.Event)
     installation_team: str = TEAM_A
+    installation_enterprise: str | None = None
+    """Set, the OAuth exchange installs the app for this whole organisation (org-wide)."""
     socket_url: str = ""
     """Where ``apps.connections.open`` sends a Socket Mode client (``SocketModeFake``)."""
     listeners: list[Callable[[Call], None]] = field(default_factory=list)
@@ -110,6 +112,19 @@ class FakeSlack:
             return {"ok": True, "file": info} if info else {"ok": False, "error": "file_not_found"}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url} if self.socket_url else {"ok": False}
+        if method == "oauth.v2.access" and self.installation_enterprise is not None:
+            return {
+                "ok": True,
+                "app_id": "A1",
+                "access_token": "xoxb-installed-" + self.installation_enterprise,
+                "token_type": "bot",
+                "scope": "chat:write,commands",
+                "bot_user_id": BOT_USER,
+                "team": None,
+                "enterprise": {"id": self.installation_enterprise, "name": "Org"},
+                "is_enterprise_install": True,
+                "authed_user": {"id": "UINSTALLER"},
+            }
         if method == "oauth.v2.access":
             return {
                 "ok": True,
@@ -240,19 +255,34 @@ def signed_headers(
 _event_ids = itertools.count(1)
 
 
-def event_body(team: str, event: dict[str, Any], event_id: str | None = None) -> str:
-    return json.dumps(
-        {
-            "token": "legacy",
-            "team_id": team,
-            "api_app_id": "A1",
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{time.time_ns()}{next(_event_ids)}",
-            "event_time": int(time.time()),
-            "event": event,
-            "authorizations": [{"team_id": team, "user_id": BOT_USER, "is_bot": True}],
-        }
-    )
+def event_body(
+    team: str,
+    event: dict[str, Any],
+    event_id: str | None = None,
+    enterprise: str | None = None,
+    org_wide: bool = False,
+) -> str:
+    """An Events API body from workspace ``team``; with ``enterprise``, from a workspace of
+    that Grid organisation, authorised (``org_wide``) by the organisation's install, whose
+    authorization names no team, as Slack sends it."""
+    authorization: dict[str, Any] = {"team_id": team, "user_id": BOT_USER, "is_bot": True}
+    body: dict[str, Any] = {
+        "token": "legacy",
+        "team_id": team,
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{time.time_ns()}{next(_event_ids)}",
+        "event_time": int(time.time()),
+        "event": event,
+        "authorizations": [authorization],
+    }
+    if enterprise is not None:
+        body["enterprise_id"] = enterprise
+        authorization["enterprise_id"] = enterprise
+        authorization["is_enterprise_install"] = org_wide
+        if org_wide:
+            authorization["team_id"] = None
+    return json.dumps(body)
 
 
 def message_event(
