@@ -14,7 +14,7 @@ from assistant.core.replies import CauseCard
 from probes.result import ProbeReport, ProbeResult
 from server import jobs
 from server.auth import Key, RuntimeDep
-from server.errors import JobNotFound, QueueUnavailable
+from server.errors import JobNotFound
 from server.openapi import errors
 from server.runtime import Runtime
 from server.schemas import (
@@ -193,22 +193,7 @@ async def upload_table(
     frame = await run_in_threadpool(read_table, filename, data, fmt, settings.max_table_cells)
     check_label(filename, frame, label)
     job = jobs.new_job(session.id, key.id, filename, fmt, label)
-    await run_in_threadpool(
-        runtime.db.create_job, job, data, jobs.job_item(job, job.status, job.message)
-    )
-    try:
-        await runtime.jobs.submit(job.id)
-    except Exception as exc:
-        message = f"The job queue is unavailable ({type(exc).__name__}: {exc}). Try again later."
-        await run_in_threadpool(
-            runtime.db.update_job,
-            job,
-            "failed",
-            message,
-            "[]",
-            jobs.job_item(job, "failed", message),
-        )
-        raise QueueUnavailable(message) from exc
+    await jobs.enqueue(runtime.db, runtime.jobs, job, data)
     return JobAccepted(job=job.id)
 
 

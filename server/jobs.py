@@ -5,6 +5,11 @@ Embedded (the default): a thread of the server process starts one child process 
 process only). With ``UNSTUCK_REDIS_URL`` set, the job goes onto an arq queue in Redis and an
 ``arq server.worker.WorkerSettings`` process, on any machine that reaches the database, runs it
 the same way.
+
+Every front end that starts a table check goes through ``enqueue`` (the HTTP API's uploads and
+the tables shared in Slack), so the check runs wherever the settings send jobs. Whoever runs
+it tells the session service's listeners how it ended: the results join the session
+(``results_listeners``), or the job failed (``job_failure_listeners``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 from probes.result import ProbeResult
+from server.errors import QueueUnavailable
 from server.sandbox import ChildTask, run_table_probes
 from server.schemas import JobProbe, JobView
 from server.sessions import SessionService
@@ -72,14 +80,15 @@ def execute_job(db: Database, sessions: SessionService, settings: Settings, job_
     try:
         results = _run_child(_task(settings, job))
     except JobFailed as failure:
-        _set(db, job, "failed", str(failure), [])
+        _failed(db, sessions, job, str(failure), [])
         return
     summary = [{"id": r.id, "status": r.status, "finding": r.finding} for r in results]
     try:
         sessions.join_results(job.session_id, results)
     except Exception as exc:
         log.exception("job %s: joining results failed", job.id)
-        _set(db, job, "failed", f"The results could not join the session: {exc}", summary)
+        message = f"The results could not join the session: {exc}"
+        _failed(db, sessions, job, message, summary)
         return
     _set(
         db,
@@ -154,6 +163,13 @@ def _set(db: Database, job: JobRecord, status: str, message: str, probes: list[A
     db.update_job(job, status, message, json.dumps(probes), job_item(job, status, message))
 
 
+def _failed(
+    db: Database, sessions: SessionService, job: JobRecord, message: str, probes: list[Any]
+) -> None:
+    _set(db, job, "failed", message, probes)
+    sessions.job_failed(job.session_id, message)
+
+
 class JobQueue:
     """Where accepted jobs go; ``for_settings`` picks the embedded pool or the arq queue."""
 
@@ -202,3 +218,16 @@ class ArqQueue(JobQueue):
         if self._pool is not None:
             await self._pool.aclose()
             self._pool = None
+
+
+async def enqueue(db: Database, queue: JobQueue, job: JobRecord, table: bytes) -> None:
+    """Store a new table job with its table and hand it to ``queue``; when the queue refuses
+    it, the job is marked failed and ``QueueUnavailable`` says so."""
+    await run_in_threadpool(db.create_job, job, table, job_item(job, job.status, job.message))
+    try:
+        await queue.submit(job.id)
+    except Exception as exc:
+        message = f"The job queue is unavailable ({type(exc).__name__}: {exc}). Try again later."
+        failed = job_item(job, "failed", message)
+        await run_in_threadpool(db.update_job, job, "failed", message, "[]", failed)
+        raise QueueUnavailable(message) from exc

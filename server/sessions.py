@@ -94,6 +94,8 @@ class _Cached:
 
 #: Told when results from elsewhere (a probe report, a table job) joined a session.
 ResultsListener = Callable[[str, TurnReplies], None]
+#: Told when a table job of a session failed: the session id and the message saying why.
+JobFailureListener = Callable[[str, str], None]
 
 
 class SessionService:
@@ -106,6 +108,7 @@ class SessionService:
         self._cache_lock = threading.Lock()
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
         self.results_listeners: list[ResultsListener] = []
+        self.job_failure_listeners: list[JobFailureListener] = []
 
     # -- the routes' operations ---------------------------------------------------------
 
@@ -162,6 +165,11 @@ class SessionService:
     def _results_joined(self, session_id: str, turned: TurnReplies) -> None:
         for listener in self.results_listeners:
             listener(session_id, turned)
+
+    def job_failed(self, session_id: str, message: str) -> None:
+        """A table job of the session failed (``server.jobs``): tell the listeners."""
+        for listener in self.job_failure_listeners:
+            listener(session_id, message)
 
     def view(self, key: KeyRecord, session_id: str) -> SessionView:
         record = self.owned(key, session_id)

@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     """Where the Slack front end calls Slack's Web API (another address in tests only)."""
     slack_probe_token_ttl_s: int = Field(default=86_400, gt=0)
     """How long the token in an ``unstuck probe`` command shown in Slack lasts."""
+    slack_takeover_s: float = Field(default=120.0, gt=0)
+    """How long a Slack message (or click, or shared file) claimed by one delivery may go
+    without its reply being sent before a retry of its event may take it over: the holder is
+    then taken for dead (a crash, a failed post). Longer than the slowest healthy reply (a turn
+    and a post that waits out Slack's 429s), and short enough that Slack's last retry, some
+    5 minutes after the event, still finds the claim stale."""
 
 
 @lru_cache

@@ -1,7 +1,11 @@
 """The arq worker for table jobs: ``arq server.worker.WorkerSettings``.
 
 It reads ``UNSTUCK_DATABASE_URL`` and ``UNSTUCK_REDIS_URL`` like the server and must reach the
-same database (PostgreSQL when servers run on several machines).
+same database (PostgreSQL when servers run on several machines). With the server's ``SLACK_*``
+settings it also posts what its jobs bring to sessions held in Slack (the results, or why a
+check failed) in their threads, as the server does for the jobs it runs itself; without them
+the results still join the session (the thread's next reply goes on from them), but nothing is
+posted when they land.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from arq.connections import RedisSettings
 from server import runtime
 from server.jobs import execute_job
 from server.settings import get_settings
+from server.slack.frontend import SlackFrontEnd
+from server.slack.service import start_poster
+from server.slack.settings import get_slack_settings
 
 
 async def run_table_job(ctx: dict[str, Any], job_id: str) -> None:
@@ -22,11 +29,16 @@ async def run_table_job(ctx: dict[str, Any], job_id: str) -> None:
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    ctx["runtime"] = runtime.start(get_settings())
+    state = runtime.start(get_settings())
+    ctx["runtime"] = state
+    ctx["slack"] = await start_poster(state, get_slack_settings())
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     state: runtime.Runtime = ctx["runtime"]
+    slack: SlackFrontEnd | None = ctx.get("slack")
+    if slack is not None:
+        await slack.close()
     state.db.close()
 
 

@@ -8,7 +8,10 @@ on after the response (``process_before_response`` stays off), in ``SlackFrontEn
 
 Slack sends an event again when it thinks it was missed (``X-Slack-Retry-Num``, the same
 ``event_id``); the first delivery claims the id in the session store and every later one, in
-any process, is acknowledged and dropped.
+any process, is acknowledged and dropped while that claim is fresh. Once it is older than
+``UNSTUCK_SLACK_TAKEOVER_S`` a retry goes on to the work, whose own claim (the user's message,
+the shared file) knows whether a reply was sent: when the first delivery died before sending
+it, the retry sends it, once (``SlackFrontEnd.converse``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from server.slack.files import SharedTables
 from server.slack.frontend import SlackFrontEnd
 from server.slack.installations import DatabaseStateStore
 from server.slack.threads import Thread
+from server.slack.workspaces import grid_team, workspace
 
 log = logging.getLogger("unstuck.server.slack")
 
@@ -91,39 +95,59 @@ def _listen(bolt: AsyncApp, front: SlackFrontEnd) -> None:
     @bolt.middleware
     async def deliver_once(req: AsyncBoltRequest, resp: BoltResponse, next: Next) -> BoltResponse:
         event_id = req.body.get("event_id") if req.body.get("type") == "event_callback" else None
-        if event_id and not await front.claim(f"event:{event_id}"):
+        if event_id and await front.claim(f"event:{event_id}") is None:
             retry = req.headers.get("x-slack-retry-num", ["0"])[0]
             log.info("dropped event %s, delivered again (retry %s)", event_id, retry)
             return BoltResponse(status=200, body="")
         return await next()
 
+    if front.config.bot_token is None:
+
+        @bolt.middleware
+        async def know_the_organisation(
+            req: AsyncBoltRequest, resp: BoltResponse, next: Next
+        ) -> BoltResponse:
+            # So that work no request brings later finds the workspace's installation.
+            team = grid_team(req.body, req.context)
+            if team is not None:
+                await front.installations.remember(team)
+            return await next()
+
     @bolt.event("app_mention")
-    async def mention(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        if not _from_a_member(event, context):
+    async def mention(
+        event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        team = workspace(body, context)
+        if team is None or not _from_a_member(event, team):
             return
-        thread = Thread(
-            str(context.team_id), event["channel"], event.get("thread_ts") or event["ts"]
-        )
+        thread = Thread(team, event["channel"], event.get("thread_ts") or event["ts"])
         await front.converse(_client(context), thread, event["ts"], event.get("text", ""), True)
 
     @bolt.event("message")
-    async def message(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def message(
+        event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         if event.get("subtype") not in (None, "thread_broadcast") or event.get("bot_id"):
             return  # edits, joins, files (``file_shared``), other bots
-        if not _from_a_member(event, context):
+        team = workspace(body, context)
+        if team is None or not _from_a_member(event, team):
             return
         direct = event.get("channel_type") == "im"
         text = str(event.get("text", ""))
         if not direct and _BOT_MENTION.format(context.bot_user_id) in text:
             return  # the app_mention event brings it
         thread_ts = event.get("thread_ts")
-        thread = Thread(str(context.team_id), event["channel"], thread_ts or event["ts"])
+        thread = Thread(team, event["channel"], thread_ts or event["ts"])
         # In a channel only threads that unstuck is in go on; in a DM every message counts.
         await front.converse(_client(context), thread, event["ts"], text, direct)
 
     @bolt.event("file_shared")
-    async def file_shared(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        await tables.shared(_client(context), str(context.team_id), str(event.get("file_id")))
+    async def file_shared(
+        event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        team = workspace(body, context)
+        if team is not None:
+            await tables.shared(_client(context), team, str(event.get("file_id")))
 
     @bolt.command(COMMAND)
     async def command(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -132,14 +156,18 @@ def _listen(bolt: AsyncApp, front: SlackFrontEnd) -> None:
             await ack(text=COMMAND_USAGE)
             return
         await ack()
-        await _start_from_command(front, _client(context), body, text, context)
+        team = workspace(body, context)
+        if team is not None:
+            await _start_from_command(front, _client(context), body, text, team, context)
 
     @bolt.action(re.compile(f"^({ANSWER_ACTION}|{CONTROL_ACTION}):"))
     async def click(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         await ack()
-        await front.click(_client(context), body, action)
+        team = workspace(body, context)
+        if team is not None:
+            await front.click(_client(context), team, body, action)
 
     @bolt.action(re.compile(".*"))
     async def unknown_action(ack: AsyncAck, action: dict[str, Any]) -> None:
@@ -152,6 +180,7 @@ async def _start_from_command(
     client: AsyncWebClient,
     body: dict[str, Any],
     text: str,
+    team: str,
     context: AsyncBoltContext,
 ) -> None:
     """``/unstuck words``: a message in the channel that the conversation threads under."""
@@ -166,7 +195,7 @@ async def _start_from_command(
         if context.respond is not None:
             await context.respond(text=NOT_IN_CHANNEL, response_type="ephemeral")
         return
-    thread = Thread(str(context.team_id), channel, str(root["ts"]))
+    thread = Thread(team, channel, str(root["ts"]))
     await front.converse(client, thread, str(root["ts"]), text, True)
 
 
@@ -175,8 +204,8 @@ def _client(context: AsyncBoltContext) -> AsyncWebClient:
     return client
 
 
-def _from_a_member(event: dict[str, Any], context: AsyncBoltContext) -> bool:
+def _from_a_member(event: dict[str, Any], team: str) -> bool:
     """False for a user of another workspace (a shared channel): their words stay out of this
     workspace's sessions."""
     user_team = event.get("user_team") or event.get("team")
-    return user_team is None or user_team == context.team_id
+    return user_team is None or user_team == team

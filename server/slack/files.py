@@ -2,9 +2,11 @@
 
 The same limits and checks as ``POST /v1/sessions/{id}/tables``: the size limit (told before
 the download, from ``files.info``, and held during it), the format, the cell limit, the label
-column. The table job runs in this process's threads (``server.jobs.execute_job``), with its
-child process and limits, and its results join the session, whose listener posts them in the
-thread (``SlackFrontEnd.results_joined``).
+column. The table job goes where the HTTP API's uploads go (``server.jobs.enqueue``): this
+process's job threads, or the arq queue when ``UNSTUCK_REDIS_URL`` is set. Whichever process
+runs it posts how it ended in the thread: the results that joined the session
+(``SlackFrontEnd.results_joined``), or why the job failed (``SlackFrontEnd.job_failed``); so an
+arq worker needs the same ``SLACK_*`` settings as the server (``server.worker``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
 import pandas as pd
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -23,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from server import jobs
 from server.errors import ApiError, BadTable
 from server.slack.blocks import text_message
+from server.slack.download import FileProblem, download, too_large
 from server.slack.frontend import SlackFrontEnd
 from server.slack.threads import Thread, session_of
 from server.tables import read_table, table_format
@@ -32,11 +34,6 @@ log = logging.getLogger("unstuck.server.slack")
 #: Column names taken as the label when the file does not name one, case aside.
 LABEL_NAMES = ("label", "target", "y", "class", "outcome")
 _NAMED_LABEL = re.compile(r"\blabel\s*[:=]\s*`?([^\s`,;]+)`?", re.IGNORECASE)
-DOWNLOAD_TIMEOUT_S = 60.0
-
-
-class FileProblem(Exception):
-    """A shared file that cannot be checked; the message says why and what to do."""
 
 
 class SharedTables:
@@ -45,7 +42,8 @@ class SharedTables:
 
     async def shared(self, client: AsyncWebClient, team_id: str, file_id: str) -> None:
         """A ``file_shared`` event: check the file when it was shared in an unstuck thread."""
-        if not await self.front.claim(f"file:{team_id}:{file_id}"):
+        claim = f"file:{team_id}:{file_id}"
+        if await self.front.claim(claim) is None:
             return
         try:
             info = (await client.files_info(file=file_id))["file"]
@@ -56,7 +54,8 @@ class SharedTables:
             session_id = await self.front.call(session_of, self.front.db, thread)
             if session_id is not None:
                 await self._check(client, thread, session_id, info)
-                return
+                break
+        await self.front.replied(claim)
 
     async def _check(
         self, client: AsyncWebClient, thread: Thread, session_id: str, info: Mapping[str, Any]
@@ -81,39 +80,21 @@ class SharedTables:
         )
         key = await self.front.call(self.front.keys.key, thread.team_id)
         job = jobs.new_job(session_id, key.id, name, table_format(name, data), label)
-        db = self.front.db
-        await self.front.call(db.create_job, job, data, jobs.job_item(job, job.status, job.message))
-        sessions = self.front.sessions
-        await run_in_threadpool(jobs.execute_job, db, sessions, settings, job.id)
-        finished = await self.front.call(db.job, job.id)
-        if finished is not None and finished.status == "failed":
-            await self.front.say(client, thread, text_message(finished.message))
+        try:
+            await jobs.enqueue(self.front.db, self.front.runtime.jobs, job, data)
+        except ApiError as error:
+            await self.front.say(client, thread, text_message(error.message))
 
     async def _download(self, client: AsyncWebClient, info: Mapping[str, Any], name: str) -> bytes:
         limit = self.front.runtime.settings.max_upload_bytes
         table_format(name, b"")  # refuses a file that is neither CSV nor Parquet, by its name
         size = int(info.get("size") or 0)
         if size > limit:
-            raise FileProblem(_too_large(name, size, limit))
+            raise FileProblem(too_large(name, size, limit))
         url = info.get("url_private_download") or info.get("url_private")
         if not url:
             raise FileProblem(f"Slack gave no download address for '{name}'. Share it again.")
-        data = bytearray()
-        headers = {"Authorization": f"Bearer {client.token}"}
-        async with (
-            httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=True) as http,
-            http.stream("GET", str(url), headers=headers) as response,
-        ):
-            if response.status_code != 200:
-                raise FileProblem(
-                    f"Downloading '{name}' from Slack failed (HTTP {response.status_code}). "
-                    "Check that unstuck has the files:read scope, then share it again."
-                )
-            async for chunk in response.aiter_bytes():
-                data += chunk
-                if len(data) > limit:
-                    raise FileProblem(_too_large(name, len(data), limit))
-        return bytes(data)
+        return await download(str(url), str(client.token), name, limit)
 
     def _read(self, name: str, data: bytes, info: Mapping[str, Any]) -> tuple[str, int, int]:
         settings = self.front.runtime.settings
@@ -160,10 +141,3 @@ def _threads(team_id: str, info: Mapping[str, Any]) -> list[Thread]:
                 if thread_ts:
                     found.append(Thread(team_id, str(channel), str(thread_ts)))
     return found
-
-
-def _too_large(name: str, size: int, limit: int) -> str:
-    return (
-        f"The file '{name}' is {size} bytes; the limit for a table is {limit} bytes. Share a "
-        "sample of its rows."
-    )

@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any, Literal, ParamSpec, TypeVar
 
 import aiohttp
+from pydantic import TypeAdapter
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -43,7 +44,7 @@ from server.slack.installations import DatabaseInstallationStore
 from server.slack.settings import SlackSettings
 from server.slack.text import incoming, target_named
 from server.slack.threads import TeamKeys, Thread, bind, session_of, thread_of
-from server.storage import KeyRecord
+from server.storage import Claim, KeyRecord
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -79,6 +80,11 @@ class Turn:
     command: ProbeCommand | None = None
     """The ``unstuck probe`` command the replies ask the user to run, as data."""
 
+    def kept(self) -> str:
+        """The turn as the store keeps it until its message is sent: without the probe token,
+        which is stored only as its digest (a turn sent from here gets a fresh one)."""
+        return _KEPT_TURN.dump_json(replace(self, token=None)).decode()
+
     def message(self) -> Message:
         return render_turn(
             self.replies,
@@ -89,6 +95,9 @@ class Turn:
             self.first,
             self.command,
         )
+
+
+_KEPT_TURN: TypeAdapter[Turn] = TypeAdapter(Turn)
 
 
 class NotInstalled(Exception):
@@ -111,6 +120,7 @@ class SlackFrontEnd:
         self._claims = ThreadPoolExecutor(CLAIM_THREADS, thread_name_prefix="unstuck-slack-claim")
         self._work = ThreadPoolExecutor(WORK_THREADS, thread_name_prefix="unstuck-slack")
         self.sessions.results_listeners.append(self.results_joined)
+        self.sessions.job_failure_listeners.append(self.job_failed)
         self._pruner = self.loop.create_task(self._prune_forever())
 
     async def close(self) -> None:
@@ -151,7 +161,7 @@ class SlackFrontEnd:
         """The client with the bot token for ``team_id`` (work that no request brought)."""
         if self.config.bot_token is not None:
             return self.web_client(self.config.bot_token.get_secret_value())
-        bot = await self.installations.async_find_bot(enterprise_id=None, team_id=team_id)
+        bot = await self.installations.bot_for_team(team_id)
         if bot is None:
             raise NotInstalled(f"unstuck is not installed in workspace {team_id}")
         return self.web_client(bot.bot_token)
@@ -166,10 +176,20 @@ class SlackFrontEnd:
         turns cannot take every thread that the JSON API's requests wait for."""
         return await self.loop.run_in_executor(self._work, partial(work, *args, **kwargs))
 
-    async def claim(self, claim_id: str) -> bool:
+    async def claim(self, claim_id: str) -> Claim | None:
         """Claim ``claim_id`` in the store, in threads of its own: a claim decides an ack, so
-        it must not queue behind the turns waiting for the work threads."""
-        return await self.loop.run_in_executor(self._claims, self.db.claim, claim_id)
+        it must not queue behind the turns waiting for the work threads. A claim whose reply
+        was never sent is taken over once it is older than ``slack_takeover_s``."""
+        stale = self.stale_before()
+        return await self.loop.run_in_executor(self._claims, self.db.claim, claim_id, stale)
+
+    async def replied(self, claim_id: str) -> None:
+        """The claim's reply went out: no retry takes it over now."""
+        await self.loop.run_in_executor(self._claims, self.db.replied, claim_id)
+
+    def stale_before(self) -> float:
+        """Claims made before this time with no reply sent belong to a delivery that died."""
+        return time.time() - self.runtime.settings.slack_takeover_s
 
     # -- conversations --------------------------------------------------------------------
 
@@ -184,18 +204,34 @@ class SlackFrontEnd:
         except ApiError as error:
             await self.say(client, thread, text_message(error.message))
             return
-        if turn is not None:
-            await self.say(client, thread, turn.message())
+        if turn is not None and await self.say(client, thread, turn.message()):
+            await self.replied(claim)
 
     def _converse(self, thread: Thread, claim: str, words: str, may_start: bool) -> Turn | None:
         """The turn for one message, all in one trip to a worker thread; None for a message
-        that is not unstuck's (a thread it is not in, one handled already, no words)."""
+        that is not unstuck's (a thread it is not in, one handled already, no words).
+
+        The turn is kept with the claim before its message is sent: a retry that takes over
+        the claim of a delivery that died sends that turn, instead of telling the session the
+        same words twice."""
         session_id = session_of(self.db, thread)
         if session_id is None and not may_start:
             return None
-        if not self.db.claim(claim):
+        claimed = self.db.claim(claim, self.stale_before())
+        if claimed is None:
             return None
         key = self.keys.key(thread.team_id)
+        if claimed.reply is not None:
+            return self._kept(key, claimed.reply)
+        turn = self._new_turn(thread, key, session_id, words)
+        if turn is not None:
+            self.db.keep_reply(claim, turn.kept())
+        return turn
+
+    def _new_turn(
+        self, thread: Thread, key: KeyRecord, session_id: str | None, words: str
+    ) -> Turn | None:
+        """The message's turn: the first of a new session, or the next of the thread's."""
         if session_id is None:
             created, turned = self.sessions.create(key, words or None)
             session_id = bind(self.db, thread, created)
@@ -207,6 +243,15 @@ class SlackFrontEnd:
         else:
             return None
         return self._turn(key, session_id, *_parts(turned))
+
+    def _kept(self, key: KeyRecord, kept: str) -> Turn:
+        """A turn kept by a delivery that died before sending it, with a fresh probe token
+        when its message shows the ``unstuck probe`` command."""
+        turn = _KEPT_TURN.validate_json(kept)
+        if turn.command is None:
+            return turn
+        ttl = self.runtime.settings.slack_probe_token_ttl_s
+        return replace(turn, token=probe_tokens.issue(self.db, turn.session_id, key.id, ttl))
 
     def _said(self, key: KeyRecord, session_id: str, words: str) -> TurnReplies:
         """Words in a thread: a training file named alone is attached, anything else is said."""
@@ -231,7 +276,8 @@ class SlackFrontEnd:
             token = probe_tokens.issue(self.db, session_id, key.id, ttl)
         return Turn(session_id, replies, seq, ranking, token, command=command)
 
-    async def say(self, client: AsyncWebClient, thread: Thread, message: Message) -> None:
+    async def say(self, client: AsyncWebClient, thread: Thread, message: Message) -> bool:
+        """Post ``message`` in the thread; False when Slack refused it (logged)."""
         try:
             await client.chat_postMessage(
                 channel=thread.channel,
@@ -241,13 +287,15 @@ class SlackFrontEnd:
             )
         except SlackApiError as error:
             log.warning("posting to %s failed: %s", thread, error.response.get("error"))
+            return False
+        return True
 
     # -- buttons --------------------------------------------------------------------------
 
-    async def click(self, client: AsyncWebClient, body: Body, action: Body) -> None:
-        """A button: answers or a control, applied once, and only from the newest message."""
+    async def click(self, client: AsyncWebClient, team_id: str, body: Body, action: Body) -> None:
+        """A button in workspace ``team_id``: answers or a control, applied once, and only
+        from the newest message."""
         value = parse_button(str(action.get("value", "")))
-        team_id = str(body.get("team", {}).get("id", ""))
         user = body.get("user", {})
         message = body.get("message") or {}
         channel = str(body.get("channel", {}).get("id", ""))
@@ -270,11 +318,13 @@ class SlackFrontEnd:
             await self._close_message(
                 client, channel, message, f":information_source: {STALE_BUTTONS}"
             )
+            await self.replied(claim)
             return
         if control != "why":
             note = f"<@{user.get('id')}> chose *{escape(label)}*"
             await self._close_message(client, channel, message, note)
-        await self.say(client, thread, outcome.message())
+        if await self.say(client, thread, outcome.message()) and control != "why":
+            await self.replied(claim)
 
     def _click(
         self, thread: Thread, claim: str, value: ButtonValue, control: str | None
@@ -286,13 +336,20 @@ class SlackFrontEnd:
         key = self.keys.key(thread.team_id)
         if control == "why":  # changes nothing: any message's "Why?" may be asked again
             return self._turn(key, value.s, [Text(text=self.sessions.why(key, value.s))])
-        # One click per message: a double click, or a second person, finds it claimed.
-        if not self.db.claim(claim):
+        # One click per message: a double click, or a second person, finds it claimed. A click
+        # whose first handling died before its reply went out is handled again later (Slack
+        # never retries a click, but the user may click once more): its kept turn is sent.
+        claimed = self.db.claim(claim, self.stale_before())
+        if claimed is None:
             return None
+        if claimed.reply is not None:
+            return self._kept(key, claimed.reply)
         seq, _ = self.sessions.standing(key, value.s)
         if seq != value.n:
             return "stale"
-        return self._turn(key, value.s, *_parts(self._apply(key, value, control)))
+        turn = self._turn(key, value.s, *_parts(self._apply(key, value, control)))
+        self.db.keep_reply(claim, turn.kept())
+        return turn
 
     def _apply(self, key: KeyRecord, value: ButtonValue, control: str | None) -> TurnReplies:
         if control is None:
@@ -325,6 +382,19 @@ class SlackFrontEnd:
         thread, if it has one, from this process's event loop."""
         future = asyncio.run_coroutine_threadsafe(self._post_results(session_id, turned), self.loop)
         future.add_done_callback(_log_failure)
+
+    def job_failed(self, session_id: str, message: str) -> None:
+        """Told by the session service, on any thread: a table check of the session failed;
+        say why in its thread, if it has one."""
+        future = asyncio.run_coroutine_threadsafe(self._post_notice(session_id, message), self.loop)
+        future.add_done_callback(_log_failure)
+
+    async def _post_notice(self, session_id: str, notice: str) -> None:
+        thread = await self.call(thread_of, self.db, session_id)
+        if thread is None:
+            return
+        client = await self.client_for(thread.team_id)
+        await self.say(client, thread, text_message(notice))
 
     async def _post_results(self, session_id: str, turned: TurnReplies) -> None:
         thread = await self.call(thread_of, self.db, session_id)
@@ -359,4 +429,4 @@ def _same_team(team_id: str, user_team: object) -> bool:
 def _log_failure(future: Any) -> None:
     error = future.exception()
     if error is not None:
-        log.error("posting results to Slack failed: %r", error)
+        log.error("posting to a Slack thread failed: %r", error)

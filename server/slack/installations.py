@@ -18,7 +18,7 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
-from server.storage import Database
+from server.storage import Database, TeamRecord
 
 #: Runs a store call where the store may block (``server.slack.app.SlackFrontEnd.call``).
 Call = Callable[..., Awaitable[Any]]
@@ -26,11 +26,38 @@ log = logging.getLogger("unstuck.server.slack")
 
 
 class DatabaseInstallationStore(AsyncInstallationStore):
-    """One installation per workspace (or organisation), the latest one winning."""
+    """One installation per workspace (or organisation), the latest one winning.
+
+    Keyed as slack-bolt's own stores key them (``FileInstallationStore``,
+    ``SQLAlchemyInstallationStore``): ``(enterprise_id, team_id)``, with the team left out for
+    an org-wide install, whose one installation serves every workspace of the organisation."""
 
     def __init__(self, db: Database, call: Call) -> None:
         self.db = db
         self.call = call
+        self._teams: dict[str, TeamRecord] = {}
+
+    async def remember(self, team: TeamRecord) -> None:
+        """Keep the organisation of a workspace that a request came from (once per process
+        while it stays the same), for ``bot_for_team``."""
+        if self._teams.get(team.team_id) == team:
+            return
+        await self.call(self.db.save_team, team)
+        self._teams[team.team_id] = team
+
+    async def bot_for_team(self, team_id: str) -> Bot | None:
+        """The bot for work in a workspace that no request brought (a probe report or a table
+        check joining a thread later), found as Bolt finds it for a request from there: with
+        the organisation and the kind of install the workspace's requests showed, or, for a
+        workspace outside Enterprise Grid, by its team alone."""
+        team = self._teams.get(team_id) or await self.call(self.db.team, team_id)
+        if team is None:
+            return await self.async_find_bot(enterprise_id=None, team_id=team_id)
+        return await self.async_find_bot(
+            enterprise_id=team.enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=team.enterprise_install,
+        )
 
     @property
     def logger(self) -> logging.Logger:
@@ -49,6 +76,8 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         user_id: str | None = None,
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
+        # An org-wide install is the organisation's: a request from any of its workspaces
+        # finds it without the team (Bolt passes is_enterprise_install from the payload).
         team = None if is_enterprise_install else team_id
         data = await self.call(self.db.installation, *_ids(enterprise_id, team))
         return None if data is None else Installation(**json.loads(data))

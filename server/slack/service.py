@@ -62,3 +62,15 @@ async def start(runtime: Runtime, config: SlackSettings) -> SlackService | None:
     if config.signing_secret is not None:
         handler = AsyncSlackRequestHandler(bolt)
     return SlackService(front, bolt, handler, socket)
+
+
+async def start_poster(runtime: Runtime, config: SlackSettings) -> SlackFrontEnd | None:
+    """The front end without Bolt, or None when Slack is not configured: for a process that
+    takes no requests from Slack but runs work whose results join Slack's sessions (the arq
+    worker), and posts them, or why a check failed, in their threads."""
+    if not config.enabled:
+        return None
+    problems = config.problems()
+    if problems:
+        raise ValueError(problems)
+    return SlackFrontEnd(runtime, config)

@@ -25,11 +25,12 @@ from server.storage.records import (
     StreamItem,
     StreamRecord,
 )
-from server.storage.slack import ProbeTokenRecord, SlackStore, ThreadRecord
+from server.storage.slack import Claim, ProbeTokenRecord, SlackStore, TeamRecord, ThreadRecord
 from server.storage.sql import redact
 from server.storage.sqlite import SQLiteDatabase
 
 __all__ = [
+    "Claim",
     "Database",
     "Dialect",
     "EventRecord",
@@ -39,6 +40,7 @@ __all__ = [
     "SessionRecord",
     "StreamItem",
     "StreamRecord",
+    "TeamRecord",
     "ThreadRecord",
     "open_database",
 ]

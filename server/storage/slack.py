@@ -4,6 +4,14 @@
   clicked message). Slack retries an event it thinks we missed and may deliver one message as
   two events; the first process to insert an id handles it, every later one finds it taken. In
   the database, so it holds across a restart and across server processes.
+- ``slack_replies``: how far the work on a claim got: the reply worked out for it, kept before
+  it is sent, and when it was sent. A claim with no reply sent that is older than the takeover
+  time belongs to a process that died (or a post that failed); a retry may then take it over,
+  and sends the kept reply instead of running the turn again. Its own table rather than new
+  columns of ``slack_claims``, so that a store made before it gets it with no migration.
+- ``slack_teams``: the Enterprise Grid organisation of each workspace seen in a request, and
+  whether its installation is the organisation's (org-wide), so that work no request brought
+  (a probe report joining a thread) finds the bot token as Bolt finds it for a request.
 - ``slack_threads``: which session each thread continues, per workspace (team id).
 - ``slack_installations`` and ``slack_oauth_states``: Bolt's OAuth flow (``server.slack.
   installations``).
@@ -22,6 +30,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 SLACK_SCHEMA = [
     """CREATE TABLE IF NOT EXISTS slack_claims (
         id TEXT PRIMARY KEY, created DOUBLE PRECISION NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS slack_replies (
+        id TEXT PRIMARY KEY, reply TEXT, replied DOUBLE PRECISION,
+        updated DOUBLE PRECISION NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS slack_teams (
+        team_id TEXT PRIMARY KEY, enterprise_id TEXT NOT NULL,
+        enterprise_install INTEGER NOT NULL, seen DOUBLE PRECISION NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS slack_threads (
         team_id TEXT NOT NULL, channel TEXT NOT NULL, thread_ts TEXT NOT NULL,
         session_id TEXT NOT NULL REFERENCES sessions(id), created DOUBLE PRECISION NOT NULL,
@@ -47,6 +61,24 @@ class ThreadRecord:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A claim this caller now holds (see ``SlackStore.claim``)."""
+
+    reply: str | None = None
+    """The reply kept by an earlier holder that died before sending it, or None."""
+
+
+@dataclass(frozen=True)
+class TeamRecord:
+    """A workspace of an Enterprise Grid organisation, as its last request showed it."""
+
+    team_id: str
+    enterprise_id: str
+    enterprise_install: bool
+    """Whether the app is installed for the whole organisation rather than this workspace."""
+
+
+@dataclass(frozen=True)
 class ProbeTokenRecord:
     session_id: str
     key_id: str
@@ -56,8 +88,20 @@ class ProbeTokenRecord:
 class SlackStore(Protocol):
     """The Slack front end's part of ``server.storage.Database``."""
 
-    def claim(self, claim_id: str) -> bool:
-        """True the first time ``claim_id`` is claimed, in any process; False ever after."""
+    def claim(self, claim_id: str, stale_before: float = 0.0) -> Claim | None:
+        """The claim the first time ``claim_id`` is claimed, in any process; None ever after,
+        except for a claim made before ``stale_before`` whose reply was never sent: that one
+        is taken over (once), carrying the reply its holder kept, if any."""
+
+    def keep_reply(self, claim_id: str, reply: str) -> None:
+        """Keep the reply worked out for a claim, before it is sent."""
+
+    def replied(self, claim_id: str) -> None:
+        """The claim's reply was sent: it is never taken over."""
+
+    def save_team(self, team: TeamRecord) -> None: ...
+
+    def team(self, team_id: str) -> TeamRecord | None: ...
 
     def add_thread(self, thread: ThreadRecord) -> bool:
         """Map a thread to its session; False when the thread has a session already."""
@@ -96,15 +140,65 @@ class SlackQueries:
         def _cursor(self, write: bool) -> AbstractContextManager[Any]: ...
         def _run(self, cur: Any, sql: str, params: Sequence[Any] = ()) -> Any: ...
 
-    def claim(self, claim_id: str) -> bool:
+    def claim(self, claim_id: str, stale_before: float = 0.0) -> Claim | None:
         with self._cursor(write=True) as cur:
+            # A taken-over claim gets a new time, so that a second retry finds it fresh.
             row = self._run(
                 cur,
                 "INSERT INTO slack_claims (id, created) VALUES (?, ?) "
-                "ON CONFLICT (id) DO NOTHING RETURNING id",
-                (claim_id, time.time()),
+                "ON CONFLICT (id) DO UPDATE SET created = excluded.created "
+                "WHERE slack_claims.created < ? AND NOT EXISTS (SELECT 1 FROM slack_replies "
+                "WHERE slack_replies.id = slack_claims.id AND slack_replies.replied IS NOT NULL) "
+                "RETURNING id",
+                (claim_id, time.time(), stale_before),
             ).fetchone()
-        return row is not None
+            if row is None:
+                return None
+            kept = self._run(
+                cur, "SELECT reply FROM slack_replies WHERE id = ?", (claim_id,)
+            ).fetchone()
+        return Claim(None if kept is None else kept[0])
+
+    def keep_reply(self, claim_id: str, reply: str) -> None:
+        with self._cursor(write=True) as cur:
+            self._run(
+                cur,
+                "INSERT INTO slack_replies (id, reply, updated) VALUES (?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET reply = excluded.reply, updated = excluded.updated",
+                (claim_id, reply, time.time()),
+            )
+
+    def replied(self, claim_id: str) -> None:
+        now = time.time()
+        with self._cursor(write=True) as cur:
+            self._run(
+                cur,
+                "INSERT INTO slack_replies (id, replied, updated) VALUES (?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET replied = excluded.replied, "
+                "updated = excluded.updated",
+                (claim_id, now, now),
+            )
+
+    def save_team(self, team: TeamRecord) -> None:
+        with self._cursor(write=True) as cur:
+            self._run(
+                cur,
+                "INSERT INTO slack_teams (team_id, enterprise_id, enterprise_install, seen) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (team_id) DO UPDATE SET "
+                "enterprise_id = excluded.enterprise_id, "
+                "enterprise_install = excluded.enterprise_install, seen = excluded.seen",
+                (team.team_id, team.enterprise_id, int(team.enterprise_install), time.time()),
+            )
+
+    def team(self, team_id: str) -> TeamRecord | None:
+        with self._cursor(write=False) as cur:
+            row = self._run(
+                cur,
+                "SELECT team_id, enterprise_id, enterprise_install FROM slack_teams "
+                "WHERE team_id = ?",
+                (team_id,),
+            ).fetchone()
+        return None if row is None else TeamRecord(row[0], row[1], bool(row[2]))
 
     def add_thread(self, thread: ThreadRecord) -> bool:
         with self._cursor(write=True) as cur:
@@ -203,6 +297,7 @@ class SlackQueries:
             gone = 0
             for sql, params in (
                 ("DELETE FROM slack_claims WHERE created < ?", (claimed_before,)),
+                ("DELETE FROM slack_replies WHERE updated < ?", (claimed_before,)),
                 ("DELETE FROM probe_tokens WHERE expires < ?", (now,)),
                 ("DELETE FROM slack_oauth_states WHERE expires < ?", (now,)),
             ):

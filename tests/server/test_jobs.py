@@ -183,3 +183,25 @@ def test_jobs_go_through_redis_to_an_arq_worker(
     with server.client() as client:
         view = client.get(f"/v1/sessions/{session_id}").json()
     assert [e["event"]["type"] for e in view["transcript"]] == ["said", "probed", "probed"]
+
+
+def test_an_upload_when_the_queue_is_down_is_refused_and_its_job_marked_failed(
+    make_server: MakeServer,
+) -> None:
+    from serverharness import free_port
+
+    server = make_server(redis_url=f"redis://127.0.0.1:{free_port()}/0", **FAKE)
+    with server.client() as client:
+        session_id = client.post("/v1/sessions", json={"message": "loss is flat"}).json()["id"]
+        refused = client.post(
+            f"/v1/sessions/{session_id}/tables",
+            files={"file": ("t.csv", table().to_csv(index=False).encode())},
+            data={"label": "y"},
+        )
+    assert refused.status_code == 503
+    error = refused.json()["error"]
+    assert error["code"] == "queue_unavailable"
+    assert error["message"].startswith("The job queue is unavailable (")
+    assert error["message"].endswith("). Try again later.")
+    jobs = [data for kind, data in stream_of(server, session_id) if kind == "job"]
+    assert [job["status"] for job in jobs] == ["queued", "failed"]

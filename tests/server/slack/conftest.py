@@ -41,4 +41,7 @@ def fresh_fake(fake_slack: FakeSlack) -> FakeSlack:
     """The module's fake Slack with the calls of earlier tests forgotten."""
     fake_slack.calls.clear()
     fake_slack.limited.clear()
+    fake_slack.stalled.clear()
+    fake_slack.installation_enterprise = None
+    fake_slack.unstall.clear()
     return fake_slack

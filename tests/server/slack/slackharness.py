@@ -50,9 +50,16 @@ class FakeSlack:
     downloads: dict[str, bytes] = field(default_factory=dict)
     """File contents by name, served at ``/files/<name>``."""
     limited: dict[str, int] = field(default_factory=dict)
-    """How many more times each method answers 429 before it answers."""
+    """How many more times each method (or ``GET /files/NAME``) answers 429 before it
+    answers."""
     retry_after_s: int = 1
+    stalled: set[str] = field(default_factory=set)
+    """Methods whose calls are recorded (answered 0) and then held unanswered until
+    ``unstall`` is set: a post under way when the service dies."""
+    unstall: threading.Event = field(default_factory=threading.Event)
     installation_team: str = TEAM_A
+    installation_enterprise: str | None = None
+    """Set, the OAuth exchange installs the app for this whole organisation (org-wide)."""
     socket_url: str = ""
     """Where ``apps.connections.open`` sends a Socket Mode client (``SocketModeFake``)."""
     listeners: list[Callable[[Call], None]] = field(default_factory=list)
@@ -105,6 +112,19 @@ class FakeSlack:
             return {"ok": True, "file": info} if info else {"ok": False, "error": "file_not_found"}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url} if self.socket_url else {"ok": False}
+        if method == "oauth.v2.access" and self.installation_enterprise is not None:
+            return {
+                "ok": True,
+                "app_id": "A1",
+                "access_token": "xoxb-installed-" + self.installation_enterprise,
+                "token_type": "bot",
+                "scope": "chat:write,commands",
+                "bot_user_id": BOT_USER,
+                "team": None,
+                "enterprise": {"id": self.installation_enterprise, "name": "Org"},
+                "is_enterprise_install": True,
+                "authed_user": {"id": "UINSTALLER"},
+            }
         if method == "oauth.v2.access":
             return {
                 "ok": True,
@@ -138,6 +158,8 @@ def serve_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer]:
             path, _, query = self.path.partition("?")
             if path.startswith("/files/"):
                 name = path.removeprefix("/files/")
+                if self._rate_limited(f"GET /files/{name}", {}):
+                    return
                 self._record(f"GET /files/{name}", {}, 200)
                 authorised = self.headers.get("Authorization", "").startswith("Bearer xoxb-")
                 if not authorised or name not in fake.downloads:
@@ -149,22 +171,32 @@ def serve_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer]:
 
         def _api(self, args: dict[str, Any]) -> None:
             method = self.path.partition("?")[0].removeprefix("/api/")
+            if self._rate_limited(method, args):
+                return
+            if method in fake.stalled:
+                self._record(method, args, 0)
+                fake.unstall.wait(WAIT_S)
+                return  # no answer: the connection just closes
+            self._record(method, args, 200)
+            self._send(200, json.dumps(fake.answer(method, args)).encode(), "application/json")
+
+        def _rate_limited(self, method: str, args: dict[str, Any]) -> bool:
+            """Answer 429 with ``Retry-After`` while ``fake.limited`` says so."""
             with fake._lock:
                 limited = fake.limited.get(method, 0)
                 if limited:
                     fake.limited[method] = limited - 1
-            if limited:
-                self._record(method, args, 429)
-                self.send_response(429)
-                self.send_header("Retry-After", str(fake.retry_after_s))
-                self.send_header("Content-Type", "application/json")
-                body = b'{"ok": false, "error": "ratelimited"}'
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            self._record(method, args, 200)
-            self._send(200, json.dumps(fake.answer(method, args)).encode(), "application/json")
+            if not limited:
+                return False
+            self._record(method, args, 429)
+            self.send_response(429)
+            self.send_header("Retry-After", str(fake.retry_after_s))
+            self.send_header("Content-Type", "application/json")
+            body = b'{"ok": false, "error": "ratelimited"}'
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return True
 
         def _record(self, method: str, args: dict[str, Any], status: int) -> None:
             call = Call(method, args, dict(self.headers.items()), status)
@@ -223,19 +255,34 @@ def signed_headers(
 _event_ids = itertools.count(1)
 
 
-def event_body(team: str, event: dict[str, Any], event_id: str | None = None) -> str:
-    return json.dumps(
-        {
-            "token": "legacy",
-            "team_id": team,
-            "api_app_id": "A1",
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{time.time_ns()}{next(_event_ids)}",
-            "event_time": int(time.time()),
-            "event": event,
-            "authorizations": [{"team_id": team, "user_id": BOT_USER, "is_bot": True}],
-        }
-    )
+def event_body(
+    team: str,
+    event: dict[str, Any],
+    event_id: str | None = None,
+    enterprise: str | None = None,
+    org_wide: bool = False,
+) -> str:
+    """An Events API body from workspace ``team``; with ``enterprise``, from a workspace of
+    that Grid organisation, authorised (``org_wide``) by the organisation's install, whose
+    authorization names no team, as Slack sends it."""
+    authorization: dict[str, Any] = {"team_id": team, "user_id": BOT_USER, "is_bot": True}
+    body: dict[str, Any] = {
+        "token": "legacy",
+        "team_id": team,
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{time.time_ns()}{next(_event_ids)}",
+        "event_time": int(time.time()),
+        "event": event,
+        "authorizations": [authorization],
+    }
+    if enterprise is not None:
+        body["enterprise_id"] = enterprise
+        authorization["enterprise_id"] = enterprise
+        authorization["is_enterprise_install"] = org_wide
+        if org_wide:
+            authorization["team_id"] = None
+    return json.dumps(body)
 
 
 def message_event(

@@ -4,6 +4,7 @@ thread, a table shared in the thread, and a thread that goes on after a restart.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import re
 import time
@@ -302,3 +303,45 @@ def test_the_command_as_shown_runs_the_checks_and_the_report_joins_the_thread(
     assert code == 0
     joined = nth_post(fresh_fake, thread_ts, 3)
     assert message_text(joined).startswith("New results joined this conversation.")
+
+
+# -- a download Slack rate-limits ------------------------------------------------------------
+
+
+def test_a_download_answered_429_waits_for_retry_after_and_is_fetched_again(
+    slack_server: Server, fresh_fake: FakeSlack
+) -> None:
+    thread_ts = start_thread(slack_server, fresh_fake)
+    fresh_fake.limited["GET /files/limited.csv"] = 1
+    share(fresh_fake, slack_server, thread_ts, "limited.csv", csv_bytes())
+    progress = nth_post(fresh_fake, thread_ts, 2)
+    assert message_text(progress).startswith("Checking 'limited.csv' (40 rows x 3 columns")
+    refused, fetched = [c for c in fresh_fake.calls if c.method == "GET /files/limited.csv"]
+    assert (refused.answered, fetched.answered) == (429, 200)
+    assert fetched.at - refused.at >= fresh_fake.retry_after_s
+    joined = nth_post(fresh_fake, thread_ts, 3)
+    assert message_text(joined).startswith("New results joined this conversation.")
+
+
+def test_a_download_that_stays_rate_limited_is_given_up_and_the_thread_told(
+    slack_server: Server, fresh_fake: FakeSlack
+) -> None:
+    from server.slack.download import DOWNLOAD_TRIES
+
+    thread_ts = start_thread(slack_server, fresh_fake)
+    fresh_fake.limited["GET /files/busy.csv"] = 1000
+    share(fresh_fake, slack_server, thread_ts, "busy.csv", csv_bytes())
+    told = nth_post(fresh_fake, thread_ts, 2)
+    waited = fresh_fake.retry_after_s * (DOWNLOAD_TRIES - 1)
+    assert message_text(told) == (
+        f"Downloading 'busy.csv' from Slack failed {DOWNLOAD_TRIES} times (last: HTTP 429, "
+        f"rate limited), over {waited} s of waiting. Slack is busy or limiting this app: share "
+        "the file again in a few minutes."
+    )
+    tries = [c for c in fresh_fake.calls if c.method == "GET /files/busy.csv"]
+    assert [c.answered for c in tries] == [429] * DOWNLOAD_TRIES
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(tries)]
+    assert min(gaps) >= fresh_fake.retry_after_s
+    fresh_fake.limited.clear()
+    time.sleep(0.5)
+    assert len(fresh_fake.posts(thread_ts)) == 2

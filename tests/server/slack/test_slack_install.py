@@ -7,6 +7,7 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,13 +18,16 @@ from slackharness import (
     FakeSlack,
     event_body,
     message_event,
+    message_text,
     post_signed,
     slack_env,
 )
+from test_slack_checks import post_report, probe_command
 
-from server.storage import open_database
+from server.storage import TeamRecord, open_database
 
 CLIENT_ID = "111.222"
+ORG = "E0RG1"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -47,9 +51,13 @@ def oauth_server(database_url: str, tmp_path: Path, fresh_fake: FakeSlack) -> It
     server.stop()
 
 
-def install(server: Server, fake: FakeSlack, team: str) -> httpx.Response:
-    """Add to Slack, as a browser does it: the install page, then Slack's redirect back."""
+def install(
+    server: Server, fake: FakeSlack, team: str, enterprise: str | None = None
+) -> httpx.Response:
+    """Add to Slack, as a browser does it: the install page, then Slack's redirect back.
+    With ``enterprise``, an org-wide install for that whole organisation."""
     fake.installation_team = team
+    fake.installation_enterprise = enterprise
     with httpx.Client(base_url=server.url, timeout=30.0) as browser:
         page = browser.get("/slack/install")
         assert page.status_code == 200
@@ -67,9 +75,9 @@ def install(server: Server, fake: FakeSlack, team: str) -> httpx.Response:
         )
 
 
-def mention(server: Server, team: str) -> str:
+def mention(server: Server, team: str, **org: Any) -> str:
     ts = f"{time.time():.6f}"
-    body = event_body(team, message_event("<@UBOT> my loss is flat", ts=ts))
+    body = event_body(team, message_event("<@UBOT> my loss is flat", ts=ts, team=team), **org)
     assert post_signed(server.url, body).status_code == 200
     return ts
 
@@ -108,3 +116,36 @@ def test_a_redirect_with_a_state_unstuck_did_not_issue_installs_nothing(
     db = open_database(database_url)
     assert db.installation("", TEAM_A) is None
     db.close()
+
+
+def test_an_org_wide_install_serves_each_workspace_with_its_own_sessions_after_a_restart(
+    oauth_server: Server, fresh_fake: FakeSlack, database_url: str
+) -> None:
+    done = install(oauth_server, fresh_fake, TEAM_A, enterprise=ORG)
+    assert done.status_code == 200, done.text
+    db = open_database(database_url)
+    assert db.installation(ORG, "") is not None  # the organisation's, no team
+    db.close()
+    org = {"enterprise": ORG, "org_wide": True}
+
+    threads = {team: mention(oauth_server, team, **org) for team in (TEAM_A, TEAM_B)}
+    for thread_ts in threads.values():
+        (reply,) = fresh_fake.wait_for(lambda ts=thread_ts: fresh_fake.posts(ts))
+        assert reply.headers["Authorization"] == f"Bearer xoxb-installed-{ORG}"
+    db = open_database(database_url)
+    a, b = (db.thread(team, "C1", ts) for team, ts in threads.items())
+    assert db.team(TEAM_B) == TeamRecord(TEAM_B, ORG, enterprise_install=True)
+    db.close()
+    assert a is not None and b is not None and a.session_id != b.session_id
+
+    # Work no request brings: a probe report joins team B's thread, after a restart.
+    say = message_event("train.py", ts=f"{time.time():.6f}", thread_ts=threads[TEAM_B])
+    say.update(type="message", team=TEAM_B)
+    assert post_signed(oauth_server.url, event_body(TEAM_B, say, **org)).status_code == 200
+    asked = fresh_fake.wait_for(lambda: fresh_fake.posts(threads[TEAM_B]), 2)[1]
+    session_id, token = probe_command(asked)
+    oauth_server.restart()
+    assert post_report(oauth_server, session_id, token).status_code == 200
+    joined = fresh_fake.wait_for(lambda: fresh_fake.posts(threads[TEAM_B]), 3)[2]
+    assert message_text(joined).startswith("New results joined this conversation.")
+    assert joined.headers["Authorization"] == f"Bearer xoxb-installed-{ORG}"
