@@ -61,15 +61,24 @@ def test_a_dict_without_a_label_key_says_which_keys_it_saw() -> None:
     )
 
 
-def test_nested_inputs_are_refused_with_what_to_do() -> None:
-    item = {"inputs": {"ids": torch.zeros(3), "mask": torch.ones(3)}, "label": 1}
+def test_inputs_nested_deeper_than_one_dict_are_refused_with_what_to_do() -> None:
+    item = {"inputs": {"text": {"ids": torch.zeros(3)}, "mask": torch.ones(3)}, "label": 1}
     with pytest.raises(TargetError) as raised:
         split_item(item, "a Dataset item")
     assert str(raised.value) == (
-        "a Dataset item holds several model inputs ('inputs' holding a dict of 'ids', 'mask'); "
-        "the probes call the model on one tensor. Hand over a Dataset that returns (inputs, "
-        "label), with the model taking that one tensor (a thin wrapper module can split it), "
-        "or a dict with one input key and 'label'"
+        "a Dataset item nests its inputs too deep ('inputs', 'text' holding a dict of 'ids'); "
+        "the probes call the model with keyword inputs from one dict. Return the input "
+        "tensors side by side, as {'ids': ..., 'mask': ..., 'label': ...}, or one key holding "
+        "a dict of tensors"
+    )
+
+
+def test_a_dict_with_only_the_label_says_the_inputs_are_missing() -> None:
+    with pytest.raises(TargetError) as raised:
+        split_item({"label": 1}, "a Dataset item")
+    assert str(raised.value) == (
+        "a Dataset item is a dict that holds only the target 'label'; expected the model's "
+        "inputs beside it, such as {'features': ..., 'label': ...}"
     )
 
 
