@@ -215,19 +215,20 @@ def examples_of_one(inputs: Inputs) -> Inputs:
     return inputs.with_parts({key: value.unsqueeze(0) for key, value in inputs.parts()})
 
 
-def concat(batches: Sequence[Inputs]) -> Inputs:
+def concat(batches: Sequence[Inputs], repad: bool = True) -> Inputs:
     """Batches joined into one: rows appended, bag offsets shifted by the tokens before them.
 
     Sequences padded to each batch's longest are padded again to the longest of all, with the
-    value that fills their last position (``pad_value``). ``InputsError`` when the batches'
-    inputs differ in kind or names, or their shapes cannot be matched.
+    value that fills their last position (``pad_value``); not with ``repad`` False (single
+    examples, which show no padding). ``InputsError`` when the batches' inputs differ in kind
+    or names, or their shapes cannot be matched.
     """
     first = batches[0]
     if isinstance(first, Tensor):
-        return join_rows([_single(batch) for batch in batches], "the inputs")
+        return join_rows([_single(batch) for batch in batches], "the inputs", repad)
     several_batches = [_several_like(first, batch) for batch in batches]
     joined: dict[Key, Tensor] = {
-        key: join_rows([b.part(key) for b in several_batches], key_name(key))
+        key: join_rows([b.part(key) for b in several_batches], key_name(key), repad)
         for key, _ in first.per_example()
     }
     if first.bag is not None:
@@ -270,17 +271,17 @@ def _join_bags(batches: Sequence[ModelInputs], bag: Bag) -> dict[Key, Tensor]:
     return {**joined, bag.offsets: torch.cat(shifted)}
 
 
-#: A batch is taken for padded when at least this share of its last position holds one value.
+#: A batch is taken for padded when more than this share of its last position holds one value.
 PADDED_SHARE = 0.5
 
 
-def join_rows(tensors: Sequence[Tensor], name: str) -> Tensor:
+def join_rows(tensors: Sequence[Tensor], name: str, repad: bool = True) -> Tensor:
     """Rows of several batches as one tensor, re-padding sequences to the longest of all."""
     shapes = {tuple(t.shape[1:]) for t in tensors}
     if len(shapes) == 1:
         return torch.cat(list(tensors))
     ranks = {len(shape) for shape in shapes}
-    if len(ranks) != 1:
+    if len(ranks) != 1 or not repad:
         raise InputsError(_shapes_differ(name, tensors))
     longest = [max(sizes) for sizes in zip(*shapes, strict=True)]
     return torch.cat([_padded_to(t, longest, name, tensors) for t in tensors])
@@ -302,14 +303,14 @@ def _padded_to(tensor: Tensor, longest: list[int], name: str, all_: Sequence[Ten
 
 
 def pad_value(batch: Tensor, axis: int) -> float | int | bool | None:
-    """The value a batch is padded with along ``axis``: the one that fills at least
+    """The value a batch is padded with along ``axis``: the one that fills more than
     PADDED_SHARE of its last position (most rows are shorter than the longest); else None."""
     last = batch.select(axis, batch.shape[axis] - 1).reshape(-1)
-    if last.numel() == 0:
-        return None
+    if len(batch) < 2 or last.numel() == 0:
+        return None  # one row shows no padding: its last position is its own
     values, counts = torch.unique(last, return_counts=True)
     best = int(counts.argmax())
-    if int(counts[best]) < PADDED_SHARE * last.numel():
+    if int(counts[best]) <= PADDED_SHARE * last.numel():
         return None
     value: float | int | bool = values[best].item()
     return value

@@ -612,7 +612,7 @@ def _collect(
     if not inputs:
         raise TargetError(_empty_message(which))
     try:
-        return concat(inputs), torch.cat(targets), form
+        return concat(inputs, repad=stacked), torch.cat(targets), form
     except (InputsError, RuntimeError) as error:
         hint = "" if stacked else RAGGED_ITEMS
         raise TargetError(
