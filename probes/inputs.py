@@ -88,7 +88,7 @@ class ModelInputs:
         return model(*self.args, **self.kwargs)
 
     def describe(self) -> str:
-        """The inputs and their shapes, e.g. ``'numeric' [32, 4], 'category' [32]``."""
+        """The inputs and their shapes, e.g. ``input 'numeric' [32, 4], input 'category' [32]``."""
         roles: dict[Key, str] = {}
         if self.bag is not None:
             roles[self.bag.offsets] = " (offsets)"
@@ -111,14 +111,14 @@ def call_model(model: nn.Module, inputs: Inputs) -> object:
 
 
 def describe_inputs(inputs: Inputs) -> str:
-    """``of shape [32, 8]`` for one input; ``'a' [32, 4], 'b' [32]`` for several."""
+    """``of shape [32, 8]`` for one input; ``input 'a' [32, 4], input 'b' [32]`` for several."""
     if isinstance(inputs, ModelInputs):
         return inputs.describe()
     return f"of shape {shape_text(inputs)}"
 
 
 def key_name(key: Key) -> str:
-    return f"input {key}" if isinstance(key, int) else repr(key)
+    return f"input {key}" if isinstance(key, int) else f"input {key!r}"
 
 
 def shape_text(tensor: Tensor) -> str:
@@ -155,7 +155,7 @@ def several(args: Sequence[Tensor], kwargs: Mapping[str, Tensor], examples: int)
 def _unsliceable(key: Key, value: Tensor, examples: int) -> str:
     rows = "is a single number" if value.ndim == 0 else f"has {len(value)} rows"
     return (
-        f"the model input {key_name(key)} {rows} while the batch has {examples} targets, so it "
+        f"the model's {key_name(key)} {rows} while the batch has {examples} targets, so it "
         "cannot be split into examples; expected one row per example, or EmbeddingBag tokens "
         f"with offsets (a 1-D integer tensor of {examples} entries that starts at 0 and never "
         "decreases). Give every input one row per example"

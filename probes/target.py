@@ -514,7 +514,7 @@ def _input_tensors(raw: object, which: str, examples: int | None, part: str = "i
         tensor = _as_tensor(raw, which, part)
         return tensor if examples is not None else examples_of_one(tensor)
     args = [_as_tensor(v, which, f"model {key_name(i)}") for i, v in enumerate(raw.args)]
-    kwargs = {k: _as_tensor(v, which, f"model input {k!r}") for k, v in raw.kwargs.items()}
+    kwargs = {k: _as_tensor(v, which, f"model {key_name(k)}") for k, v in raw.kwargs.items()}
     if examples is None:
         return examples_of_one(ModelInputs(tuple(args), kwargs))
     try:

@@ -268,5 +268,5 @@ def test_an_input_that_is_not_one_row_per_example_is_refused_at_load() -> None:
     with pytest.raises(TargetError) as raised:
         _target(DataLoader(batches, batch_size=None))
     assert str(raised.value).startswith(
-        "'train': the model input input 0 has 5 rows while the batch has 2 targets"
+        "'train': the model's input 0 has 5 rows while the batch has 2 targets"
     )

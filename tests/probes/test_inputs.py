@@ -30,7 +30,7 @@ def test_tokens_and_offsets_are_found_as_an_embedding_bag() -> None:
     assert inputs.bag == Bag(offsets=1, flat=(0,))
     assert len(inputs) == 3
     assert describe_inputs(inputs) == (
-        "input 0 [6] (flat, one run per example), input 1 [3] (offsets), 'age' [3, 1]"
+        "input 0 [6] (flat, one run per example), input 1 [3] (offsets), input 'age' [3, 1]"
     )
 
 
@@ -80,7 +80,7 @@ def test_an_input_without_one_row_per_example_is_refused_with_what_to_do() -> No
         several([torch.zeros(7), torch.tensor([3, 1])], {}, examples=2)
 
     assert str(raised.value) == (
-        "the model input input 0 has 7 rows while the batch has 2 targets, so it cannot be "
+        "the model's input 0 has 7 rows while the batch has 2 targets, so it cannot be "
         "split into examples; expected one row per example, or EmbeddingBag tokens with "
         "offsets (a 1-D integer tensor of 2 entries that starts at 0 and never decreases). "
         "Give every input one row per example"
