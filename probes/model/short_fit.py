@@ -53,6 +53,10 @@ GAP = 1.5
 GAP_SHARE = 0.25
 #: Training accuracy this far above validation accuracy is a large gap for a classifier.
 ACCURACY_GAP = 0.15
+#: An accuracy gap up to this is ordinary for a healthy classifier (train 100%, valid 93%). A
+#: confident model's held-out loss can still be many times its training loss, from the few
+#: examples it gets confidently wrong, so then the loss gap alone does not make a large gap.
+ORDINARY_ACCURACY_GAP = 0.08
 #: Train-mode and eval-mode losses this many times apart are a mode effect.
 MODE = 1.5
 
@@ -264,13 +268,15 @@ def _gap(
 ) -> str:
     """large, valid_better or none. The losses' difference counts in units of a blind guess's
     loss (``reference``) where that is known, so a gap that is small next to what the model
-    has learnt is no gap; for a classifier a large accuracy gap counts as well."""
+    has learnt is no gap; for a classifier a large accuracy gap counts as well, and an ordinary
+    one (up to ORDINARY_ACCURACY_GAP) keeps a loss gap from counting."""
     if accuracy_gap is not None and accuracy_gap > ACCURACY_GAP:
         return "large"
     if not (math.isfinite(train) and math.isfinite(valid)):
         return "none"
     scale = reference if reference is not None and reference > 0 else None
-    if valid > GAP * train and _sizeable(valid - train, train, scale):
+    ordinary = accuracy_gap is not None and accuracy_gap <= ORDINARY_ACCURACY_GAP
+    if valid > GAP * train and _sizeable(valid - train, train, scale) and not ordinary:
         return "large"
     if valid < train / GAP and _sizeable(train - valid, valid, scale):
         return "valid_better"
