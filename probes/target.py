@@ -494,11 +494,14 @@ def _pair_tensors(data: tuple[Any, ...] | list[Any], which: str) -> tuple[Inputs
             f"'{which}' must be a pair (X, y) of inputs and targets; got a "
             f"{type(data).__name__} of {len(data)} items"
         )
-    targets = _as_tensor(data[1], which, "y")
     # A list of rows is one input; only a tuple or a dict of tensors is several.
-    several_inputs = isinstance(data[0], (tuple, Mapping))
-    raw = split_item(data, f"'{which}'").inputs if several_inputs else data[0]
-    inputs = _input_tensors(raw, which, len(targets), "X")
+    if isinstance(data[0], (tuple, Mapping)):
+        targets = _as_tensor(data[1], which, "y")
+        raw = split_item(data, f"'{which}'").inputs
+        inputs = _input_tensors(raw, which, len(targets), "X")
+    else:
+        inputs = _as_tensor(data[0], which, "X")
+        targets = _as_tensor(data[1], which, "y")
     if len(inputs) != len(targets):
         raise TargetError(
             f"'{which}' has {len(inputs)} inputs but {len(targets)} targets; "
