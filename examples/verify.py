@@ -13,6 +13,11 @@ fail the way its cause says (no learning, NaN, a crash, a suspiciously perfect v
 a big train/valid gap, one prediction for every input, weights that never move...), a healthy
 case must learn.
 
+A batch may hold several model inputs: a tuple with the label last (``tokens, offsets, label``
+from a collate_fn) calls ``model(tokens, offsets)``, a dict with several input keys calls
+``model(**inputs)``, as the probes do; predictions are made batch by batch, since tokens with
+offsets do not simply concatenate.
+
 A failing run alone does not show that the labelled fault is what breaks it. So every broken
 case has a repaired twin, ``experiment_fixed()`` in the same file: the same setup with the one
 fault fixed. The twin is trained the same way and must learn by the case's own measure
