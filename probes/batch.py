@@ -10,7 +10,8 @@ them says how the model takes them:
   ``model(numeric=..., category=...)``;
 - a pair whose first entry is a tuple or list of tensors, ``((tokens, offsets), label)``, or a
   tuple of three or more, ``(tokens, offsets, label)`` (the label last): positional inputs,
-  ``model(tokens, offsets)``.
+  ``model(tokens, offsets)``. The PyTorch text tutorial's ``(label, tokens, offsets)`` is told
+  apart by its pattern: the last entry is EmbeddingBag offsets, not labels.
 
 Deeper nesting (a dict inside the dict of inputs) is refused with a message that says what was
 seen and how to hand it over. The form is kept (``BatchForm``), so that the user's own
@@ -30,7 +31,7 @@ from typing import Any, Literal
 from torch import Tensor
 
 from probes.errors import TargetError
-from probes.inputs import Inputs, ModelInputs, tensors_in
+from probes.inputs import Inputs, ModelInputs, looks_like_offsets, tensors_in
 
 #: Keys a dict item may name its targets by, tried in this order (case-insensitive).
 LABEL_KEYS = ("label", "labels", "target", "targets", "y", "class", "classes")
@@ -50,7 +51,7 @@ class RawInputs:
 class BatchForm:
     """How the user's items hold inputs and targets, to hand their ``train_step`` the same."""
 
-    kind: Literal["pair", "flat", "dict"] = "pair"
+    kind: Literal["pair", "flat", "label_first", "dict"] = "pair"
     keys: tuple[str, ...] = ()
     """A dict's keys in the item's order, the label's included."""
     label: str = ""
@@ -62,6 +63,8 @@ class BatchForm:
         """A batch in this form: ``(x, y)``, ``(x1, x2, y)`` or ``{"x": ..., "label": y}``."""
         if self.kind == "flat" and isinstance(inputs, ModelInputs):
             return (*inputs.args, targets)
+        if self.kind == "label_first" and isinstance(inputs, ModelInputs):
+            return (targets, *inputs.args)
         if self.kind == "dict":
             return self._dict(inputs, targets)
         return (_as_given(inputs), targets)
@@ -100,9 +103,27 @@ def split_item(item: object, what: str) -> Item:
         return _split_mapping(item, what)
     if isinstance(item, (tuple, list)) and len(item) == 2:
         return Item(_pair_inputs(item[0], what), item[1])
+    if isinstance(item, (tuple, list)) and len(item) > 2 and _label_first(item):
+        return Item(RawInputs(args=tuple(item[1:])), item[0], BatchForm("label_first"))
     if isinstance(item, (tuple, list)) and len(item) > 2:
         return Item(RawInputs(args=tuple(item[:-1])), item[-1], BatchForm("flat"))
     raise TargetError(f"{what} must be a pair (inputs, targets); got {_kind(item)}")
+
+
+def _label_first(item: tuple[Any, ...] | list[Any]) -> bool:
+    """Whether a batch is ``(label, tokens, offsets)``, as the PyTorch text tutorial's collate_fn
+    makes it: the last entry is EmbeddingBag offsets (one per example, from 0, never falling)
+    into a longer 1-D entry before it, and the first entry has one row per example."""
+    if not all(isinstance(entry, Tensor) for entry in item):
+        return False
+    first, last = item[0], item[-1]
+    examples = len(last) if last.ndim == 1 else -1
+    if not looks_like_offsets(last, examples) or first.ndim == 0 or len(first) != examples:
+        return False
+    end = int(last[-1])
+    return any(
+        entry.ndim == 1 and len(entry) != examples and end <= len(entry) for entry in item[1:-1]
+    )
 
 
 def _pair_inputs(inputs: object, what: str) -> object:

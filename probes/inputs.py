@@ -167,7 +167,7 @@ def find_bag(parts: Sequence[tuple[Key, Tensor]], examples: int) -> Bag | None:
     example that starts at 0 and never decreases (the offsets), and 1-D tensors of another
     length that its last offset falls within (the tokens and any per-sample weights)."""
     for key, value in parts:
-        if not _looks_like_offsets(value, examples):
+        if not looks_like_offsets(value, examples):
             continue
         last = int(value[-1]) if len(value) else 0
         flat = tuple(
@@ -181,7 +181,8 @@ def find_bag(parts: Sequence[tuple[Key, Tensor]], examples: int) -> Bag | None:
     return None
 
 
-def _looks_like_offsets(value: Tensor, examples: int) -> bool:
+def looks_like_offsets(value: Tensor, examples: int) -> bool:
+    """A 1-D integer tensor of one entry per example that starts at 0 and never decreases."""
     if value.ndim != 1 or len(value) != examples or examples == 0:
         return False
     if value.is_floating_point() or value.dtype == torch.bool:

@@ -270,3 +270,32 @@ def test_an_input_that_is_not_one_row_per_example_is_refused_at_load() -> None:
     assert str(raised.value).startswith(
         "'train': the model's input 0 has 5 rows while the batch has 2 targets"
     )
+
+
+def _tutorial_batch(items: list[tuple[torch.Tensor, int]]) -> tuple[torch.Tensor, ...]:
+    """The PyTorch text tutorial's collate_fn: (label, text, offsets), the label first."""
+    labels = torch.tensor([label for _, label in items])
+    lengths = torch.tensor([len(text) for text, _ in items])
+    offsets = torch.cat([torch.zeros(1, dtype=torch.long), lengths.cumsum(0)[:-1]])
+    return labels, torch.cat([text for text, _ in items]), offsets
+
+
+def test_the_text_tutorials_label_first_batches_are_told_apart_by_their_offsets() -> None:
+    texts = [(torch.arange(1, 3 + i % 4), i % 2) for i in range(12)]
+    target = _target(DataLoader(texts, batch_size=4, collate_fn=_tutorial_batch))
+    inputs, targets = target.train_tensors()
+
+    assert isinstance(inputs, ModelInputs) and inputs.bag is not None
+    assert targets.tolist() == [i % 2 for i in range(12)]
+    batch = target.step_batch(inputs[:2], targets[:2])
+    assert isinstance(batch, tuple) and len(batch) == 3
+    label, text, offsets = batch
+    assert (label.tolist(), text.tolist(), offsets.tolist()) == ([0, 1], [1, 2, 1, 2, 3], [0, 2])
+
+
+def test_sorted_labels_last_are_not_taken_for_offsets() -> None:
+    numeric, category = torch.randn(6, 3), torch.tensor([3, 1, 2, 0, 1, 2])
+    labels = torch.tensor([0, 0, 0, 1, 1, 1])  # start at 0 and never fall, like offsets
+    item = split_item((numeric, category, labels), "a DataLoader batch")
+
+    assert item.targets is labels and item.form.kind == "flat"
