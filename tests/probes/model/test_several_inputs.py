@@ -11,7 +11,10 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from probes.api import run
+from probes.inputs import ModelInputs
+from probes.model.common import batches, sample
 from probes.registry import FUNCTIONS
+from probes.target import Target
 
 VOCAB, TOPICS, LEVELS = 60, 3, 5
 
@@ -218,3 +221,16 @@ def test_a_model_called_with_entries_that_are_not_its_inputs_says_how_it_was_cal
         "entry but the label of a tuple, every key but the label of a dict; return (inputs, "
         "label) from the Dataset if the other entries are not inputs)."
     )
+
+
+@pytest.mark.parametrize("setup", SETUPS, ids=list(SETUPS))
+def test_every_input_goes_to_the_device_the_model_is_on(setup: str) -> None:
+    target = Target.from_experiment(SETUPS[setup]())
+    meta = torch.device("meta")  # another device than the data's, without a GPU
+
+    inputs, targets = sample(target, 8, meta)
+    streamed, _ = next(batches(target, 8, meta))
+
+    assert isinstance(inputs, ModelInputs) and isinstance(streamed, ModelInputs)
+    parts = [value for _, value in [*inputs.parts(), *streamed.parts()]]
+    assert {value.device for value in [*parts, targets]} == {meta}
