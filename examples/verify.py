@@ -13,6 +13,11 @@ fail the way its cause says (no learning, NaN, a crash, a suspiciously perfect v
 a big train/valid gap, one prediction for every input, weights that never move...), a healthy
 case must learn.
 
+A batch may hold several model inputs: a tuple with the label last (``tokens, offsets, label``
+from a collate_fn) calls ``model(tokens, offsets)``, a dict with several input keys calls
+``model(**inputs)``, as the probes do; predictions are made batch by batch, since tokens with
+offsets do not simply concatenate.
+
 A failing run alone does not show that the labelled fault is what breaks it. So every broken
 case has a repaired twin, ``experiment_fixed()`` in the same file: the same setup with the one
 fault fixed. The twin is trained the same way and must learn by the case's own measure
@@ -121,31 +126,47 @@ LABEL_KEYS = ("label", "labels", "target", "targets", "y")
 
 
 def pair(batch: Batch) -> tuple[Any, Any]:
-    """(inputs, targets) of a batch: a pair, or a dict with a label key and one input key."""
+    """(inputs, targets) of a batch: a pair, a tuple with the label last (several positional
+    inputs, such as tokens and offsets), or a dict with a label key (several input keys are
+    keyword inputs)."""
     if isinstance(batch, dict):
         label = next(key for key in LABEL_KEYS if key in batch)
-        inputs = next(value for key, value in batch.items() if key != label)
-        return inputs, batch[label]
+        inputs = {key: value for key, value in batch.items() if key != label}
+        return (next(iter(inputs.values())) if len(inputs) == 1 else inputs), batch[label]
+    if len(batch) > 2:
+        return tuple(batch[:-1]), batch[-1]
     return batch[0], batch[1]
 
 
-def collate_all(batches: Iterable[Batch]) -> tuple[torch.Tensor, torch.Tensor]:
-    xs, ys = zip(*(pair(b) for b in batches), strict=True)
-    return torch.cat(list(xs)), torch.cat(list(ys))
+def call(model: nn.Module, inputs: Any) -> torch.Tensor:
+    """The model on one input, several positional inputs (a tuple) or keyword inputs (a dict)."""
+    if isinstance(inputs, dict):
+        return model(**inputs)
+    if isinstance(inputs, (tuple, list)):
+        return model(*inputs)
+    return model(inputs)
 
 
-def all_tensors(data: Any, label: str | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The whole of ``train`` or ``valid`` as two tensors, whatever form it comes in."""
+def all_batches(data: Any, label: str | None) -> list[tuple[Any, torch.Tensor]]:
+    """The whole of ``train`` or ``valid`` as (inputs, targets) batches, whatever form it comes
+    in; batches are kept apart, since several inputs (tokens with offsets) do not simply
+    concatenate."""
     if isinstance(data, pd.DataFrame):
         if label is None:
             raise ValueError("a DataFrame needs 'label' naming the target column")
-        return frame_tensors(data, label)
+        return [frame_tensors(data, label)]
     if isinstance(data, DataLoader):
-        return collate_all(data)
+        return [pair(batch) for batch in data]
     if isinstance(data, Dataset):
-        return collate_all(DataLoader(data, batch_size=1024))
+        return [pair(batch) for batch in DataLoader(data, batch_size=1024)]
     features, targets = data
-    return as_tensor(features), as_tensor(targets)
+    return [(as_tensor(features), as_tensor(targets))]
+
+
+def all_tensors(data: Any, label: str | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The whole of ``train`` or ``valid`` as two tensors, for data with one input tensor."""
+    xs, ys = zip(*all_batches(data, label), strict=True)
+    return torch.cat(list(xs)), torch.cat(list(ys))
 
 
 def train_batches(data: Any, label: str | None, batch_size: int, seed: int) -> Iterable[Batch]:
@@ -165,7 +186,7 @@ def plain_step(
 ) -> float:
     features, targets = pair(batch)
     optimizer.zero_grad()
-    value = loss(model(features), targets)
+    value = loss(call(model, features), targets)
     value.backward()
     optimizer.step()
     return float(value.item())
@@ -225,11 +246,19 @@ def _train(experiment: dict[str, Any], model: nn.Module, epochs: int) -> Trainin
 # -- scoring -------------------------------------------------------------------------------
 
 
-def predict(model: nn.Module, features: torch.Tensor) -> torch.Tensor:
+def predict(model: nn.Module, features: Any) -> torch.Tensor:
     model.eval()
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return model(features)
+        return call(model, features)
+
+
+def predict_all(
+    model: nn.Module, batches: list[tuple[Any, torch.Tensor]]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The model's outputs on every batch, and the targets, each joined into one tensor."""
+    outputs = [predict(model, inputs) for inputs, _ in batches]
+    return torch.cat(outputs), torch.cat([targets for _, targets in batches])
 
 
 def infer_task(targets: torch.Tensor, outputs: torch.Tensor, declared: str | None) -> str:
@@ -372,12 +401,13 @@ def fit_and_score(experiment: dict[str, Any], epochs: int) -> tuple[Training, Sc
     torch.manual_seed(0)
     model = experiment["model"]()
     label = experiment.get("label")
-    train_x, train_y = all_tensors(experiment["train"], label)
-    valid_x, valid_y = all_tensors(_get(experiment, "valid", experiment["train"]), label)
-    task = infer_task(train_y, predict(model, train_x[:8]), experiment.get("task"))
+    train_data = all_batches(experiment["train"], label)
+    valid_data = all_batches(_get(experiment, "valid", experiment["train"]), label)
+    train_y = torch.cat([targets for _, targets in train_data])
+    task = infer_task(train_y, predict(model, train_data[0][0]), experiment.get("task"))
     training = train(experiment, model, epochs)
-    train_score = score(task, predict(model, train_x), train_y, train_y)
-    valid_score = score(task, predict(model, valid_x), valid_y, train_y)
+    train_score = score(task, *predict_all(model, train_data), train_y)
+    valid_score = score(task, *predict_all(model, valid_data), train_y)
     return training, train_score, valid_score, task
 
 

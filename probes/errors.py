@@ -22,6 +22,11 @@ class ProbeFailure(Exception):
     """
 
 
+class ProbeSkipped(Exception):
+    """A probe cannot apply to this target; the message is the reason, worded to follow
+    "cannot run, ..." (the runner makes it a ``Skipped:`` result without facts)."""
+
+
 def require(target: Target, *keys: str) -> None:
     """Stop with a clear finding when the experiment lacks a key the probe needs."""
     missing = [key for key in keys if key not in target.keys]
@@ -42,3 +47,14 @@ def sentence(message: str) -> str:
         return text
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def skipped_result(probe_id: str, title: str, reason: str) -> ProbeResult:
+    """What a probe that cannot apply reports: the contract has no "skip" status, so it passes
+    without facts and says why in its finding, and nothing is concluded from it."""
+    return ProbeResult(
+        id=probe_id,
+        status="pass",
+        finding=f"Skipped: {title} cannot run, {reason}.",
+        values={"skipped": True},
+    )

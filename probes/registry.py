@@ -19,7 +19,14 @@ from knowledge.schema import Probe
 from knowledge.types import ProbeId
 from probes.data.baselines import baselines
 from probes.data.checks import data_checks
-from probes.errors import ProbeFailure, TargetError, error_result, require
+from probes.errors import (
+    ProbeFailure,
+    ProbeSkipped,
+    TargetError,
+    error_result,
+    require,
+    skipped_result,
+)
 from probes.model.activations import activations
 from probes.model.batch_independence import batch_independence
 from probes.model.common import exception_text, seed_everything
@@ -131,6 +138,8 @@ def _execute(probe_id: str, target: Target, progress: ProgressFn) -> ProbeResult
             # the user's code may warn on every step; findings carry what matters
             warnings.simplefilter("ignore")
             return probe.run(target, progress)
+    except ProbeSkipped as skipped:
+        return skipped_result(probe_id, f"the {probe_id} probe", str(skipped))
     except (ProbeFailure, TargetError) as failure:
         return error_result(probe_id, str(failure))
     except Exception as error:

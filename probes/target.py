@@ -12,7 +12,7 @@ import difflib
 import importlib.util
 import sys
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,17 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
-from probes.batch import Unreadable, readable_items, split_item
-from probes.errors import ProbeFailure, TargetError
+from probes.batch import BatchForm, Item, RawInputs, Unreadable, readable_items, split_item
+from probes.errors import ProbeFailure, ProbeSkipped, TargetError
+from probes.inputs import (
+    Inputs,
+    InputsError,
+    ModelInputs,
+    concat,
+    examples_of_one,
+    key_name,
+    several,
+)
 from probes.spec import parse_target_spec
 
 TASKS = ("regression", "binary", "multiclass", "multilabel")
@@ -107,7 +116,9 @@ class Target:
         self._model_factory = model_factory
         self._train = train
         self._valid = valid
-        self._tensors: dict[str, tuple[Tensor, Tensor]] = {}
+        self._tensors: dict[str, tuple[Inputs, Tensor]] = {}
+        #: How each of ``train`` and ``valid`` holds its items, for the user's own step
+        self.forms: dict[str, BatchForm] = {}
         #: Dataset items whose ``__getitem__`` raised, by ``train``/``valid``
         self.unreadable: dict[str, Unreadable] = {}
         self.batch_size = batch_size or _loader_batch_size(train) or DEFAULT_BATCH_SIZE
@@ -171,11 +182,12 @@ class Target:
         return model
 
     # --- the data -----------------------------------------------------------------------
-    def train_tensors(self) -> tuple[Tensor, Tensor]:
-        """Training inputs and targets as tensors (up to ``MAX_EXAMPLES`` of them)."""
+    def train_tensors(self) -> tuple[Inputs, Tensor]:
+        """Training inputs and targets as tensors (up to ``MAX_EXAMPLES`` of them); the inputs
+        are a ``ModelInputs`` when the model takes several."""
         return self._tensors_of("train")
 
-    def valid_tensors(self) -> tuple[Tensor, Tensor] | None:
+    def valid_tensors(self) -> tuple[Inputs, Tensor] | None:
         """Validation inputs and targets, or None without validation data."""
         return None if self._valid is None else self._tensors_of("valid")
 
@@ -186,6 +198,11 @@ class Target:
     def valid_frame(self) -> pd.DataFrame | None:
         """Validation data as a table, or None without validation data."""
         return None if self._valid is None else self._frame_of(self._valid, "valid")
+
+    def step_batch(self, inputs: Inputs, targets: Tensor) -> object:
+        """A batch for the user's own ``train_step``, in the form the training items take."""
+        self._tensors_of("train")
+        return self.forms.get("train", BatchForm()).build(inputs, targets)
 
     @property
     def label_column(self) -> str:
@@ -208,13 +225,14 @@ class Target:
         return "; ".join(parts)
 
     # --- internals ----------------------------------------------------------------------
-    def _tensors_of(self, which: str) -> tuple[Tensor, Tensor]:
+    def _tensors_of(self, which: str) -> tuple[Inputs, Tensor]:
         if which not in self._tensors:
             data = self._train if which == "train" else self._valid
             unreadable = self.unreadable.setdefault(which, Unreadable())
-            self._tensors[which] = _to_tensors(
+            inputs, targets, form = _to_tensors(
                 data, which, self.label_column, self.loss, unreadable
             )
+            self._tensors[which], self.forms[which] = (inputs, targets), form
         inputs, targets = self._tensors[which]
         return inputs.clone(), targets.clone()
 
@@ -222,7 +240,19 @@ class Target:
         if isinstance(data, pd.DataFrame):
             return data.copy()
         inputs, targets = self._tensors_of(which)
-        return _frame_from_tensors(inputs, targets, self.label_column)
+        levels = self._id_levels() if isinstance(inputs, ModelInputs) else {}
+        return _frame_from_tensors(inputs, targets, self.label_column, levels)
+
+    def _id_levels(self) -> dict[str, list[int]]:
+        """The values of each id input across train and valid, so both tables get the same
+        one-hot columns."""
+        found: dict[str, set[int]] = {}
+        for which in ("train", "valid") if self._valid is not None else ("train",):
+            inputs, _ = self._tensors_of(which)
+            if isinstance(inputs, ModelInputs):
+                for name, values in _id_inputs(inputs).items():
+                    found.setdefault(name, set()).update(values.unique().tolist())
+        return {name: sorted(values) for name, values in found.items()}
 
     def _check_data(self) -> None:
         self._check_one(self._train, "train")
@@ -437,18 +467,18 @@ def _empty_message(which: str) -> str:
 # --- data conversion --------------------------------------------------------------------
 def _to_tensors(
     data: object, which: str, label: str, loss: object, unreadable: Unreadable | None = None
-) -> tuple[Tensor, Tensor]:
+) -> tuple[Inputs, Tensor, BatchForm]:
     if isinstance(data, pd.DataFrame):
         inputs = _frame_inputs(data, label)
-        return inputs, _frame_labels(data, label, loss)
+        return inputs, _frame_labels(data, label, loss), BatchForm()
     if isinstance(data, (tuple, list)):
-        return _pair_tensors(data, which)
+        return (*_pair_tensors(data, which), BatchForm())
     if isinstance(data, DataLoader):
         return _collect(_loader_batches(data), which)
     if isinstance(data, Dataset) or _sequence_like(data):
         unreadable = unreadable if unreadable is not None else Unreadable()
-        pairs = _dataset_items(data, which, unreadable)
-        return _collect(pairs, which, stacked=False, unreadable=unreadable)
+        items = _dataset_items(data, which, unreadable)
+        return _collect(items, which, stacked=False, unreadable=unreadable)
     raise TargetError(f"'{which}' must be {DATA_FORMS}; got {_describe(data)}")
 
 
@@ -458,20 +488,42 @@ def _sequence_like(data: object) -> bool:
     return hasattr(data, "__getitem__") and hasattr(data, "__len__")
 
 
-def _pair_tensors(data: tuple[Any, ...] | list[Any], which: str) -> tuple[Tensor, Tensor]:
+def _pair_tensors(data: tuple[Any, ...] | list[Any], which: str) -> tuple[Inputs, Tensor]:
     if len(data) != 2:
         raise TargetError(
             f"'{which}' must be a pair (X, y) of inputs and targets; got a "
             f"{type(data).__name__} of {len(data)} items"
         )
-    inputs = _as_tensor(data[0], which, "X")
-    targets = _as_tensor(data[1], which, "y")
+    # A list of rows is one input; only a tuple or a dict of tensors is several.
+    if isinstance(data[0], (tuple, Mapping)):
+        targets = _as_tensor(data[1], which, "y")
+        raw = split_item(data, f"'{which}'").inputs
+        inputs = _input_tensors(raw, which, len(targets), "X")
+    else:
+        inputs = _as_tensor(data[0], which, "X")
+        targets = _as_tensor(data[1], which, "y")
     if len(inputs) != len(targets):
         raise TargetError(
             f"'{which}' has {len(inputs)} inputs but {len(targets)} targets; "
             "X and y need one row per example"
         )
     return inputs, targets
+
+
+def _input_tensors(raw: object, which: str, examples: int | None, part: str = "inputs") -> Inputs:
+    """One input as a tensor, or several as ``ModelInputs``; ``examples`` is the batch's size
+    (None for one Dataset item, whose parts each get a leading axis)."""
+    if not isinstance(raw, RawInputs):
+        tensor = _as_tensor(raw, which, part)
+        return tensor if examples is not None else examples_of_one(tensor)
+    args = [_as_tensor(v, which, f"model {key_name(i)}") for i, v in enumerate(raw.args)]
+    kwargs = {k: _as_tensor(v, which, f"model {key_name(k)}") for k, v in raw.kwargs.items()}
+    if examples is None:
+        return examples_of_one(ModelInputs(tuple(args), kwargs))
+    try:
+        return several(args, kwargs, examples)
+    except InputsError as error:
+        raise TargetError(f"'{which}': {error}") from error
 
 
 def _as_tensor(value: object, which: str, part: str) -> Tensor:
@@ -497,12 +549,12 @@ def _as_tensor(value: object, which: str, part: str) -> Tensor:
     return torch.from_numpy(np.array(array, copy=True))
 
 
-def _loader_batches(loader: DataLoader[Any]) -> Iterable[tuple[Any, Any]]:
+def _loader_batches(loader: DataLoader[Any]) -> Iterable[Item]:
     seen = 0
     for batch in _without_workers(loader):
-        pair = split_item(batch, "a DataLoader batch")
-        yield pair
-        seen += len(pair[0])
+        item = split_item(batch, "a DataLoader batch")
+        yield item
+        seen += len(item.targets) if hasattr(item.targets, "__len__") else 1
         if seen >= MAX_EXAMPLES:
             return
 
@@ -531,7 +583,7 @@ def _without_workers(loader: DataLoader[Any]) -> DataLoader[Any]:
     )
 
 
-def _dataset_items(dataset: Any, which: str, unreadable: Unreadable) -> Iterable[tuple[Any, Any]]:
+def _dataset_items(dataset: Any, which: str, unreadable: Unreadable) -> Iterable[Item]:
     size = len(dataset)
     indices: Iterable[int] = range(size)
     if size > MAX_EXAMPLES:
@@ -541,18 +593,20 @@ def _dataset_items(dataset: Any, which: str, unreadable: Unreadable) -> Iterable
 
 
 def _collect(
-    pairs: Iterable[tuple[Any, Any]],
+    items: Iterable[Item],
     which: str,
     stacked: bool = True,
     unreadable: Unreadable | None = None,
-) -> tuple[Tensor, Tensor]:
-    inputs: list[Tensor] = []
+) -> tuple[Inputs, Tensor, BatchForm]:
+    inputs: list[Inputs] = []
     targets: list[Tensor] = []
-    for x, y in pairs:
-        x_tensor = _as_tensor(x, which, "inputs")
-        y_tensor = _as_tensor(y, which, "targets")
-        inputs.append(x_tensor if stacked else x_tensor.unsqueeze(0))
+    form = BatchForm()
+    for item in items:
+        y_tensor = _as_tensor(item.targets, which, "targets")
+        examples = (len(y_tensor) if y_tensor.ndim else 1) if stacked else None
+        inputs.append(_input_tensors(item.inputs, which, examples))
         targets.append(y_tensor if stacked else y_tensor.reshape(1, *y_tensor.shape))
+        form = item.form if len(inputs) == 1 else form
     if not inputs and unreadable is not None and unreadable.count:
         raise TargetError(
             f"'{which}' could not be read: every one of its {unreadable.count} items raised "
@@ -561,12 +615,20 @@ def _collect(
     if not inputs:
         raise TargetError(_empty_message(which))
     try:
-        return torch.cat(inputs), torch.cat(targets)
-    except RuntimeError as error:
+        return concat(inputs, repad=stacked), torch.cat(targets), form
+    except (InputsError, RuntimeError) as error:
+        hint = "" if stacked else RAGGED_ITEMS
         raise TargetError(
             f"the examples in '{which}' have different shapes, so they cannot be stacked into "
-            f"one batch: {error}"
+            f"one batch: {error}{hint}"
         ) from error
+
+
+#: What to hand over instead of a Dataset whose items differ in length.
+RAGGED_ITEMS = (
+    ". Hand over the DataLoader with the collate_fn that pads them (or builds EmbeddingBag "
+    "offsets), so the probes see batches as the model does"
+)
 
 
 def _frame_inputs(frame: pd.DataFrame, label: str) -> Tensor:
@@ -596,11 +658,68 @@ def _frame_labels(frame: pd.DataFrame, label: str, loss: object) -> Tensor:
     return torch.from_numpy(values.astype(np.float32))
 
 
-def _frame_from_tensors(inputs: Tensor, targets: Tensor, label: str) -> pd.DataFrame:
-    flat = inputs.reshape(len(inputs), -1).numpy()
-    frame = pd.DataFrame(flat, columns=[f"x{i}" for i in range(flat.shape[1])])
+def _frame_from_tensors(
+    inputs: Inputs, targets: Tensor, label: str, levels: dict[str, list[int]] | None = None
+) -> pd.DataFrame:
+    if isinstance(inputs, ModelInputs):
+        frame = _frame_of_several(inputs, levels or {})
+    else:
+        flat = inputs.reshape(len(inputs), -1).numpy()
+        frame = pd.DataFrame(flat, columns=[f"x{i}" for i in range(flat.shape[1])])
     frame[label] = _label_values(targets)
     return frame
+
+
+#: An integer input of its own with at most this many values is a category id, shown to the
+#: data probes one-hot; with more (tokens, user ids) it is left out.
+MAX_ID_LEVELS = 50
+
+
+def _frame_of_several(inputs: ModelInputs, levels: dict[str, list[int]]) -> pd.DataFrame:
+    """The inputs side by side, as the model reads them: real values one column each
+    (``numeric_0``...), and a category id one-hot (``category=3``...).
+
+    An integer input of its own is an id the model embeds, not an amount: an embedding is a
+    linear map of its one-hot code, so that is the honest column for the checks on scales and
+    categories. Ids with many values, token sequences and EmbeddingBag tokens are left out, and
+    a target with nothing else gives the data probes nothing to check.
+    """
+    columns: dict[str, np.ndarray] = {}
+    for key, value in inputs.per_example():
+        if not (value.is_floating_point() or value.dtype == torch.bool):
+            continue
+        flat = value.reshape(len(value), -1).float().cpu().numpy()
+        name = _column_name(key)
+        if flat.shape[1] == 1:
+            columns[name] = flat[:, 0]
+        else:
+            columns.update({f"{name}_{i}": flat[:, i] for i in range(flat.shape[1])})
+    for name, values in _id_inputs(inputs).items():
+        codes = values.cpu().numpy()
+        for level in levels.get(name, sorted(set(codes.tolist()))):
+            columns[f"{name}={level}"] = (codes == level).astype(np.float32)
+    if not columns:
+        raise ProbeSkipped(
+            f"the model's inputs ({inputs.describe()}) hold no real-valued features, only ids "
+            "or tokens the model embeds, so there is no table of features to check"
+        )
+    return pd.DataFrame(columns)
+
+
+def _column_name(key: int | str) -> str:
+    return f"input{key}" if isinstance(key, int) else key
+
+
+def _id_inputs(inputs: ModelInputs) -> dict[str, Tensor]:
+    """Integer inputs that hold one id per example with few enough values to be categories."""
+    found: dict[str, Tensor] = {}
+    for key, value in inputs.per_example():
+        if value.is_floating_point() or value.dtype == torch.bool:
+            continue
+        ids = value.reshape(len(value), -1)
+        if ids.shape[1] == 1 and int(ids.unique().numel()) <= MAX_ID_LEVELS:
+            found[_column_name(key)] = ids[:, 0]
+    return found
 
 
 def _label_values(targets: Tensor) -> np.ndarray:
@@ -624,7 +743,7 @@ def _loader_batch_size(data: object) -> int | None:
     return None
 
 
-def _row_count(data: object, tensors: tuple[Tensor, Tensor] | None) -> int:
+def _row_count(data: object, tensors: tuple[Inputs, Tensor] | None) -> int:
     if isinstance(data, pd.DataFrame):
         return len(data)
     return len(tensors[0]) if tensors is not None else 0

@@ -138,16 +138,21 @@ def _squared_correlation(values: np.ndarray, target: np.ndarray) -> float:
 
 def _one_hot_groups(profile: Profile) -> list[str]:
     """Name prefixes shared by two or more 0/1 columns that are never on together."""
+    return list(one_hot_members(profile))
+
+
+def one_hot_members(profile: Profile) -> dict[str, list[int]]:
+    """The columns of each one-hot group, by the name prefix they share (``city=Oslo``...)."""
     members: dict[str, list[int]] = defaultdict(list)
     for column, name in enumerate(profile.names):
         match = _PREFIX.match(name)
         if match and not profile.text[column] and _is_indicator(profile, column):
             members[match.group(1)].append(column)
-    groups = []
+    groups = {}
     for prefix, columns in members.items():
         rows = np.nan_to_num(profile.numbers[np.ix_(profile.sample, np.array(columns))])
         if len(columns) >= 2 and rows.sum(axis=1).max() <= 1:
-            groups.append(prefix)
+            groups[prefix] = columns
     return groups
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from probes.data.categoricals import one_hot_members
 from probes.data.outcome import Check, Severity, percent
 from probes.data.profile import Profile
 from probes.data.table import Table, is_text, label_codes, name_list
@@ -86,9 +87,21 @@ def constant_columns(table: Table, profile: Profile) -> Check:
 
 
 def noise_columns(table: Table, profile: Profile, skip: set[int]) -> list[int]:
-    """Numeric columns whose ranks do not follow the label (or any class) beyond chance."""
+    """Numeric columns whose ranks do not follow the label (or any class) beyond chance.
+
+    The columns of a one-hot group are one feature: one level alone rarely says much, so they
+    count as noise only when no level of the group follows the label.
+    """
     if len(profile.names) < NOISE_MIN_COLUMNS:
         return []
+    found = _unrelated_columns(table, profile, skip)
+    for columns in one_hot_members(profile).values():
+        if not set(columns) <= set(found):
+            found = [column for column in found if column not in columns]
+    return found
+
+
+def _unrelated_columns(table: Table, profile: Profile, skip: set[int]) -> list[int]:
     labels = label_codes(table)[profile.sample]
     targets = _ranked_targets(labels, table.task)
     found = []

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from probes.errors import ProbeFailure
+from probes.inputs import Inputs
 from probes.model.common import (
     Reporter,
     batches,
@@ -108,6 +109,8 @@ class ActivationReading:
     weight_layers: int
     blind: OrderBlindness | None
     """The input axis the model cannot see the order of, if any."""
+    order_checked: bool = True
+    """Whether the order check ran: it needs one input tensor with axes of positions."""
 
 
 @dataclass(frozen=True)
@@ -128,8 +131,15 @@ def activations(target: Target, progress: ProgressFn) -> ProbeResult:
     facts = _structure(model, records)
     phases = {"at initialisation": _shares(records)}
     # Weights that all start equal can make a fresh model blind to order by accident; only a
-    # blindness that training keeps comes from the architecture.
-    blind = None if facts["init_scheme"] == "custom_constant" else order_blind_axis(model, inputs)
+    # blindness that training keeps comes from the architecture. Several inputs (an
+    # EmbeddingBag's tokens and offsets, keyword features) have no one axis of positions to
+    # shuffle, so order is not checked there and no fact is claimed about it.
+    order_checked = isinstance(inputs, Tensor)
+    blind = (
+        order_blind_axis(model, inputs)
+        if isinstance(inputs, Tensor) and facts["init_scheme"] != "custom_constant"
+        else None
+    )
     if {"loss", "optimizer"} <= target.keys:
         report(0.4, f"training {TRAIN_STEPS} steps with your optimizer")
         try:
@@ -138,15 +148,15 @@ def activations(target: Target, progress: ProgressFn) -> ProbeResult:
             pass  # training itself fails: other probes name why; the start is still worth a look
         else:
             phases[f"after {TRAIN_STEPS} training steps"] = _shares(record(model, inputs))
-            if blind is not None:
+            if blind is not None and isinstance(inputs, Tensor):
                 blind = order_blind_axis(model, inputs)
     report(1.0, "done")
     layers = sum(isinstance(r.module, WEIGHT_LAYERS) for r in records)
-    reading = ActivationReading(facts, phases, layers, blind)
+    reading = ActivationReading(facts, phases, layers, blind, order_checked)
     return _result(reading, judge(reading))
 
 
-def record(model: nn.Module, inputs: Tensor) -> list[Record]:
+def record(model: nn.Module, inputs: Inputs) -> list[Record]:
     """Every leaf module's input and output, in the order they run (eval mode, no grad)."""
     names = {id(m): name for name, m in model.named_modules()}
     records: list[Record] = []
@@ -357,9 +367,10 @@ def flagged(shares: LayerShares) -> Findings:
 
 def judge(reading: ActivationReading) -> Verdict:
     phases = [flagged(shares) for shares in reading.phases.values()]
+    order = {"order_blind": "yes" if reading.blind else "no"} if reading.order_checked else {}
     facts = {
         **reading.structure,
-        "order_blind": "yes" if reading.blind is not None else "no",
+        **order,
         "dead_units": "many" if any(f.dead for f in phases) else "few",
         "saturation": "yes" if any(f.saturated for f in phases) else "no",
         "nonfinite_values": "yes" if any(f.nonfinite for f in phases) else "no",
@@ -442,6 +453,7 @@ def _result(reading: ActivationReading, verdict: Verdict) -> ProbeResult:
             "saturated_layers": ", ".join(sorted(saturated)) or None,
             "nonfinite_layers": ", ".join(nonfinite) or None,
             "order_blind_axis": reading.blind.axis if reading.blind else None,
+            "order_checked": reading.order_checked,
         },
         finding=word(reading, verdict),
     )

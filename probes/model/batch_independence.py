@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from probes.errors import require
+from probes.inputs import Inputs, replace_rows
 from probes.model.common import Reporter, forward, fresh_model, sample
 from probes.progress import ProgressFn
 from probes.result import ProbeResult
@@ -45,7 +46,7 @@ class Mixing:
     """The outputs do not depend on the inputs at all: nothing to compare."""
 
 
-def measure(model: nn.Module, inputs: Tensor, others: Tensor) -> Mixing:
+def measure(model: nn.Module, inputs: Inputs, others: Inputs) -> Mixing:
     """Swap each half of ``inputs`` for the same half of ``others`` and compare the other half.
 
     The model runs in eval mode without gradients; its mode is restored afterwards.
@@ -59,7 +60,7 @@ def measure(model: nn.Module, inputs: Tensor, others: Tensor) -> Mixing:
         model.train(was_training)
 
 
-def _measure(model: nn.Module, inputs: Tensor, others: Tensor) -> Mixing:
+def _measure(model: nn.Module, inputs: Inputs, others: Inputs) -> Mixing:
     half = len(inputs) // 2
     reference = forward(model, inputs).float().reshape(len(inputs), -1)
     spread = float((reference.amax(dim=0) - reference.amin(dim=0)).max())
@@ -67,8 +68,7 @@ def _measure(model: nn.Module, inputs: Tensor, others: Tensor) -> Mixing:
         return Mixing(examples=len(inputs), moved=0, largest=0.0, constant=True)
     moves: list[Tensor] = []
     for kept, swapped in ((slice(half, None), slice(0, half)), (slice(0, half), slice(half, None))):
-        changed = inputs.clone()
-        changed[swapped] = others[swapped]
+        changed = replace_rows(inputs, others, swapped)
         outputs = forward(model, changed).float().reshape(len(inputs), -1)
         moves.append((outputs[kept] - reference[kept]).abs().amax(dim=1) / spread)
     move = torch.cat(moves)

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from probes.errors import ProbeFailure, require
+from probes.inputs import Inputs, ModelInputs, call_model, describe_inputs, floating_parts
 from probes.progress import Progress, ProgressFn
 from probes.target import Target, loss_kind
 
@@ -91,7 +92,7 @@ def device_of(model: nn.Module) -> torch.device:
 
 def sample(
     target: Target, size: int, device: torch.device, which: str = "train", seed: int = SEED
-) -> tuple[Tensor, Tensor]:
+) -> tuple[Inputs, Tensor]:
     """A seeded random batch of up to ``size`` examples, on ``device``."""
     inputs, targets = _data(target, which)
     generator = torch.Generator().manual_seed(seed)
@@ -101,7 +102,7 @@ def sample(
 
 def batches(
     target: Target, size: int, device: torch.device, seed: int = SEED
-) -> Iterator[tuple[Tensor, Tensor]]:
+) -> Iterator[tuple[Inputs, Tensor]]:
     """Shuffled mini-batches of the training data, epoch after epoch, without end."""
     inputs, targets = target.train_tensors()
     generator = torch.Generator().manual_seed(seed)
@@ -113,8 +114,8 @@ def batches(
 
 
 def epoch_batches(
-    inputs: Tensor, targets: Tensor, size: int, generator: torch.Generator
-) -> Iterator[tuple[Tensor, Tensor]]:
+    inputs: Inputs, targets: Tensor, size: int, generator: torch.Generator
+) -> Iterator[tuple[Inputs, Tensor]]:
     """One shuffled pass over the data."""
     order = torch.randperm(len(inputs), generator=generator)
     for start in range(0, len(inputs), size):
@@ -122,7 +123,7 @@ def epoch_batches(
         yield inputs[index], targets[index]
 
 
-def _data(target: Target, which: str) -> tuple[Tensor, Tensor]:
+def _data(target: Target, which: str) -> tuple[Inputs, Tensor]:
     if which == "valid":
         valid = target.valid_tensors()
         if valid is not None:
@@ -130,21 +131,25 @@ def _data(target: Target, which: str) -> tuple[Tensor, Tensor]:
     return target.train_tensors()
 
 
-def inputs_note(inputs: Tensor) -> str:
+def inputs_note(inputs: Inputs) -> str:
     """A sentence on non-finite inputs, or nothing when every input is finite."""
-    if not inputs.is_floating_point():
+    real = floating_parts(inputs)
+    entries = sum(part.numel() for part in real)
+    if not entries:
         return ""
-    share = float((~torch.isfinite(inputs)).float().mean())
+    share = sum(float((~torch.isfinite(part)).sum()) for part in real) / entries
     if share == 0:
         return ""
     return f" The inputs hold NaN or inf in {share:.0%} of their entries."
 
 
 # --- forward and loss that name what failed --------------------------------------------------
-def forward(model: nn.Module, inputs: Tensor) -> Tensor:
-    """The model's output as one tensor; ``ProbeFailure`` naming the layer when it raises."""
+def forward(model: nn.Module, inputs: Inputs) -> Tensor:
+    """The model's output as one tensor, called with one input or several (``model(x)``,
+    ``model(tokens, offsets)``, ``model(**features)``); ``ProbeFailure`` naming the layer when
+    it raises."""
     try:
-        return output_tensor(model(inputs))
+        return output_tensor(call_model(model, inputs))
     except ProbeFailure:
         raise
     except Exception as error:
@@ -167,7 +172,7 @@ def output_tensor(output: object) -> Tensor:
     )
 
 
-def describe_forward_failure(model: nn.Module, inputs: Tensor, error: Exception) -> str:
+def describe_forward_failure(model: nn.Module, inputs: Inputs, error: Exception) -> str:
     """Which module raised, on which input shapes: re-runs the forward pass with hooks."""
     stack: list[tuple[str, nn.Module, str]] = []
     names = {id(module): name for name, module in model.named_modules()}
@@ -183,19 +188,41 @@ def describe_forward_failure(model: nn.Module, inputs: Tensor, error: Exception)
     handles += [m.register_forward_hook(leave) for m in model.modules()]
     try:
         with torch.no_grad():
-            model(inputs)
+            call_model(model, inputs)
     except Exception:
         pass
     finally:
         for handle in handles:
             handle.remove()
-    text = exception_text(error)
+    text = exception_text(error) + _calling_hint(inputs, error)
     if not stack:
-        return f"the forward pass failed on an input of shape {shape(inputs)}: {text}"
+        return f"the forward pass failed on {_inputs_words(inputs)}: {text}"
     name, module, shapes = stack[-1]
     kind = type(module).__name__
     where = f"layer '{name}' ({kind})" if name else f"the model's forward() ({kind})"
     return f"the forward pass failed in {where} on input {shapes}: {text}"
+
+
+def _inputs_words(inputs: Inputs) -> str:
+    if isinstance(inputs, ModelInputs):
+        return f"the inputs {describe_inputs(inputs)}"
+    return f"an input {describe_inputs(inputs)}"
+
+
+def _calling_hint(inputs: Inputs, error: Exception) -> str:
+    """How the model was called, when forward() refused the arguments themselves."""
+    if not isinstance(inputs, ModelInputs) or not isinstance(error, TypeError):
+        return ""
+    if "argument" not in str(error):
+        return ""
+    args = ", ".join(f"input {i}" for i in range(len(inputs.args)))
+    kwargs = ", ".join(f"{name}=..." for name in inputs.kwargs)
+    called = ", ".join(part for part in (args, kwargs) if part)
+    return (
+        f" (the probes called model({called}) from the items' {len(inputs.parts())} inputs: "
+        "every entry but the label of a tuple, every key but the label of a dict; return "
+        "(inputs, label) from the Dataset if the other entries are not inputs)"
+    )
 
 
 def compute_loss(loss: Callable[..., Tensor], prediction: Tensor, targets: Tensor) -> Tensor:
@@ -365,7 +392,12 @@ def _watch_step(target: Target) -> tuple[int, ...] | None:
         output = forward(model, inputs)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            step(model, (inputs, targets), noting_loss, make_optimizer(target, model))
+            step(
+                model,
+                target.step_batch(inputs, targets),
+                noting_loss,
+                make_optimizer(target, model),
+            )
     except _LossReached:
         pass
     except Exception:  # the step fails before its loss: train_step_check says why
@@ -381,7 +413,7 @@ def standard_step(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
     loss: Callable[..., Tensor],
-    inputs: Tensor,
+    inputs: Inputs,
     targets: Tensor,
 ) -> float:
     """One plain step (zero_grad, forward, loss, backward, step); returns the loss before it."""
@@ -402,7 +434,7 @@ def user_step(
     target: Target,
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
-    inputs: Tensor,
+    inputs: Inputs,
     targets: Tensor,
 ) -> float:
     """One step of the user's own ``train_step``; returns the loss it reports (or NaN)."""
@@ -412,7 +444,7 @@ def user_step(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            value = step(model, (inputs, targets), target.loss, optimizer)
+            value = step(model, target.step_batch(inputs, targets), target.loss, optimizer)
     except ProbeFailure:
         raise
     except Exception as error:
@@ -432,7 +464,7 @@ def step_in_eval_mode(
     target: Target,
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
-    inputs: Tensor,
+    inputs: Inputs,
     targets: Tensor,
 ) -> tuple[float, bool]:
     """One ``user_step`` from train mode; also whether it ran the model with its dropout or
@@ -463,7 +495,7 @@ def as_float(value: object) -> float:
 
 
 def evaluate_loss(
-    model: nn.Module, loss: Callable[..., Tensor], inputs: Tensor, targets: Tensor
+    model: nn.Module, loss: Callable[..., Tensor], inputs: Inputs, targets: Tensor
 ) -> float:
     """The loss in eval mode without gradients; the model's mode is restored afterwards."""
     was_training = model.training

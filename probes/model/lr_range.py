@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from probes.inputs import Inputs
 from probes.model.common import (
     Reporter,
     batches,
@@ -107,7 +108,7 @@ def run_sweep(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
     loss: object,
-    stream: Iterator[tuple[Tensor, Tensor]],
+    stream: Iterator[tuple[Inputs, Tensor]],
     report: Reporter | None = None,
     start_lr: float = START_LR,
     end_lr: float = END_LR,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from probes.inputs import Inputs, scaled
 from probes.model.common import Reporter, forward, fresh_model, sample
 from probes.progress import ProgressFn
 from probes.result import ProbeResult
@@ -63,7 +64,7 @@ def output_check(target: Target, progress: ProgressFn) -> ProbeResult:
     return _result(target, activation, units, checks)
 
 
-def detect_activation(model: nn.Module, inputs: Tensor) -> str:
+def detect_activation(model: nn.Module, inputs: Inputs) -> str:
     """The output activation: the last module that runs, else what the outputs look like."""
     last: list[tuple[nn.Module, object]] = []
 
@@ -90,10 +91,11 @@ def detect_activation(model: nn.Module, inputs: Tensor) -> str:
     return _activation_from_range(model, inputs, output)
 
 
-def _activation_from_range(model: nn.Module, inputs: Tensor, output: Tensor) -> str:
+def _activation_from_range(model: nn.Module, inputs: Inputs, output: Tensor) -> str:
     outputs = [output]
-    if inputs.is_floating_point():
-        outputs += [forward(model, inputs * SCALE), forward(model, -inputs * SCALE)]
+    up, down = scaled(inputs, SCALE), scaled(inputs, -SCALE)
+    if up is not None and down is not None:
+        outputs += [forward(model, up), forward(model, down)]
     finite = [
         o[torch.isfinite(o).all(dim=-1)] if o.ndim > 1 else o[torch.isfinite(o)] for o in outputs
     ]

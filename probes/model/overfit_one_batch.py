@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from probes.inputs import Inputs
 from probes.model.common import (
     Deadline,
     Reporter,
@@ -89,7 +90,7 @@ def measure(target: Target, report: Reporter) -> BatchFit:
 
 def _fit(
     target: Target,
-    inputs: Tensor,
+    inputs: Inputs,
     targets: Tensor,
     build: object,
     report: Reporter,
@@ -126,7 +127,7 @@ def _fitted(losses: list[float], share: float = SHARE) -> bool:
 
 
 def _classified(
-    target: Target, model: nn.Module, inputs: Tensor, targets: Tensor, losses: list[float]
+    target: Target, model: nn.Module, inputs: Inputs, targets: Tensor, losses: list[float]
 ) -> bool:
     """A classifier that gets every example of the batch right, with the loss well down."""
     if target.task not in ("binary", "multiclass") or not _fitted(losses, CLASSIFIED_SHARE):

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from probes.inputs import Inputs
 from probes.model.common import (
     Deadline,
     Reporter,
@@ -127,7 +128,7 @@ def measure(target: Target, report: Reporter) -> LabelFits:
     return LabelFits(len(inputs), real, shuffled_losses)
 
 
-def _fit(target: Target, inputs: Tensor, targets: Tensor) -> list[float]:
+def _fit(target: Target, inputs: Inputs, targets: Tensor) -> list[float]:
     """The loss before each full-batch step with the user's optimizer on a fresh model."""
     seed_everything()  # both fits start from the same weights
     model, _ = fresh_model(target)

@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from probes.errors import ProbeFailure
+from probes.inputs import Inputs
 from probes.model.common import (
     Reporter,
     as_float,
@@ -154,7 +155,7 @@ def _call(
     target: Target,
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
-    inputs: Tensor,
+    inputs: Inputs,
     targets: Tensor,
 ) -> float:
     """One call of the user's step, its warnings left for the watcher to record."""
@@ -164,7 +165,7 @@ def _call(
         raise ProbeFailure("the experiment has no 'train_step'")
     model.train()
     try:
-        value = step(model, (inputs, targets), target.loss, optimizer)
+        value = step(model, target.step_batch(inputs, targets), target.loss, optimizer)
     except ProbeFailure:
         raise
     except Exception as error:
@@ -172,14 +173,14 @@ def _call(
     return as_float(value)
 
 
-def _runs_in_eval_mode(target: Target, model: nn.Module, inputs: Tensor, targets: Tensor) -> bool:
+def _runs_in_eval_mode(target: Target, model: nn.Module, inputs: Inputs, targets: Tensor) -> bool:
     """Whether a call from train mode runs the dropout or batch norm in eval mode (on a copy)."""
     torch.manual_seed(STEP_SEED)
     return step_in_eval_mode(target, model, make_optimizer(target, model), inputs, targets)[1]
 
 
 def _clean_grads(
-    target: Target, snapshot: nn.Module, inputs: Tensor, targets: Tensor
+    target: Target, snapshot: nn.Module, inputs: Inputs, targets: Tensor
 ) -> dict[str, Tensor]:
     for p in snapshot.parameters():
         p.grad = None
@@ -215,7 +216,7 @@ def _weights(model: nn.Module) -> dict[str, Tensor]:
     return {name: p.detach().clone() for name, p in model.named_parameters()}
 
 
-def _measure(target: Target, model: nn.Module, inputs: Tensor, targets: Tensor) -> float:
+def _measure(target: Target, model: nn.Module, inputs: Inputs, targets: Tensor) -> float:
     if target.loss is None:
         return math.nan
     with torch.no_grad():
