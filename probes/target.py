@@ -251,7 +251,7 @@ class Target:
             inputs, _ = self._tensors_of(which)
             if isinstance(inputs, ModelInputs):
                 for name, values in _id_inputs(inputs).items():
-                    found.setdefault(name, set()).update(values.unique().tolist())
+                    found.setdefault(name, set()).update(torch.unique(values).tolist())
         return {name: sorted(values) for name, values in found.items()}
 
     def _check_data(self) -> None:
@@ -717,7 +717,7 @@ def _id_inputs(inputs: ModelInputs) -> dict[str, Tensor]:
         if value.is_floating_point() or value.dtype == torch.bool:
             continue
         ids = value.reshape(len(value), -1)
-        if ids.shape[1] == 1 and int(ids.unique().numel()) <= MAX_ID_LEVELS:
+        if ids.shape[1] == 1 and int(torch.unique(ids).numel()) <= MAX_ID_LEVELS:
             found[_column_name(key)] = ids[:, 0]
     return found
 
