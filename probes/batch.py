@@ -11,7 +11,9 @@ them says how the model takes them:
 - a pair whose first entry is a tuple or list of tensors, ``((tokens, offsets), label)``, or a
   tuple of three or more, ``(tokens, offsets, label)`` (the label last): positional inputs,
   ``model(tokens, offsets)``. The PyTorch text tutorial's ``(label, tokens, offsets)`` is told
-  apart by its pattern: the last entry is EmbeddingBag offsets, not labels.
+  apart by its pattern: the last entry is EmbeddingBag offsets, not labels. When the model's
+  ``forward`` takes fewer positional inputs than that, the item is ``(x, y, extras...)`` (a sample
+  weight, an index, a path) and the entries after the label are left out.
 
 Deeper nesting (a dict inside the dict of inputs) is refused with a message that says what was
 seen and how to hand it over. The form is kept (``BatchForm``), so that the user's own
@@ -24,6 +26,7 @@ the target can say how many it could not read and why.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -97,8 +100,28 @@ class Item:
     form: BatchForm = BatchForm()
 
 
-def split_item(item: object, what: str) -> Item:
-    """The inputs and targets of one example or batch: a pair, a tuple, or a dict with a label."""
+def positional_inputs(model: object) -> int | None:
+    """How many positional inputs the model's ``forward`` takes, defaults included; None when it
+    takes any number (``*args``) or its signature cannot be read."""
+    try:
+        signature = inspect.signature(getattr(model, "forward", model))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    count = 0
+    for parameter in signature.parameters.values():
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            return None
+        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+            count += 1
+    return count or None
+
+
+def split_item(item: object, what: str, positional: int | None = None) -> Item:
+    """The inputs and targets of one example or batch: a pair, a tuple, or a dict with a label.
+
+    ``positional`` is how many positional inputs the model takes (``positional_inputs``), to
+    tell ``(x1, x2, y)`` from ``(x, y, weight)``; None reads every entry but the last as inputs.
+    """
     if isinstance(item, Mapping):
         return _split_mapping(item, what)
     if isinstance(item, (tuple, list)) and len(item) == 2:
@@ -106,6 +129,9 @@ def split_item(item: object, what: str) -> Item:
     if isinstance(item, (tuple, list)) and len(item) > 2 and _label_first(item):
         return Item(RawInputs(args=tuple(item[1:])), item[0], BatchForm("label_first"))
     if isinstance(item, (tuple, list)) and len(item) > 2:
+        if positional is not None and positional < len(item) - 1:
+            inputs = item[0] if positional == 1 else RawInputs(args=tuple(item[:positional]))
+            return Item(inputs, item[positional], BatchForm("flat"))
         return Item(RawInputs(args=tuple(item[:-1])), item[-1], BatchForm("flat"))
     raise TargetError(f"{what} must be a pair (inputs, targets); got {_kind(item)}")
 
@@ -204,7 +230,11 @@ class Unreadable:
 
 
 def readable_items(
-    dataset: Any, indices: Iterable[int], which: str, unreadable: Unreadable
+    dataset: Any,
+    indices: Iterable[int],
+    which: str,
+    unreadable: Unreadable,
+    positional: int | None = None,
 ) -> Iterator[Item]:
     """The inputs and targets of each index whose item reads; failures counted in ``unreadable``.
 
@@ -219,7 +249,7 @@ def readable_items(
         except Exception as error:  # the user's __getitem__: any failure is one bad record
             _count_failure(unreadable, index, error, which)
             continue
-        yield split_item(item, "a Dataset item")
+        yield split_item(item, "a Dataset item", positional)
 
 
 def _count_failure(unreadable: Unreadable, index: int, error: Exception, which: str) -> None:

@@ -22,7 +22,15 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
-from probes.batch import BatchForm, Item, RawInputs, Unreadable, readable_items, split_item
+from probes.batch import (
+    BatchForm,
+    Item,
+    RawInputs,
+    Unreadable,
+    positional_inputs,
+    readable_items,
+    split_item,
+)
 from probes.errors import ProbeFailure, ProbeSkipped, TargetError
 from probes.inputs import (
     Inputs,
@@ -225,12 +233,25 @@ class Target:
         return "; ".join(parts)
 
     # --- internals ----------------------------------------------------------------------
+    def _positional(self) -> int | None:
+        """How many positional inputs the model takes, to read ``(x, y, weight)`` items right;
+        None without a model or when its factory fails (the probes that need it say why)."""
+        if self._model_factory is None:
+            return None
+        # Building the model draws from torch's random state; the data read next (a shuffling
+        # loader) must see the same state as without this look.
+        with torch.random.fork_rng(devices=[]):
+            try:
+                return positional_inputs(self.model())
+            except ProbeFailure:
+                return None
+
     def _tensors_of(self, which: str) -> tuple[Inputs, Tensor]:
         if which not in self._tensors:
             data = self._train if which == "train" else self._valid
             unreadable = self.unreadable.setdefault(which, Unreadable())
             inputs, targets, form = _to_tensors(
-                data, which, self.label_column, self.loss, unreadable
+                data, which, self.label_column, self.loss, unreadable, self._positional()
             )
             self._tensors[which], self.forms[which] = (inputs, targets), form
         inputs, targets = self._tensors[which]
@@ -466,7 +487,12 @@ def _empty_message(which: str) -> str:
 
 # --- data conversion --------------------------------------------------------------------
 def _to_tensors(
-    data: object, which: str, label: str, loss: object, unreadable: Unreadable | None = None
+    data: object,
+    which: str,
+    label: str,
+    loss: object,
+    unreadable: Unreadable | None = None,
+    positional: int | None = None,
 ) -> tuple[Inputs, Tensor, BatchForm]:
     if isinstance(data, pd.DataFrame):
         inputs = _frame_inputs(data, label)
@@ -474,10 +500,10 @@ def _to_tensors(
     if isinstance(data, (tuple, list)):
         return (*_pair_tensors(data, which), BatchForm())
     if isinstance(data, DataLoader):
-        return _collect(_loader_batches(data), which)
+        return _collect(_loader_batches(data, positional), which)
     if isinstance(data, Dataset) or _sequence_like(data):
         unreadable = unreadable if unreadable is not None else Unreadable()
-        items = _dataset_items(data, which, unreadable)
+        items = _dataset_items(data, which, unreadable, positional)
         return _collect(items, which, stacked=False, unreadable=unreadable)
     raise TargetError(f"'{which}' must be {DATA_FORMS}; got {_describe(data)}")
 
@@ -549,10 +575,10 @@ def _as_tensor(value: object, which: str, part: str) -> Tensor:
     return torch.from_numpy(np.array(array, copy=True))
 
 
-def _loader_batches(loader: DataLoader[Any]) -> Iterable[Item]:
+def _loader_batches(loader: DataLoader[Any], positional: int | None) -> Iterable[Item]:
     seen = 0
     for batch in _without_workers(loader):
-        item = split_item(batch, "a DataLoader batch")
+        item = split_item(batch, "a DataLoader batch", positional)
         yield item
         seen += len(item.targets) if hasattr(item.targets, "__len__") else 1
         if seen >= MAX_EXAMPLES:
@@ -583,13 +609,15 @@ def _without_workers(loader: DataLoader[Any]) -> DataLoader[Any]:
     )
 
 
-def _dataset_items(dataset: Any, which: str, unreadable: Unreadable) -> Iterable[Item]:
+def _dataset_items(
+    dataset: Any, which: str, unreadable: Unreadable, positional: int | None
+) -> Iterable[Item]:
     size = len(dataset)
     indices: Iterable[int] = range(size)
     if size > MAX_EXAMPLES:
         picked = np.random.default_rng(0).choice(size, MAX_EXAMPLES, replace=False)
         indices = sorted(int(index) for index in picked)
-    return readable_items(dataset, indices, which, unreadable)
+    return readable_items(dataset, indices, which, unreadable, positional)
 
 
 def _collect(

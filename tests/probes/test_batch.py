@@ -36,8 +36,17 @@ class Records(Dataset[Any]):
         return {"features": self.inputs[index], "label": label}
 
 
-def _target(train: object) -> Target:
-    return Target.from_experiment({"model": lambda: nn.Linear(8, 2), "train": train})
+def _target(train: object, model: Any = None) -> Target:
+    return Target.from_experiment({"model": model or (lambda: nn.Linear(8, 2)), "train": train})
+
+
+class TwoInputs(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.first, self.second = nn.Linear(3, 2), nn.Linear(2, 2)
+
+    def forward(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+        return self.first(first) + self.second(second)
 
 
 def test_a_dict_item_is_split_by_its_label_key_in_either_order() -> None:
@@ -197,12 +206,23 @@ def test_a_one_input_dict_is_handed_to_the_step_as_a_dict() -> None:
 def test_a_tuple_of_inputs_with_the_label_last_becomes_positional_inputs() -> None:
     x1, x2, y = torch.randn(16, 3), torch.randn(16, 2), torch.randint(0, 2, (16,))
     loader = DataLoader(list(zip(x1, x2, y, strict=True)), batch_size=8)
-    target = _target(loader)
+    target = _target(loader, TwoInputs)
     inputs, targets = target.train_tensors()
 
     assert isinstance(inputs, ModelInputs) and len(inputs.args) == 2
     assert torch.equal(inputs.args[1], x2)
     assert [t.shape for t in target.step_batch(inputs, targets)] == [(16, 3), (16, 2), (16,)]
+
+
+def test_entries_after_the_label_are_left_out_when_the_model_takes_one_input() -> None:
+    # (x, y, weight): a one-input forward says the second entry is the label, not an input.
+    x, y, weight = torch.randn(16, 8), torch.randint(0, 2, (16,)), torch.rand(16)
+    loader = DataLoader(list(zip(x, y, weight, strict=True)), batch_size=8)
+    target = _target(loader)
+    inputs, targets = target.train_tensors()
+
+    assert torch.equal(inputs, x) and torch.equal(targets, y)
+    assert [t.shape for t in target.step_batch(inputs, targets)] == [(16, 8), (16,)]
 
 
 def test_a_pair_of_input_tensors_and_labels_becomes_positional_inputs() -> None:
