@@ -260,12 +260,21 @@ def _bracket_balance(code: str) -> int:
     return balance
 
 
+PADDED_LINES = 400
+"""Up to this line, code is parsed behind blank lines that put it at its line, rather than
+parsed at line 1 and its nodes moved: the parser skips a blank line for far less than
+``ast.increment_lineno`` takes to walk a tree, which was most of the time a pasted line
+took to read. Further down, the blank lines would cost more than the walk."""
+
+
 def _parse_at(text: str, line: int) -> ast.Module | None:
+    """``text`` parsed as the code starting at ``line``, or None where it does not parse."""
+    padded = 1 < line <= PADDED_LINES
     try:
-        tree = ast.parse(text)
+        tree = ast.parse("\n" * (line - 1) + text if padded else text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    if line > 1:
+    if line > 1 and not padded:
         ast.increment_lineno(tree, line - 1)
     return tree
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.reading.code import read_code
+from assistant.core.reading.code import PADDED_LINES, read_code
 from assistant.core.reading.numbers import regularisation_level
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import RegularisationLevels
@@ -540,6 +540,27 @@ def test_code_with_a_syntax_error_is_read_where_it_parses() -> None:
         "I read 6 of 7 lines as Python: the rest does not parse (the first at line 1), so I "
         "took only the calls in them."
     ]
+
+
+@pytest.mark.parametrize("before", [0, 3, PADDED_LINES - 3, PADDED_LINES + 5])
+def test_a_paste_that_does_not_parse_names_the_lines_it_was_read_from(before: int) -> None:
+    # line by line, each line is parsed where it stands: behind blank lines up to
+    # PADDED_LINES, moved there after parsing beyond it; both give the same line numbers
+    reading = read_code(
+        "my model does not learn, here it is:\n" + "x = 1\n" * before + "model = nn.Sequential(\n"
+        "    nn.Linear(10, 32), nn.ReLU(),\n"
+        "    nn.Linear(32, 1), nn.Sigmoid(),\n"
+        ")\n"
+        "criterion = nn.BCEWithLogitsLoss()\n"
+    )
+    start = before + 2
+    assert (
+        reading.evidence["output_activation"]
+        == f"line {start + 2}: nn.Linear(32, 1), nn.Sigmoid(),"
+    )
+    assert (
+        reading.evidence["loss_function"] == f"line {start + 4}: criterion = nn.BCEWithLogitsLoss()"
+    )
 
 
 def test_a_huge_paste_is_bounded_and_says_so() -> None:
