@@ -3,13 +3,12 @@ one use per word."""
 
 from __future__ import annotations
 
-import importlib
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from assistant.core.reading.patterns import fold, guarded, needed_words, stays_in_line
 from knowledge.schema import Phrase
 from knowledge.types import FactId, Value
 
@@ -45,216 +44,6 @@ def _cuts_a_word(text: str, at: int, separators: str) -> bool:
         return False
     before, after = text[at - 1], text[at]
     return not (before.isspace() or after.isspace() or before in separators)
-
-
-Needs = tuple[tuple[str, ...], ...]
-"""Words a text must hold for a pattern to match it, in lower case: one of each group."""
-
-_PARSER: Any = importlib.import_module("re._parser")
-"""The parser behind ``re.compile`` (private, hence untyped; :func:`needed_words` falls back
-to needing nothing should it ever change)."""
-_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
-_CASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
-"""The non-ASCII letters that IGNORECASE matches to ASCII ones ("\u212a", the Kelvin sign, is
-a "k")."""
-
-
-def needed_words(pattern: str) -> Needs:
-    """Literal words every match of ``pattern`` (case-insensitive) contains, one of each group.
-
-    Read off the parsed pattern: a run of literal characters is needed wherever the part
-    holding it is (not under ``?``, ``*`` or a negative lookaround); of alternatives, each
-    gives its most telling need and one of those is needed. A text without them cannot
-    match, so the pattern need not be run over it, which is most of the time.
-    """
-    try:
-        groups = _needs(_PARSER.parse(pattern, re.IGNORECASE))
-    except Exception:  # a parser of another Python: the pattern is always run
-        return ()
-    return tuple(sorted({tuple(sorted(group)) for group in groups}))
-
-
-def _needs(items: Any) -> list[frozenset[str]]:
-    needs: list[frozenset[str]] = []
-    run = ""
-    for op, av in items:
-        name = str(op)
-        if name == "LITERAL" and av < 128:
-            run += chr(av).lower()
-            continue
-        if run:
-            needs.append(frozenset({run}))
-            run = ""
-        if name == "SUBPATTERN":
-            needs += _needs(av[-1])
-        elif name == "ATOMIC_GROUP":
-            needs += _needs(av)
-        elif name == "ASSERT":
-            needs += _needs(av[1])
-        elif name in _REPEATS and av[0] >= 1:
-            needs += _needs(av[2])
-        elif name == "BRANCH":
-            needs += _any_of(av[1])
-    if run:
-        needs.append(frozenset({run}))
-    return needs
-
-
-def _any_of(alternatives: Any) -> list[frozenset[str]]:
-    """The need of a choice: each alternative's most telling one, any of them."""
-    words: set[str] = set()
-    for alternative in alternatives:
-        needs = _needs(alternative)
-        if not needs:
-            return []
-        words |= max(needs, key=lambda group: (min(map(len, group)), -len(group)))
-    # a text holding "losses" holds "loss": the longer word adds nothing
-    return [frozenset(w for w in words if not any(v != w and v in w for v in words))]
-
-
-_HOLDS_NEWLINE = {"CATEGORY_SPACE", "CATEGORY_NOT_WORD", "CATEGORY_NOT_DIGIT", "CATEGORY_LINEBREAK"}
-"""The classes (``\\s``, ``\\W``, ``\\D``) that a line break belongs to."""
-_IN_LINE_CATEGORIES = {"CATEGORY_DIGIT", "CATEGORY_WORD", "CATEGORY_NOT_SPACE"}
-_IN_LINE_AT = {"AT_BOUNDARY", "AT_NON_BOUNDARY"}
-"""The zero-width assertions that read the same at a line's end as at the text's: the line
-break after it is not a word character, and neither is the end of the text."""
-
-
-def stays_in_line(pattern: str) -> bool:
-    """Whether no match of ``pattern`` (case-insensitive), lookarounds included, can take in
-    a line break, so that it can be run over one line at a time with the same matches.
-
-    Read off the parsed pattern, as :func:`needed_words` is; anything it does not know
-    (``^``, ``$``, ``.`` under DOTALL, an unknown class) counts as crossing lines.
-    """
-    try:
-        parsed = _PARSER.parse(pattern, re.IGNORECASE)
-        return not parsed.state.flags & re.DOTALL and _in_line(parsed)
-    except Exception:  # a parser of another Python: the whole text is searched
-        return False
-
-
-def _in_line(items: Any) -> bool:
-    for op, av in items:
-        name = str(op)
-        if name == "LITERAL":
-            ok = av != ord("\n")
-        elif name == "ANY":
-            ok = True  # without DOTALL, "." is anything but a line break
-        elif name == "IN":
-            ok = _class_in_line(av)
-        elif name == "AT":
-            ok = str(av) in _IN_LINE_AT
-        elif name == "SUBPATTERN":
-            ok = not av[1] & re.DOTALL and _in_line(av[-1])
-        elif name in {"ASSERT", "ASSERT_NOT"}:
-            ok = _in_line(av[1])
-        elif name == "ATOMIC_GROUP":
-            ok = _in_line(av)
-        elif name in _REPEATS:
-            ok = _in_line(av[2])
-        elif name == "BRANCH":
-            ok = all(_in_line(alternative) for alternative in av[1])
-        else:  # NOT_LITERAL, references, conditionals: assumed to cross
-            ok = False
-        if not ok:
-            return False
-    return True
-
-
-def _class_in_line(items: Any) -> bool:
-    """Whether a character class leaves out the line break."""
-    newline = ord("\n")
-    holds = any(
-        (str(op) == "LITERAL" and av == newline)
-        or (str(op) == "RANGE" and av[0] <= newline <= av[1])
-        or (str(op) == "CATEGORY" and str(av) in _HOLDS_NEWLINE)
-        for op, av in items
-    )
-    if items and str(items[0][0]) == "NEGATE":
-        return holds
-    return all(
-        (str(op) == "LITERAL" and av != newline)
-        or (str(op) == "RANGE" and not av[0] <= newline <= av[1])
-        or (str(op) == "CATEGORY" and str(av) in _IN_LINE_CATEGORIES)
-        for op, av in items
-    )
-
-
-_ZERO_WIDTH = {"AT", "ASSERT", "ASSERT_NOT"}
-_CLASS_ESCAPES = {
-    "CATEGORY_DIGIT": r"\d",
-    "CATEGORY_NOT_DIGIT": r"\D",
-    "CATEGORY_SPACE": r"\s",
-    "CATEGORY_NOT_SPACE": r"\S",
-    "CATEGORY_WORD": r"\w",
-    "CATEGORY_NOT_WORD": r"\W",
-}
-
-
-def guarded(pattern: str) -> str:
-    """``pattern`` behind a lookahead for the characters its matches can start with, or
-    ``pattern`` itself where those are not known.
-
-    The lookahead finds the same matches: it only turns away, in one step, the positions
-    where the pattern would try each of its alternatives and fail. With ``IGNORECASE`` the
-    engine skips no position on its own, and most positions of a text start no match.
-    """
-    try:
-        first = _first(_PARSER.parse(pattern, re.IGNORECASE))
-    except Exception:  # a parser of another Python: the pattern runs as it is
-        return pattern
-    if first is None or first[1]:
-        return pattern
-    parts: list[str] = []
-    for name, av in first[0]:
-        if name == "LITERAL":
-            parts.append(f"\\U{av:08x}")
-        elif name == "RANGE":
-            parts.append(f"\\U{av[0]:08x}-\\U{av[1]:08x}")
-        elif name == "CATEGORY" and str(av) in _CLASS_ESCAPES:
-            parts.append(_CLASS_ESCAPES[str(av)])
-        else:
-            return pattern
-    return f"(?=[{''.join(parts)}])(?:{pattern})"
-
-
-def _first(items: Any) -> tuple[list[tuple[str, Any]], bool] | None:
-    """The characters a match of ``items`` can start with, as class items, and whether it
-    can match nothing at all; None where that is not known (``.``, a negated class)."""
-    found: list[tuple[str, Any]] = []
-    for op, av in items:
-        name = str(op)
-        if name in _ZERO_WIDTH:
-            continue
-        if name == "LITERAL":
-            return [*found, (name, av)], False
-        if name == "IN":
-            if any(str(o) == "NEGATE" for o, _ in av):
-                return None
-            return [*found, *((str(o), a) for o, a in av)], False
-        if name == "SUBPATTERN":
-            inner = _first(av[-1])
-        elif name in _REPEATS:
-            inner = _first(av[2])
-            if inner is not None and av[0] == 0:
-                inner = (inner[0], True)
-        elif name == "BRANCH":
-            alternatives = [_first(alternative) for alternative in av[1]]
-            if any(a is None for a in alternatives):
-                return None
-            inner = (
-                [item for a in alternatives if a for item in a[0]],
-                any(a[1] for a in alternatives if a),
-            )
-        else:  # ".", references, atomic groups, conditionals: anything may come first
-            return None
-        if inner is None:
-            return None
-        found += inner[0]
-        if not inner[1]:
-            return found, False
-    return found, True
 
 
 @dataclass(frozen=True)
@@ -319,7 +108,7 @@ class Phrases:
         a few thousand characters has dozens of lines: most patterns can only match in one
         or two of them.
         """
-        folded = text.translate(_CASE_FOLD).lower()
+        folded = fold(text)
         found = self._found(folded)
         present = 0
         for _, bit in found:

@@ -11,14 +11,8 @@ import yaml
 
 from assistant.core.reading.bounds import clean
 from assistant.core.reading.model import load_phrasings
-from assistant.core.reading.words import (
-    Phrases,
-    guarded,
-    match_phrases,
-    needed_words,
-    negated,
-    stays_in_line,
-)
+from assistant.core.reading.patterns import guarded, needed_words, stays_in_line
+from assistant.core.reading.words import Phrases, match_phrases, negated
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Phrase
 from tests.assistant.reading.cases import (
