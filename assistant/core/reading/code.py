@@ -23,6 +23,7 @@ from typing import Literal
 
 from assistant.core.errors import UsageError
 from assistant.core.reading.bounds import Cut, long_paste_note
+from assistant.core.reading.patterns import Sifted
 from knowledge.types import FactId, Value
 
 MAX_CHARS = 200_000
@@ -174,13 +175,13 @@ _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _HEADER = re.compile(
     r"^(?:async\s+)?(?:for|while|with|def|class|if|elif|else|try|except|finally|match|case)\b"
 )
-_CALL_START = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*\(")
-_ASSIGNMENT = re.compile(
+_CALL_START = Sifted(r"(?<![\w.])(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*\(")
+_ASSIGNMENT = Sifted(
     r"(?<![\w.])(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:\[[^\]\n]{0,20}\])?\s*=\s*"
     r"(?:True|False|None|[-+]?\d[\d.e+-]*|'[^'\n]{0,60}'|\"[^\"\n]{0,60}\"|\[[^\]\n]{0,80}\])"
     r"(?![\w.(])"
 )
-_API_NAME = re.compile(
+_API_NAME = Sifted(
     r"(?<![\w.])(?:torch\.nn\.|nn\.|torch\.optim\.|optim\.|keras\.(?:layers\.|losses\.)?|"
     r"layers\.|losses\.)[A-Z]\w+(?![\w(])"
 )
