@@ -352,6 +352,9 @@ def _union(*parts: Leads | None) -> Leads | None:
 SPARSE = 20
 """Past one lead in this many characters of a text, trying the pattern at each costs more
 than letting the engine scan the text: the pattern is run as it is."""
+CHARS_PER_LEAD = 8
+"""Looking for a lead costs about what the engine takes to scan this many characters: over
+a shorter text, the pattern is run as it is."""
 
 
 class Sifted:
@@ -374,10 +377,10 @@ class Sifted:
         folded = fold(text)
         if not self.holds_needs(folded):
             return iter(())
-        places = self._places(folded) if text.isascii() else None
+        places = lead_places(self.leads, folded) if text.isascii() else None
         if places is None:
             return self.pattern.finditer(text)
-        return self._tried(text, places)
+        return matches_at(self.pattern, text, places)
 
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)
@@ -389,30 +392,44 @@ class Sifted:
         """Whether ``folded`` (:func:`fold`) holds a word of each of the needed groups."""
         return all(any(word in folded for word in group) for group in self.needs)
 
-    def _places(self, folded: str) -> list[int] | None:
-        """Where a lead stands in ``folded``, in order; None when there is no lead or too
-        many places (``SPARSE``)."""
-        if self.leads is None:
-            return None
-        most = len(folded) // SPARSE
-        places: set[int] = set()
-        for lead in self.leads:
-            at = folded.find(lead)
-            while at >= 0:
-                places.add(at)
-                if len(places) > most:
-                    return None
-                at = folded.find(lead, at + 1)
-        return sorted(places)
 
-    def _tried(self, text: str, places: list[int]) -> Iterator[re.Match[str]]:
-        # a match takes at least its lead, so none is empty: after one ends at `end`, the
-        # engine would go on searching from `end`, as this does
-        end = 0
-        for at in places:
-            if at < end:
-                continue
-            match = self.pattern.match(text, at)
-            if match is not None:
-                end = match.end()
-                yield match
+
+def lead_places(
+    found: tuple[str, ...] | None, folded: str, start: int = 0, end: int | None = None
+) -> list[int] | None:
+    """Where one of the leads ``found`` (:func:`leads`) stands whole in ``folded[start:end]``,
+    in order; None when there are none to look for, too many places (``SPARSE``) or too
+    little text to look in (``CHARS_PER_LEAD``)."""
+    end = len(folded) if end is None else end
+    if found is None or end - start < len(found) * CHARS_PER_LEAD:
+        return None
+    most = (end - start) // SPARSE
+    places: set[int] = set()
+    for lead in found:
+        at = folded.find(lead, start, end)
+        while at >= 0:
+            places.add(at)
+            if len(places) > most:
+                return None
+            at = folded.find(lead, at + 1, end)
+    return sorted(places)
+
+
+def matches_at(
+    pattern: re.Pattern[str], text: str, places: list[int], end: int | None = None
+) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern`` in ``text[:end]`` that start at one of ``places``, in order
+    and apart, as ``pattern.finditer`` gives those that start there.
+
+    A match takes at least its lead, so none is empty: after one ends, the engine would go
+    on searching from its end, as this does.
+    """
+    end = len(text) if end is None else end
+    after = 0
+    for at in places:
+        if at < after:
+            continue
+        match = pattern.match(text, at, end)
+        if match is not None:
+            after = match.end()
+            yield match

@@ -8,7 +8,15 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from assistant.core.reading.patterns import fold, guarded, needed_words, stays_in_line
+from assistant.core.reading.patterns import (
+    fold,
+    guarded,
+    lead_places,
+    leads,
+    matches_at,
+    needed_words,
+    stays_in_line,
+)
 from knowledge.schema import Phrase
 from knowledge.types import FactId, Value
 
@@ -56,6 +64,9 @@ class _Phrase:
     in_line: bool
     """No match takes in a line break (:func:`stays_in_line`): only the lines that hold
     :attr:`needs` are searched, rather than the whole text."""
+    leads: tuple[str, ...] | None
+    """What every match starts with (:func:`leads`): in an ASCII text the pattern is tried
+    only where one of them stands, where there are few such places."""
 
 
 _KEY = 3
@@ -90,6 +101,7 @@ class Phrases:
                 phrase.sets,
                 tuple(sum(bit[word] for word in group) for group in groups),
                 stays_in_line(phrase.pattern),
+                leads(phrase.pattern),
             )
             for phrase, groups in zip(phrases, needs, strict=True)
         )
@@ -100,36 +112,38 @@ class Phrases:
             short=tuple((word, bit[word]) for word in words if len(word) < _KEY),
         )
 
-    def candidates(self, text: str) -> Iterator[tuple[_Phrase, list[tuple[int, int]]]]:
+    def candidates(
+        self, text: str, folded: str | None = None
+    ) -> Iterator[tuple[_Phrase, list[tuple[int, int]]]]:
         """The phrases that may match ``text``, in order, each with the spans of ``text`` to
-        search: the lines that hold its needs, or the whole text.
+        search: the lines that hold its needs (next ones joined), or the whole text.
+        ``folded`` is :func:`fold` of ``text``, where the caller has it.
 
         Running a pattern costs in proportion to the text it is run over, and a message of
         a few thousand characters has dozens of lines: most patterns can only match in one
         or two of them.
         """
-        folded = fold(text)
-        found = self._found(folded)
-        present = 0
-        for _, bit in found:
-            present |= bit
+        folded = fold(text) if folded is None else folded
         lines: list[tuple[int, int]] = []
         start = 0
         for line in text.split("\n"):
             lines.append((start, start + len(line)))
             start += len(line) + 1
-        # which lines hold each word found, as bits (line k, bit k); _CASE_FOLD and lower()
-        # keep every character one character, so ``folded`` lines up with ``text``
+        # which lines hold each word found, as bits (line k, bit k); fold() keeps every
+        # character one character, so ``folded`` lines up with ``text``
         starts = [a for a, _ in lines]
         in_lines: dict[int, int] = {}
-        for word, bit in found:
+        present = 0
+        for word, bit in self._maybe(folded):
             held = 0
             at = folded.find(word)
             while at >= 0:
                 k = bisect_right(starts, at) - 1
                 held |= 1 << k
                 at = folded.find(word, lines[k][1])  # the next line that holds it
-            in_lines[bit] = held
+            if held:
+                in_lines[bit] = held
+                present |= bit
         whole = [(0, len(text))]
         everywhere = (1 << len(lines)) - 1
         for entry in self.entries:
@@ -143,15 +157,15 @@ class Phrases:
                 if not entry.in_line:
                     yield entry, whole
                 elif held:
-                    yield entry, [span for k, span in enumerate(lines) if held >> k & 1]
+                    yield entry, _runs(held, lines)
 
-    def _found(self, folded: str) -> list[tuple[str, int]]:
-        """The needed words that ``folded`` holds, with their bits."""
-        found = [(word, bit) for word, bit in self.short if word in folded]
+    def _maybe(self, folded: str) -> Iterator[tuple[str, int]]:
+        """The needed words that ``folded`` may hold, with their bits: the short ones, and
+        the others whose first ``_KEY`` characters it holds."""
+        yield from self.short
         keys = set(map("".join, zip(folded, folded[1:], folded[2:], strict=False)))
         for key in keys.intersection(self.by_key):
-            found += [(word, bit) for word, bit in self.by_key[key] if word in folded]
-        return found
+            yield from self.by_key[key]
 
 
 def _lines_of(group: int, in_lines: Mapping[int, int]) -> int:
@@ -164,17 +178,40 @@ def _lines_of(group: int, in_lines: Mapping[int, int]) -> int:
     return held
 
 
+def _runs(held: int, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The lines whose bits are set in ``held``, next ones joined into one span.
+
+    A phrase that stays in line finds the same in two lines searched as one: no match takes
+    in the line break between them, and a line break reads as the end of a text does to
+    everything such a phrase holds (:func:`stays_in_line`).
+    """
+    spans: list[tuple[int, int]] = []
+    while held:
+        first = (held & -held).bit_length() - 1
+        rest = held >> first
+        count = (~rest & (rest + 1)).bit_length() - 1  # the run of set bits from `first`
+        spans.append((lines[first][0], lines[first + count - 1][1]))
+        held &= ~(((1 << count) - 1) << first)
+    return spans
+
+
 def _matches(
-    pattern: re.Pattern[str], text: str, spans: Iterable[tuple[int, int]]
+    phrase: _Phrase, text: str, folded: str, spans: Iterable[tuple[int, int]]
 ) -> Iterator[re.Match[str]]:
-    """The matches of ``pattern`` in the spans of ``text``, in order: those of
+    """The matches of ``phrase`` in the spans of ``text``, in order: those of
     ``pattern.finditer(text)`` when no match crosses a span's edge.
 
     The text is searched in place (``pos`` and ``endpos``), so lookbehinds and ``\\b`` see
-    the characters before a span as they do in the whole text.
+    the characters before a span as they do in the whole text. In an ASCII text the phrase
+    is tried only where its leads stand, when they stand in few places.
     """
+    ascii_text = text.isascii()
     for start, end in spans:
-        yield from pattern.finditer(text, start, end)
+        places = lead_places(phrase.leads, folded, start, end) if ascii_text else None
+        if places is None:
+            yield from phrase.pattern.finditer(text, start, end)
+        else:
+            yield from matches_at(phrase.pattern, text, places, end)
 
 
 def _cue(match: re.Match[str]) -> tuple[int, int]:
@@ -198,8 +235,9 @@ def match_phrases(phrases: Phrases, text: str) -> PhraseMatch:
     evidence: dict[FactId, str] = {}
     taken: list[tuple[int, int]] = []
     saw_negation = False
-    for phrase, spans in phrases.candidates(text):
-        for match in _matches(phrase.pattern, text, spans):
+    folded = fold(text)
+    for phrase, spans in phrases.candidates(text, folded):
+        for match in _matches(phrase, text, folded, spans):
             start, end = _cue(match)
             if any(start < e and s < end for s, e in taken):
                 continue

@@ -80,7 +80,7 @@ def _texts() -> list[str]:
 
 def test_the_prefilter_never_skips_a_phrase_that_matches(kb: KnowledgeBase) -> None:
     # the reference runs each phrase as written over the whole text: no needed words, no
-    # line by line, no lookahead in front
+    # line by line, no lookahead in front, no leads
     book = Phrases.compile(kb.phrases)
     every = replace(
         book,
@@ -90,6 +90,7 @@ def test_the_prefilter_never_skips_a_phrase_that_matches(kb: KnowledgeBase) -> N
                 pattern=re.compile(phrase.pattern, re.IGNORECASE),
                 needs=(),
                 in_line=False,
+                leads=None,
             )
             for entry, phrase in zip(book.entries, kb.phrases, strict=True)
         ),
