@@ -393,7 +393,6 @@ class Sifted:
         return all(any(word in folded for word in group) for group in self.needs)
 
 
-
 def lead_places(
     found: tuple[str, ...] | None, folded: str, start: int = 0, end: int | None = None
 ) -> list[int] | None:
