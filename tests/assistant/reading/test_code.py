@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import time
 from pathlib import Path
 
 import pytest
 
 from assistant.core.reading.code import PADDED_LINES, read_code
+from assistant.core.reading.code_calls import walk
 from assistant.core.reading.numbers import regularisation_level
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import RegularisationLevels
@@ -740,3 +742,9 @@ def test_regularisation_levels_are_data() -> None:
     assert regularisation_level("weight_decay", 0.005, levels) == "strong"
     assert regularisation_level("dropout", 1.0) is None
     assert regularisation_level("weight_decay", 0.0) is None
+
+
+def test_the_code_readers_walk_a_tree_in_the_order_ast_walk_does() -> None:
+    # the readers take the first node that tells, so the order is part of what they read
+    tree = ast.parse(TORCH_SOFTMAX_INTO_CROSS_ENTROPY + KERAS_SOFTMAX_ON_ONE_UNIT)
+    assert [id(node) for node in walk(tree)] == [id(node) for node in ast.walk(tree)]
