@@ -124,40 +124,28 @@ class Phrases:
         or two of them.
         """
         folded = fold(text) if folded is None else folded
-        lines: list[tuple[int, int]] = []
-        start = 0
-        for line in text.split("\n"):
-            lines.append((start, start + len(line)))
-            start += len(line) + 1
-        # which lines hold each word found, as bits (line k, bit k); fold() keeps every
-        # character one character, so ``folded`` lines up with ``text``
-        starts = [a for a, _ in lines]
-        in_lines: dict[int, int] = {}
+        found = {
+            bit: (word, at) for word, bit in self._maybe(folded) if (at := folded.find(word)) >= 0
+        }
         present = 0
-        for word, bit in self._maybe(folded):
-            held = 0
-            at = folded.find(word)
-            while at >= 0:
-                k = bisect_right(starts, at) - 1
-                held |= 1 << k
-                at = folded.find(word, lines[k][1])  # the next line that holds it
-            if held:
-                in_lines[bit] = held
-                present |= bit
+        for bit in found:
+            present |= bit
         whole = [(0, len(text))]
-        everywhere = (1 << len(lines)) - 1
+        lines: _Lines | None = None
         for entry in self.entries:
-            held = everywhere
+            if not all(present & group for group in entry.needs):
+                continue
+            if not entry.in_line:
+                yield entry, whole
+                continue
+            lines = lines or _Lines(text, folded, found)
+            held = lines.everywhere
             for group in entry.needs:
-                if not present & group:
+                held &= lines.holding(group)
+                if not held:
                     break
-                if entry.in_line:
-                    held &= _lines_of(group, in_lines)
-            else:
-                if not entry.in_line:
-                    yield entry, whole
-                elif held:
-                    yield entry, _runs(held, lines)
+            if held:
+                yield entry, _runs(held, lines.spans)
 
     def _maybe(self, folded: str) -> Iterator[tuple[str, int]]:
         """The needed words that ``folded`` may hold, with their bits: the short ones, and
@@ -168,14 +156,44 @@ class Phrases:
             yield from self.by_key[key]
 
 
-def _lines_of(group: int, in_lines: Mapping[int, int]) -> int:
-    """The lines that hold some word of ``group`` (a few bits), as bits."""
-    held = 0
-    while group:
-        bit = group & -group  # the lowest word of the group
-        held |= in_lines.get(bit, 0)
-        group ^= bit
-    return held
+class _Lines:
+    """A text's lines, and which of them hold each needed word found in it (as bits: line k,
+    bit k), looked up when a phrase first asks: a word no phrase asks about is found once,
+    not in every line. fold() keeps every character one character, so the folded text lines
+    up with the text."""
+
+    def __init__(self, text: str, folded: str, found: Mapping[int, tuple[str, int]]) -> None:
+        self.spans: list[tuple[int, int]] = []
+        start = 0
+        for line in text.split("\n"):
+            self.spans.append((start, start + len(line)))
+            start += len(line) + 1
+        self.everywhere = (1 << len(self.spans)) - 1
+        self._starts = [a for a, _ in self.spans]
+        self._folded = folded
+        self._found = found
+        """For each needed word found, by its bit: the word and where it first stands."""
+        self._held: dict[int, int] = {}
+
+    def holding(self, group: int) -> int:
+        """The lines that hold some word of ``group`` (a few bits), as bits."""
+        held = 0
+        while group:
+            bit = group & -group  # the lowest word of the group
+            group ^= bit
+            if bit in self._found:
+                held |= self._held[bit] if bit in self._held else self._lines_with(bit)
+        return held
+
+    def _lines_with(self, bit: int) -> int:
+        word, at = self._found[bit]
+        held = 0
+        while at >= 0:
+            k = bisect_right(self._starts, at) - 1
+            held |= 1 << k
+            at = self._folded.find(word, self.spans[k][1])  # the next line that holds it
+        self._held[bit] = held
+        return held
 
 
 def _runs(held: int, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
