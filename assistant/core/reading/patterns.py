@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 Needs = tuple[tuple[str, ...], ...]
@@ -349,6 +349,15 @@ def _union(*parts: Leads | None) -> Leads | None:
     return frozenset(s for s in found if not any(t != s and s.startswith(t) for t in found))
 
 
+def rare_leads(pattern: str, flags: int = re.IGNORECASE) -> tuple[str, ...] | None:
+    """:func:`leads` where each stands seldom enough in text to be worth a try of its own,
+    else None: one letter or a space stands everywhere."""
+    found = leads(pattern, flags)
+    if found is None or any(len(s) == 1 and (s.isalpha() or s.isspace()) for s in found):
+        return None
+    return found
+
+
 SPARSE = 20
 """Past one lead in this many characters of a text, trying the pattern at each costs more
 than letting the engine scan the text: the pattern is run as it is."""
@@ -368,9 +377,7 @@ class Sifted:
         self.pattern = re.compile(guarded(pattern), flags)
         """The pattern behind a lookahead for its first characters (:func:`guarded`)."""
         self.needs = needed_words(pattern)
-        found = leads(pattern, flags)
-        # one letter stands too often to be worth a try of its own
-        self.leads = found if found and all(len(s) > 1 or not s.isalpha() for s in found) else None
+        self.leads = rare_leads(pattern, flags)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """The matches of the pattern in ``text``, as ``re.Pattern.finditer`` gives them."""
@@ -384,6 +391,20 @@ class Sifted:
 
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)
+
+    def sub(self, repl: str | Callable[[re.Match[str]], str], text: str) -> str:
+        """``text`` with each match replaced, as ``re.Pattern.sub`` does: by ``repl`` expanded
+        (``\\g<name>``) or by what ``repl`` returns for the match."""
+        pieces: list[str] = []
+        last = 0
+        for match in self.finditer(text):
+            replaced = match.expand(repl) if isinstance(repl, str) else repl(match)
+            pieces += [text[last : match.start()], replaced]
+            last = match.end()
+        if not pieces:
+            return text
+        pieces.append(text[last:])
+        return "".join(pieces)
 
     def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
         return self.pattern.match(text, pos)

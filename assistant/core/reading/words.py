@@ -12,9 +12,9 @@ from assistant.core.reading.patterns import (
     fold,
     guarded,
     lead_places,
-    leads,
     matches_at,
     needed_words,
+    rare_leads,
     stays_in_line,
 )
 from knowledge.schema import Phrase
@@ -65,8 +65,8 @@ class _Phrase:
     """No match takes in a line break (:func:`stays_in_line`): only the lines that hold
     :attr:`needs` are searched, rather than the whole text."""
     leads: tuple[str, ...] | None
-    """What every match starts with (:func:`leads`): in an ASCII text the pattern is tried
-    only where one of them stands, where there are few such places."""
+    """What every match starts with (:func:`rare_leads`): in an ASCII text the pattern is
+    tried only where one of them stands, where there are few such places."""
 
 
 _KEY = 3
@@ -101,7 +101,7 @@ class Phrases:
                 phrase.sets,
                 tuple(sum(bit[word] for word in group) for group in groups),
                 stays_in_line(phrase.pattern),
-                leads(phrase.pattern),
+                rare_leads(phrase.pattern),
             )
             for phrase, groups in zip(phrases, needs, strict=True)
         )

@@ -1,5 +1,5 @@
 """Patterns run only where they can match: what a match starts with, and that a sifted
-pattern finds exactly what the pattern finds."""
+pattern finds (and replaces) exactly what the pattern does."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from assistant.core.reading import code, numbers
+from assistant.core.reading import bounds, code, numbers
 from assistant.core.reading.bounds import clean
 from assistant.core.reading.model import load_phrasings
 from assistant.core.reading.patterns import Sifted, leads
@@ -93,7 +93,7 @@ def _texts() -> list[str]:
 def _sifted() -> list[tuple[str, Sifted]]:
     return [
         (f"{module.__name__.rsplit('.', 1)[-1]}.{name}", value)
-        for module in (numbers, code)
+        for module in (bounds, numbers, code)
         for name, value in vars(module).items()
         if isinstance(value, Sifted)
     ]
@@ -115,3 +115,9 @@ def test_a_sifted_pattern_finds_what_the_pattern_finds(name: str, sifted: Sifted
             first = sifted.search(variant)
             expected = written.search(variant)
             assert (first and first.span()) == (expected and expected.span()), variant
+            assert sifted.sub(r"<\g<0>>", variant) == written.sub(r"<\g<0>>", variant)
+            assert sifted.sub(_bracket, variant) == written.sub(_bracket, variant)
+
+
+def _bracket(match: re.Match[str]) -> str:
+    return f"[{match.group()}]"
