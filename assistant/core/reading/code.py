@@ -14,6 +14,7 @@ this module finds the statements.
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 import unicodedata
 import warnings
@@ -268,8 +269,31 @@ parsed at line 1 and its nodes moved: the parser skips a blank line for far less
 took to read. Further down, the blank lines would cost more than the walk."""
 
 
+_TWO_NAMES = re.compile(
+    r"(?P<first>[A-Za-z_][A-Za-z0-9_]*)[ \t]+(?:[0-9'\"]|(?P<second>[A-Za-z_][A-Za-z0-9_]*))"
+)
+_NOT_NAMES = frozenset({*keyword.kwlist, *keyword.softkwlist, "type"})
+"""Words that may stand first in a statement, or second after a name ("x if y else z"):
+keywords, and the soft keywords of this Python and the next (``match``, ``case``, ``type``)."""
+
+
+def _cannot_parse(text: str) -> bool:
+    """Whether ``text`` starts with a name followed, past spaces, by another name, a number
+    or a string: no Python statement does, so the parser would refuse it at its second
+    token. Prose does ("My model does not learn"), and a refusal costs the parser two
+    passes and an exception, most of the time a pasted message took to read."""
+    found = _TWO_NAMES.match(text)
+    return (
+        found is not None
+        and found.group("first") not in _NOT_NAMES
+        and found.group("second") not in _NOT_NAMES
+    )
+
+
 def _parse_at(text: str, line: int) -> ast.Module | None:
     """``text`` parsed as the code starting at ``line``, or None where it does not parse."""
+    if _cannot_parse(text):
+        return None
     padded = 1 < line <= PADDED_LINES
     try:
         tree = ast.parse("\n" * (line - 1) + text if padded else text)

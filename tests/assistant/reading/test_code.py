@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core.reading.code import PADDED_LINES, read_code
+from assistant.core.reading.code import PADDED_LINES, _cannot_parse, read_code
 from assistant.core.reading.code_calls import walk
 from assistant.core.reading.numbers import regularisation_level
 from knowledge.loader import KnowledgeBase
@@ -748,3 +748,41 @@ def test_the_code_readers_walk_a_tree_in_the_order_ast_walk_does() -> None:
     # the readers take the first node that tells, so the order is part of what they read
     tree = ast.parse(TORCH_SOFTMAX_INTO_CROSS_ENTROPY + KERAS_SOFTMAX_ON_ONE_UNIT)
     assert [id(node) for node in walk(tree)] == [id(node) for node in ast.walk(tree)]
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("My classifier does not learn", True),
+        ("around 10%. Here is the model", True),
+        ('File "train.py", line 14, in <module>', True),
+        ("x if y else z", False),
+        ("x not in y", False),
+        ("match command:", False),
+        ("type Vector = list[float]", False),
+        ("import torch", False),
+        ("loss.backward()", False),
+    ],
+)
+def test_prose_is_told_from_python_before_parsing(text: str, refused: bool) -> None:
+    assert _cannot_parse(text) is refused
+    if refused:
+        assert not _parses(text)
+
+
+def test_a_line_taken_for_prose_never_parses() -> None:
+    # every line of this package's sources and of the reading tests' texts, each alone
+    root = Path(__file__).resolve().parents[3]
+    sources = [*(root / "assistant").rglob("*.py"), *(root / "tests" / "assistant").rglob("*.py")]
+    lines = {line.strip() for path in sources for line in path.read_text().splitlines()}
+    refused = [line for line in lines if _cannot_parse(line)]
+    assert len(refused) > 100  # prose in docstrings and strings
+    assert [line for line in refused if _parses(line)] == []
