@@ -80,8 +80,9 @@ class Phrases:
     entries: tuple[_Phrase, ...]
     words: tuple[str, ...]
     """Every word some phrase needs, each looked for once per text."""
-    by_key: Mapping[str, tuple[tuple[str, int], ...]]
-    """The words at least ``_KEY`` long, with their bits, by their first ``_KEY`` characters."""
+    by_key: Mapping[str, tuple[tuple[str, int, frozenset[str]], ...]]
+    """The words at least ``_KEY`` long, with their bits and their other runs of ``_KEY``
+    characters, by their first ``_KEY`` characters."""
     short: tuple[tuple[str, int], ...]
     """The shorter words, with their bits."""
 
@@ -91,10 +92,11 @@ class Phrases:
         needs = [needed_words(phrase.pattern) for phrase in phrases]
         words = tuple(sorted({word for groups in needs for group in groups for word in group}))
         bit = {word: 1 << index for index, word in enumerate(words)}
-        by_key: dict[str, list[tuple[str, int]]] = {}
+        by_key: dict[str, list[tuple[str, int, frozenset[str]]]] = {}
         for word in words:
             if len(word) >= _KEY:
-                by_key.setdefault(word[:_KEY], []).append((word, bit[word]))
+                rest = frozenset(_keys(word)) - {word[:_KEY]}
+                by_key.setdefault(word[:_KEY], []).append((word, bit[word], rest))
         entries = tuple(
             _Phrase(
                 re.compile(guarded(phrase.pattern), re.IGNORECASE),
@@ -149,11 +151,17 @@ class Phrases:
 
     def _maybe(self, folded: str) -> Iterator[tuple[str, int]]:
         """The needed words that ``folded`` may hold, with their bits: the short ones, and
-        the others whose first ``_KEY`` characters it holds."""
+        the others whose every run of ``_KEY`` characters it holds (a set lookup each,
+        where looking for the word would scan the text)."""
         yield from self.short
-        keys = set(map("".join, zip(folded, folded[1:], folded[2:], strict=False)))
+        keys = _keys(folded)
         for key in keys.intersection(self.by_key):
-            yield from self.by_key[key]
+            yield from ((word, bit) for word, bit, rest in self.by_key[key] if rest <= keys)
+
+
+def _keys(text: str) -> set[str]:
+    """Every run of ``_KEY`` characters in ``text``."""
+    return set(map("".join, zip(*(text[at:] for at in range(_KEY)), strict=False)))
 
 
 class _Lines:
