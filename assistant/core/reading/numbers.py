@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from typing import Literal
 
 from assistant.core.reading.patterns import Sifted
@@ -203,13 +204,13 @@ _SIZE = Sifted(
 _PER_CLASS = re.compile(r"\s*+(?:per|each|for each|in each|of each)\s++(?:class|category)", re.I)
 _PER_BATCH = re.compile(r"\s*+(?:per|each|a|in each|in a)\s++(?:batch|step|epoch|second)", re.I)
 _SHARE = Sifted(rf"(?P<value>{NUM}){END}\s*+%", re.IGNORECASE)
-_CLASS_WORDS = re.compile(
+_CLASS_WORDS = Sifted(
     r"\b(?:class\w*|labels?|positives?|negatives?|minority|majority|zeros|ones|fraud\w*|spam|"
     r"defaults?|anomal\w*|samples are|examples are|"
     r"of (?:the |my )?(?:data|dataset|samples|rows))\b",
     re.IGNORECASE,
 )
-_METRIC_WORDS = re.compile(
+_METRIC_WORDS = Sifted(
     r"\b(?:acc\w*|f1|auc|score|precision|recall|loss|val\w*|train\w*|test|split|dropout|lr|"
     r"learning rate|error|confiden\w*|probabilit\w*|memory|gpu|cpu)\b",
     re.IGNORECASE,
@@ -324,8 +325,12 @@ def read_dataset_size(text: str, context: Context) -> Value | None:
 
 
 def read_class_balance(text: str, context: Context) -> Value | None:
-    for clause in re.split(r"[|\n]", text):
-        if not _CLASS_WORDS.search(clause) or _METRIC_WORDS.search(clause):
+    """From a share or a ratio in a clause that names classes and no metric."""
+    clauses = _CLAUSE_END.split(text)
+    starts = list(accumulate((len(clause) + 1 for clause in clauses[:-1]), initial=0))
+    for index in sorted(_clauses_with(_CLASS_WORDS, text, starts)):
+        clause = clauses[index]
+        if _METRIC_WORDS.search(clause):
             continue
         share = _SHARE.search(clause)
         if share:
@@ -339,6 +344,19 @@ def read_class_balance(text: str, context: Context) -> Value | None:
             a, b = sorted((to_number(ratio.group("a")), to_number(ratio.group("b"))))
             return class_balance_level(math.inf if a <= 0 else b / a)
     return None
+
+
+_CLAUSE_END = re.compile(r"[|\n]")
+
+
+def _clauses_with(words: Sifted, text: str, starts: list[int]) -> set[int]:
+    """Which clauses of ``text`` (starting at ``starts``) hold a match of ``words``.
+
+    Searched in the whole text at once, not clause by clause: no match takes in a clause's
+    end, and ``\\b`` reads a clause's end as it reads the end of a text, so each clause
+    that holds a match holds one that the search of the whole text finds.
+    """
+    return {bisect.bisect_right(starts, match.start()) - 1 for match in words.finditer(text)}
 
 
 def read_loss_at_chance(text: str, context: Context) -> tuple[Value | None, bool]:

@@ -121,3 +121,13 @@ def test_a_sifted_pattern_finds_what_the_pattern_finds(name: str, sifted: Sifted
 
 def _bracket(match: re.Match[str]) -> str:
     return f"[{match.group()}]"
+
+
+def test_the_clauses_that_name_classes_are_those_a_clause_by_clause_search_finds() -> None:
+    written = re.compile(numbers._CLASS_WORDS.source, numbers._CLASS_WORDS.flags)
+    for text in [*_texts(), "90% of the samples are class 0 | the rest| labels\n1:9 ratio"]:
+        cleaned = clean(text)
+        clauses = re.split(r"[|\n]", cleaned)
+        starts = [sum(len(c) + 1 for c in clauses[:index]) for index in range(len(clauses))]
+        expected = {index for index, clause in enumerate(clauses) if written.search(clause)}
+        assert numbers._clauses_with(numbers._CLASS_WORDS, cleaned, starts) == expected, text
