@@ -497,7 +497,8 @@ def read_regularisation(text: str, context: Context) -> Value | None:
 # A tensor shape as users paste it: "(64, 1)", "(64,)", "torch.Size([32, 1])", "[32]". The
 # text is cleaned, so its commas read " | ".
 _SHAPE = Sifted(
-    r"(?:torch\.Size\(\[|\(|\[)\s*+(?P<dims>(?>\d+)(?:\s*+[,|]\s*+(?>\d+))*+)\s*+(?P<comma>[,|])?\s*+(?:\]\)|\)|\])"
+    r"(?:torch\.Size\(\[|\(|\[)\s*+(?P<dims>(?>\d+)(?:\s*+[,|]\s*+(?>\d+))*+)\s*+(?P<comma>[,|])?\s*+(?:\]\)|\)|\])",
+    guard=False,  # it starts with '(', '[' or 'torch': the engine skips to those
 )
 HUGE_LOSS = 1e4
 """A loss from this value on says the targets (or inputs) are far from unit scale."""

@@ -30,13 +30,16 @@ _REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
 _CASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 """The non-ASCII letters that IGNORECASE matches to ASCII ones ("\u212a", the Kelvin sign, is
 a "k")."""
+_FOLDED = "".join(map(chr, _CASE_FOLD))
 
 
 def fold(text: str) -> str:
     """``text`` in lower case, with the letters IGNORECASE takes for ASCII ones made those:
     what needed words are looked for in. Every character stays one character, so positions
     in it are positions in ``text``."""
-    if text.isascii():  # the common case, and lower() of ASCII changes no length
+    # translate() looks up every character of a text that is not ASCII: do it only where
+    # one of those letters stands ("\u0130" is the one letter lower() makes two of)
+    if text.isascii() or not any(letter in text for letter in _FOLDED):
         return text.lower()
     return text.translate(_CASE_FOLD).lower()
 
@@ -370,12 +373,14 @@ class Sifted:
     """A compiled pattern that is tried only where it can match: over a text that holds its
     needed words, at the places its leads stand. Finds what the pattern finds, in order."""
 
-    def __init__(self, pattern: str, flags: int = 0) -> None:
+    def __init__(self, pattern: str, flags: int = 0, *, guard: bool = True) -> None:
         self.source = pattern
         """The pattern as written."""
         self.flags = flags
-        self.pattern = re.compile(guarded(pattern), flags)
-        """The pattern behind a lookahead for its first characters (:func:`guarded`)."""
+        self.pattern = re.compile(guarded(pattern) if guard else pattern, flags)
+        """The pattern, unless ``guard`` is false behind a lookahead for its first characters
+        (:func:`guarded`). A case-sensitive pattern that starts with a character or one of a
+        few the engine finds on its own, faster without the lookahead."""
         self.needs = needed_words(pattern)
         self.leads = rare_leads(pattern, flags)
 
@@ -411,7 +416,13 @@ class Sifted:
 
     def holds_needs(self, folded: str) -> bool:
         """Whether ``folded`` (:func:`fold`) holds a word of each of the needed groups."""
-        return all(any(word in folded for word in group) for group in self.needs)
+        for group in self.needs:  # loops, not all() and any(): this runs for every pattern
+            for word in group:
+                if word in folded:
+                    break
+            else:
+                return False
+        return True
 
 
 def lead_places(

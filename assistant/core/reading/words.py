@@ -135,19 +135,21 @@ class Phrases:
         whole = [(0, len(text))]
         lines: _Lines | None = None
         for entry in self.entries:
-            if not all(present & group for group in entry.needs):
-                continue
-            if not entry.in_line:
-                yield entry, whole
-                continue
-            lines = lines or _Lines(text, folded, found)
-            held = lines.everywhere
-            for group in entry.needs:
-                held &= lines.holding(group)
-                if not held:
+            for group in entry.needs:  # a loop, not all(): this runs for every phrase
+                if not present & group:
                     break
-            if held:
-                yield entry, _runs(held, lines.spans)
+            else:
+                if not entry.in_line:
+                    yield entry, whole
+                    continue
+                lines = lines or _Lines(text, folded, found)
+                held = lines.everywhere
+                for group in entry.needs:
+                    held &= lines.holding(group)
+                    if not held:
+                        break
+                if held:
+                    yield entry, _runs(held, lines.spans)
 
     def _maybe(self, folded: str) -> Iterator[tuple[str, int]]:
         """The needed words that ``folded`` may hold, with their bits: the short ones, and

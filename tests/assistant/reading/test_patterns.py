@@ -4,6 +4,7 @@ pattern finds (and replaces) exactly what the pattern does."""
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 import yaml
@@ -11,7 +12,7 @@ import yaml
 from assistant.core.reading import bounds, code, numbers
 from assistant.core.reading.bounds import clean
 from assistant.core.reading.model import load_phrasings
-from assistant.core.reading.patterns import Sifted, leads
+from assistant.core.reading.patterns import Sifted, fold, leads
 from benchmarks.reading import message, training_script
 from tests.assistant.reading.cases import (
     COMPLAINTS,
@@ -131,3 +132,10 @@ def test_the_clauses_that_name_classes_are_those_a_clause_by_clause_search_finds
         starts = [sum(len(c) + 1 for c in clauses[:index]) for index in range(len(clauses))]
         expected = {index for index, clause in enumerate(clauses) if written.search(clause)}
         assert numbers._clauses_with(numbers._CLASS_WORDS, cleaned, starts) == expected, text
+
+
+def test_folding_keeps_every_character_one_character() -> None:
+    # positions in the folded text are positions in the text
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    assert len(fold(every)) == len(every)
+    assert fold("\u212aISS \u0130t") == "kiss it"
