@@ -411,9 +411,6 @@ class Sifted:
         pieces.append(text[last:])
         return "".join(pieces)
 
-    def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        return self.pattern.match(text, pos)
-
     def holds_needs(self, folded: str) -> bool:
         """Whether ``folded`` (:func:`fold`) holds a word of each of the needed groups."""
         for group in self.needs:  # loops, not all() and any(): this runs for every pattern
