@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.core.reading.patterns import Sifted
+
 HEAD_CHARS = 2000
 """Of a long message, how much of the start is read: the user's own words come first."""
 TAIL_CHARS = 6000
@@ -18,12 +20,12 @@ a tensor or noise, and a phrase that starts at "val" and takes the rest of the w
 scan it again from every "val" in it."""
 
 _FILE_LINE = re.compile(r'^[^\S\n]*File ".*", line \d+.*$', re.MULTILINE)
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
-_SENTENCE_END = re.compile(r"[;!?]+|\.(?=\s|$)")
-_CLAUSE_BREAK = re.compile(
+_THOUSANDS = Sifted(r"(?<=\d),(?=\d{3}\b)")
+_SENTENCE_END = Sifted(r"[;!?]+|\.(?=\s|$)")
+_CLAUSE_BREAK = Sifted(
     r",|\b(?:but(?! then)|while|whereas|although|though|however|yet)\b", re.IGNORECASE
 )
-_HYPOTHETICAL = re.compile(r"(?P<start>^|\n|\|)[ \t]*(?:but |and |even )?if\b[^|\n]*", re.I)
+_HYPOTHETICAL = Sifted(r"(?P<start>^|\n|\|)[ \t]*(?:but |and |even )?if\b[^|\n]*", re.I)
 """A clause that starts with "if" says what would happen, not what happens."""
 _LONG_WORD = re.compile(rf"(?<!\w)(\w{{{WORD_CHARS}}})\w+")
 

@@ -14,6 +14,7 @@ this module finds the statements.
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 import unicodedata
 import warnings
@@ -23,6 +24,7 @@ from typing import Literal
 
 from assistant.core.errors import UsageError
 from assistant.core.reading.bounds import Cut, long_paste_note
+from assistant.core.reading.patterns import Sifted
 from knowledge.types import FactId, Value
 
 MAX_CHARS = 200_000
@@ -174,13 +176,13 @@ _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _HEADER = re.compile(
     r"^(?:async\s+)?(?:for|while|with|def|class|if|elif|else|try|except|finally|match|case)\b"
 )
-_CALL_START = re.compile(r"(?<![\w.])(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*\(")
-_ASSIGNMENT = re.compile(
+_CALL_START = Sifted(r"(?<![\w.])(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*\(")
+_ASSIGNMENT = Sifted(
     r"(?<![\w.])(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:\[[^\]\n]{0,20}\])?\s*=\s*"
     r"(?:True|False|None|[-+]?\d[\d.e+-]*|'[^'\n]{0,60}'|\"[^\"\n]{0,60}\"|\[[^\]\n]{0,80}\])"
     r"(?![\w.(])"
 )
-_API_NAME = re.compile(
+_API_NAME = Sifted(
     r"(?<![\w.])(?:torch\.nn\.|nn\.|torch\.optim\.|optim\.|keras\.(?:layers\.|losses\.)?|"
     r"layers\.|losses\.)[A-Z]\w+(?![\w(])"
 )
@@ -260,12 +262,44 @@ def _bracket_balance(code: str) -> int:
     return balance
 
 
+PADDED_LINES = 400
+"""Up to this line, code is parsed behind blank lines that put it at its line, rather than
+parsed at line 1 and its nodes moved: the parser skips a blank line for far less than
+``ast.increment_lineno`` takes to walk a tree, which was most of the time a pasted line
+took to read. Further down, the blank lines would cost more than the walk."""
+
+
+_TWO_NAMES = re.compile(
+    r"(?P<first>[A-Za-z_][A-Za-z0-9_]*)[ \t]+(?:[0-9'\"]|(?P<second>[A-Za-z_][A-Za-z0-9_]*))"
+)
+_NOT_NAMES = frozenset({*keyword.kwlist, *keyword.softkwlist, "type"})
+"""Words that may stand first in a statement, or second after a name ("x if y else z"):
+keywords, and the soft keywords of this Python and the next (``match``, ``case``, ``type``)."""
+
+
+def _cannot_parse(text: str) -> bool:
+    """Whether ``text`` starts with a name followed, past spaces, by another name, a number
+    or a string: no Python statement does, so the parser would refuse it at its second
+    token. Prose does ("My model does not learn"), and a refusal costs the parser two
+    passes and an exception, most of the time a pasted message took to read."""
+    found = _TWO_NAMES.match(text)
+    return (
+        found is not None
+        and found.group("first") not in _NOT_NAMES
+        and found.group("second") not in _NOT_NAMES
+    )
+
+
 def _parse_at(text: str, line: int) -> ast.Module | None:
+    """``text`` parsed as the code starting at ``line``, or None where it does not parse."""
+    if _cannot_parse(text):
+        return None
+    padded = 1 < line <= PADDED_LINES
     try:
-        tree = ast.parse(text)
+        tree = ast.parse("\n" * (line - 1) + text if padded else text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    if line > 1:
+    if line > 1 and not padded:
         ast.increment_lineno(tree, line - 1)
     return tree
 

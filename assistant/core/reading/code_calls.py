@@ -115,9 +115,7 @@ def argument_value(call: ast.Call, index: int, *names: str) -> ast.expr | None:
 def string_constants(node: ast.AST | None) -> list[str]:
     if node is None:
         return []
-    return [
-        n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-    ]
+    return [n.value for n in walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
 
 
 def source_of(node: ast.AST) -> str:
@@ -195,6 +193,24 @@ class Code:
         return found
 
 
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """``node`` and every node under it, in the order of ``ast.walk`` (breadth first, each
+    node's children in the order of its ``_fields``).
+
+    One generator over a list: ``ast.walk`` stacks three generators and a deque per node,
+    and walking expressions was a good part of the time reading a pasted message took.
+    """
+    todo = [node]
+    for current in todo:  # the list grows as it is read: breadth first
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if isinstance(value, ast.AST):
+                todo.append(value)
+            elif isinstance(value, list):
+                todo.extend(item for item in value if isinstance(item, ast.AST))
+        yield current
+
+
 def _calls_in_order(parts: list[ast.AST]) -> list[ast.Call]:
     """The calls under ``parts``, in the order they start in the text.
 
@@ -262,7 +278,7 @@ def model_layers(code: Code) -> Layers:
         id(node)
         for call in code.loss_calls
         for arg in call.node.args
-        for node in ast.walk(arg)
+        for node in walk(arg)
         if isinstance(node, ast.Call)
     }
     layers = [c for c in code.calls if is_layer(c) and id(c.node) not in into_loss]
@@ -328,6 +344,6 @@ def calls_in(code: Code, exprs: list[ast.expr]) -> list[Call]:
     return [
         call
         for expr in exprs
-        for node in ast.walk(expr)
+        for node in walk(expr)
         if isinstance(node, ast.Call) and (call := code.call_of(node)) is not None
     ]

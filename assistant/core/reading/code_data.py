@@ -18,6 +18,7 @@ from assistant.core.reading.code_calls import (
     short_name,
     source_of,
     string_constants,
+    walk,
 )
 from assistant.core.reading.code_model import Loss
 from assistant.core.reading.numbers import epochs_level
@@ -62,7 +63,7 @@ def _read_scaling(code: Code, found: Found) -> None:
             found.set("inputs_normalised", "yes", call.site)
             return
     for assignment in code.assignments:
-        for node in ast.walk(assignment.value):
+        for node in walk(assignment.value):
             if (
                 isinstance(node, ast.BinOp | ast.AugAssign)
                 and isinstance(node.op, ast.Div)
@@ -160,7 +161,7 @@ def _read_metrics(code: Code, found: Found, loss: Loss | None) -> None:
         metrics = keyword_value(call.node, "metrics") if call.short == "compile" else None
         names = (
             string_constants(metrics)
-            + [short_name(dotted(n.func)) for n in ast.walk(metrics) if isinstance(n, ast.Call)]
+            + [short_name(dotted(n.func)) for n in walk(metrics) if isinstance(n, ast.Call)]
             if metrics is not None
             else []
         )
@@ -191,9 +192,7 @@ def read_details(code: Code, found: Found) -> None:
     for statement in code.statements:
         if isinstance(statement.node, ast.FunctionDef) and "loss" in statement.node.name.lower():
             body_calls = {
-                short_name(dotted(n.func))
-                for n in ast.walk(statement.node)
-                if isinstance(n, ast.Call)
+                short_name(dotted(n.func)) for n in walk(statement.node) if isinstance(n, ast.Call)
             }
             if body_calls & {"log", "exp", "log1p"} and not body_calls & set(vocab.LOSSES):
                 found.set("custom_loss", "yes", Site(statement.line, statement.quote, statement))

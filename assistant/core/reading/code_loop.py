@@ -19,6 +19,7 @@ from assistant.core.reading.code_calls import (
     number_value,
     short_name,
     source_of,
+    walk,
 )
 
 
@@ -93,7 +94,7 @@ def _read_no_grad(code: Code, found: Found, backward: Call) -> None:
         if call.site.statement.inside("no_grad") is not None or call.site.line > backward.site.line:
             continue
         function = call.site.statement.inside("function")
-        for name in {n.id for n in ast.walk(call.node.args[0]) if isinstance(n, ast.Name)}:
+        for name in {n.id for n in walk(call.node.args[0]) if isinstance(n, ast.Name)}:
             assignment = code.last_assignment(name, call.site.line, function)
             if assignment is not None and assignment.site.statement.inside("no_grad"):
                 # the prediction was made with gradients off: the loss cannot reach the model
@@ -105,7 +106,7 @@ _CUTS_GRAPH = frozenset({"detach", "item", "numpy", "tolist"})
 
 
 def _cuts_graph(code: Code, expr: ast.expr) -> bool:
-    for node in ast.walk(expr):
+    for node in walk(expr):
         if isinstance(node, ast.Call) and short_name(dotted(node.func)) in _CUTS_GRAPH:
             return True
         if isinstance(node, ast.Call) and dotted(node.func) in ("torch.tensor", "torch.from_numpy"):
@@ -215,7 +216,7 @@ def _shape_kind(code: Code, exprs: list[ast.expr]) -> str | None:
     """``flat`` for a tensor made 1-D (``squeeze()``, ``view(-1)``), ``column`` for one made
     N x 1 (``unsqueeze(1)``, ``view(-1, 1)``, ``[:, None]``)."""
     for expr in exprs:
-        for node in ast.walk(expr):
+        for node in walk(expr):
             if isinstance(node, ast.Call):
                 short = short_name(dotted(node.func))
                 numbers = [number_value(a) for a in node.args]

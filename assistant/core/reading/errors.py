@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.core.reading.bounds import Cut, long_paste_note
-from assistant.core.reading.words import Needs, needed_words
+from assistant.core.reading.patterns import Needs, needed_words
 from knowledge.loader import bundled
 from knowledge.schema import ErrorSignature
 from knowledge.types import FactId, Value

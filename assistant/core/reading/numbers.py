@@ -8,8 +8,10 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from typing import Literal
 
+from assistant.core.reading.patterns import Sifted
 from assistant.core.reading.words import LOOK_BACK_CHARS
 from knowledge.loader import bundled
 from knowledge.schema import RegularisationLevels
@@ -37,12 +39,12 @@ _WORD_NUMBERS = {
 }
 _KNOWN_DATASETS = {"mnist": 10, "cifar10": 10, "cifar100": 100, "imagenet": 1000}
 
-_CLASS_COUNT = re.compile(
+_CLASS_COUNT = Sifted(
     rf"\b(?P<count>\d+|{'|'.join(_WORD_NUMBERS)})[- ](?:output |target |different )?"
     r"(?:classes|categories|class\b|way\b|labels\b|kinds of|types of)",
     re.IGNORECASE,
 )
-_DATASET_NAME = re.compile(r"\b(fashion.?mnist|mnist|cifar.?100|cifar.?10|imagenet)\b", re.I)
+_DATASET_NAME = Sifted(r"\b(fashion.?mnist|mnist|cifar.?100|cifar.?10|imagenet)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -178,21 +180,21 @@ def to_count(value: str, multiplier: str | None) -> float:
     return float(value) * scale.get((multiplier or "").lower(), 1.0)
 
 
-_LR = re.compile(
+_LR = Sifted(
     rf"\b(?:lr|learning[ _-]?rate|step size)\b[^\d\n|-]{{0,15}}?(?P<value>{NUM}){END}(?!\s*+%)",
     re.IGNORECASE,
 )
-_LR_BEFORE = re.compile(
+_LR_BEFORE = Sifted(
     rf"(?P<value>{NUM}){END}\s*+(?:as (?:the |my )?|for (?:the )?)?(?:lr|learning rate)\b",
     re.IGNORECASE,
 )
-_EPOCHS = re.compile(
+_EPOCHS = Sifted(
     rf"(?P<value>{NUM}){END}\s*+(?P<mult>k\b)?\s*+(?P<unit>epochs?|steps|iterations|iters|updates)\b",
     re.IGNORECASE,
 )
 _TRAINING_WORDS = {"for", "trained", "train", "training", "ran", "run", "after", "only", "just"}
 _TIME_MARKERS = {"after", "at", "by", "in", "within", "until", "around", "since", "from", "before"}
-_SIZE = re.compile(
+_SIZE = Sifted(
     rf"(?P<value>{NUM}){END}\s*+(?P<mult>k|m|mil|thousand|million)?\s*+"
     r"(?:training |labell?ed |train |total )?"
     r"(?P<unit>samples?|examples?|rows|images|pictures|photos|data ?points|records|instances|"
@@ -201,57 +203,57 @@ _SIZE = re.compile(
 )
 _PER_CLASS = re.compile(r"\s*+(?:per|each|for each|in each|of each)\s++(?:class|category)", re.I)
 _PER_BATCH = re.compile(r"\s*+(?:per|each|a|in each|in a)\s++(?:batch|step|epoch|second)", re.I)
-_SHARE = re.compile(rf"(?P<value>{NUM}){END}\s*+%", re.IGNORECASE)
-_CLASS_WORDS = re.compile(
+_SHARE = Sifted(rf"(?P<value>{NUM}){END}\s*+%", re.IGNORECASE)
+_CLASS_WORDS = Sifted(
     r"\b(?:class\w*|labels?|positives?|negatives?|minority|majority|zeros|ones|fraud\w*|spam|"
     r"defaults?|anomal\w*|samples are|examples are|"
     r"of (?:the |my )?(?:data|dataset|samples|rows))\b",
     re.IGNORECASE,
 )
-_METRIC_WORDS = re.compile(
+_METRIC_WORDS = Sifted(
     r"\b(?:acc\w*|f1|auc|score|precision|recall|loss|val\w*|train\w*|test|split|dropout|lr|"
     r"learning rate|error|confiden\w*|probabilit\w*|memory|gpu|cpu)\b",
     re.IGNORECASE,
 )
-_RATIO = re.compile(
+_RATIO = Sifted(
     rf"(?P<a>{NUM}){END}\s*+(?::|/|to(?= \S+ ratio))\s*+(?P<b>{NUM}){END}"
     rf"|(?P<times>{NUM}){END}\s*+(?:x|times)\s++(?:more|as many|as common|as frequent)",
     re.IGNORECASE,
 )
-LOSS_VALUE = re.compile(
+LOSS_VALUE = Sifted(
     rf"(?<!val )(?<!val_)(?<!validation )(?<!test )\b(?:loss|cost)\b[^\d\n|%]{{0,40}}?"
     rf"(?P<value>{NUM}){END}(?!\s*+(?:%|epochs?|steps|iterations|iters|classes|samples))"
     rf"(?:\s*+(?:to|->|→)\s*+(?P<after>{NUM}){END})?",
     re.IGNORECASE,
 )
-_STUCK_VALUE = re.compile(
+_STUCK_VALUE = Sifted(
     rf"\b(?:stuck|plateau\w*|stays?|hovers?|sits?|remains?|flat\w*)\s++(?:at|around|near|on|about)"
     rf"\s++(?:~\s*+)?(?P<value>{NUM}){END}(?!\s*+%)",
     re.IGNORECASE,
 )
-_ACCURACY = re.compile(
+_ACCURACY = Sifted(
     rf"\b(?P<role>(?:val\w*|validation|test|dev|train\w*)\s*+(?:set\s*+)?)?(?:acc|accuracy)\b"
     rf"[^\d\n|]{{0,30}}?(?P<value>{NUM}){END}(?:\s*+(?:-|to)\s*+(?P<upper>{NUM}){END})?"
     r"\s*+(?P<pct>%)?(?!\s*+(?:epochs?|steps|iterations|iters|classes|samples|layers|hours|minutes|days)\b)",
     re.IGNORECASE,
 )
-_ACCURACY_AFTER = re.compile(
+_ACCURACY_AFTER = Sifted(
     rf"(?P<value>{NUM}){END}\s*+(?P<pct>%)\s*+(?P<role>(?:val\w*|validation|test|train\w*)\s++)?"
     r"(?:acc|accuracy)\b",
     re.IGNORECASE,
 )
-_AUC = re.compile(rf"\b(?:roc.?)?auc\b[^\d\n|]{{0,20}}?(?P<value>{NUM}){END}", re.I)
-_DROPOUT = re.compile(rf"\bdropout\b[^\d\n|]{{0,12}}?(?P<value>{NUM}){END}\s*+(?P<pct>%)?", re.I)
-_WEIGHT_DECAY = re.compile(rf"\bweight.?decay\b[^\d\n|]{{0,12}}?(?P<value>{NUM}){END}", re.I)
+_AUC = Sifted(rf"\b(?:roc.?)?auc\b[^\d\n|]{{0,20}}?(?P<value>{NUM}){END}", re.I)
+_DROPOUT = Sifted(rf"\bdropout\b[^\d\n|]{{0,12}}?(?P<value>{NUM}){END}\s*+(?P<pct>%)?", re.I)
+_WEIGHT_DECAY = Sifted(rf"\bweight.?decay\b[^\d\n|]{{0,12}}?(?P<value>{NUM}){END}", re.I)
 _ROLE = (
     r"(?P<role>train(?:ing)?|val(?:id|idation)?|test|dev)(?:\b|(?=_))"  # "val_acc" too
     r"(?P<gap>(?:[^\d\n](?!\btrain(?:ing)?\b|\bval\w*|\btest\b)){0,25}?)"
 )
-_SCORE_AFTER_ROLE = re.compile(
+_SCORE_AFTER_ROLE = Sifted(
     rf"\b{_ROLE}(?P<value>{NUM}){END}\s*+(?P<pct>%)?(?!\s*+(?:epochs?|steps|samples|rows|images))",
     re.IGNORECASE,
 )
-_SCORE_BEFORE_ROLE = re.compile(
+_SCORE_BEFORE_ROLE = Sifted(
     rf"(?P<value>{NUM}){END}\s*+(?P<pct>%)?\s*+(?:acc\w*\s++|accuracy\s++)?(?:(?:on|in)\s++(?:the\s++)?)?"
     r"(?P<role>train(?:ing)?|val(?:id|idation)?|test|dev)\b",
     re.IGNORECASE,
@@ -323,8 +325,12 @@ def read_dataset_size(text: str, context: Context) -> Value | None:
 
 
 def read_class_balance(text: str, context: Context) -> Value | None:
-    for clause in re.split(r"[|\n]", text):
-        if not _CLASS_WORDS.search(clause) or _METRIC_WORDS.search(clause):
+    """From a share or a ratio in a clause that names classes and no metric."""
+    clauses = _CLAUSE_END.split(text)
+    starts = list(accumulate((len(clause) + 1 for clause in clauses[:-1]), initial=0))
+    for index in sorted(_clauses_with(_CLASS_WORDS, text, starts)):
+        clause = clauses[index]
+        if _METRIC_WORDS.search(clause):
             continue
         share = _SHARE.search(clause)
         if share:
@@ -338,6 +344,19 @@ def read_class_balance(text: str, context: Context) -> Value | None:
             a, b = sorted((to_number(ratio.group("a")), to_number(ratio.group("b"))))
             return class_balance_level(math.inf if a <= 0 else b / a)
     return None
+
+
+_CLAUSE_END = re.compile(r"[|\n]")
+
+
+def _clauses_with(words: Sifted, text: str, starts: list[int]) -> set[int]:
+    """Which clauses of ``text`` (starting at ``starts``) hold a match of ``words``.
+
+    Searched in the whole text at once, not clause by clause: no match takes in a clause's
+    end, and ``\\b`` reads a clause's end as it reads the end of a text, so each clause
+    that holds a match holds one that the search of the whole text finds.
+    """
+    return {bisect.bisect_right(starts, match.start()) - 1 for match in words.finditer(text)}
 
 
 def read_loss_at_chance(text: str, context: Context) -> tuple[Value | None, bool]:
@@ -477,8 +496,9 @@ def read_regularisation(text: str, context: Context) -> Value | None:
 
 # A tensor shape as users paste it: "(64, 1)", "(64,)", "torch.Size([32, 1])", "[32]". The
 # text is cleaned, so its commas read " | ".
-_SHAPE = re.compile(
-    r"(?:torch\.Size\(\[|\(|\[)\s*+(?P<dims>(?>\d+)(?:\s*+[,|]\s*+(?>\d+))*+)\s*+(?P<comma>[,|])?\s*+(?:\]\)|\)|\])"
+_SHAPE = Sifted(
+    r"(?:torch\.Size\(\[|\(|\[)\s*+(?P<dims>(?>\d+)(?:\s*+[,|]\s*+(?>\d+))*+)\s*+(?P<comma>[,|])?\s*+(?:\]\)|\)|\])",
+    guard=False,  # it starts with '(', '[' or 'torch': the engine skips to those
 )
 HUGE_LOSS = 1e4
 """A loss from this value on says the targets (or inputs) are far from unit scale."""
@@ -553,6 +573,9 @@ def read_numbers(text: str, context: Context) -> tuple[dict[FactId, Value], dict
     return precise, fallback
 
 
+_ADAMW = Sifted(r"\badam_?w\b", re.IGNORECASE)
+
+
 def context_of(text: str, facts: Mapping[FactId, Value], known: Mapping[FactId, Value]) -> Context:
     """The context of the numbers in ``text``: what it says (``facts``) or the session knows."""
 
@@ -564,12 +587,12 @@ def context_of(text: str, facts: Mapping[FactId, Value], known: Mapping[FactId, 
         optimizer=either("optimizer"),
         task=either("task"),
         loss_function=either("loss_function"),
-        adamw=bool(re.search(r"\badam_?w\b", text, re.IGNORECASE)),
+        adamw=bool(_ADAMW.search(text)),
         stuck=either("loss_trend") in ("flat", "plateau_high"),
     )
 
 
-_SOURCES: dict[FactId, tuple[re.Pattern[str], ...]] = {
+_SOURCES: dict[FactId, tuple[Sifted, ...]] = {
     "learning_rate": (_LR, _LR_BEFORE),
     "epochs": (_EPOCHS,),
     "dataset_size": (_SIZE,),

@@ -3,13 +3,20 @@ one use per word."""
 
 from __future__ import annotations
 
-import importlib
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from assistant.core.reading.patterns import (
+    fold,
+    guarded,
+    lead_places,
+    matches_at,
+    needed_words,
+    rare_leads,
+    stays_in_line,
+)
 from knowledge.schema import Phrase
 from knowledge.types import FactId, Value
 
@@ -47,216 +54,6 @@ def _cuts_a_word(text: str, at: int, separators: str) -> bool:
     return not (before.isspace() or after.isspace() or before in separators)
 
 
-Needs = tuple[tuple[str, ...], ...]
-"""Words a text must hold for a pattern to match it, in lower case: one of each group."""
-
-_PARSER: Any = importlib.import_module("re._parser")
-"""The parser behind ``re.compile`` (private, hence untyped; :func:`needed_words` falls back
-to needing nothing should it ever change)."""
-_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
-_CASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
-"""The non-ASCII letters that IGNORECASE matches to ASCII ones ("\u212a", the Kelvin sign, is
-a "k")."""
-
-
-def needed_words(pattern: str) -> Needs:
-    """Literal words every match of ``pattern`` (case-insensitive) contains, one of each group.
-
-    Read off the parsed pattern: a run of literal characters is needed wherever the part
-    holding it is (not under ``?``, ``*`` or a negative lookaround); of alternatives, each
-    gives its most telling need and one of those is needed. A text without them cannot
-    match, so the pattern need not be run over it, which is most of the time.
-    """
-    try:
-        groups = _needs(_PARSER.parse(pattern, re.IGNORECASE))
-    except Exception:  # a parser of another Python: the pattern is always run
-        return ()
-    return tuple(sorted({tuple(sorted(group)) for group in groups}))
-
-
-def _needs(items: Any) -> list[frozenset[str]]:
-    needs: list[frozenset[str]] = []
-    run = ""
-    for op, av in items:
-        name = str(op)
-        if name == "LITERAL" and av < 128:
-            run += chr(av).lower()
-            continue
-        if run:
-            needs.append(frozenset({run}))
-            run = ""
-        if name == "SUBPATTERN":
-            needs += _needs(av[-1])
-        elif name == "ATOMIC_GROUP":
-            needs += _needs(av)
-        elif name == "ASSERT":
-            needs += _needs(av[1])
-        elif name in _REPEATS and av[0] >= 1:
-            needs += _needs(av[2])
-        elif name == "BRANCH":
-            needs += _any_of(av[1])
-    if run:
-        needs.append(frozenset({run}))
-    return needs
-
-
-def _any_of(alternatives: Any) -> list[frozenset[str]]:
-    """The need of a choice: each alternative's most telling one, any of them."""
-    words: set[str] = set()
-    for alternative in alternatives:
-        needs = _needs(alternative)
-        if not needs:
-            return []
-        words |= max(needs, key=lambda group: (min(map(len, group)), -len(group)))
-    # a text holding "losses" holds "loss": the longer word adds nothing
-    return [frozenset(w for w in words if not any(v != w and v in w for v in words))]
-
-
-_HOLDS_NEWLINE = {"CATEGORY_SPACE", "CATEGORY_NOT_WORD", "CATEGORY_NOT_DIGIT", "CATEGORY_LINEBREAK"}
-"""The classes (``\\s``, ``\\W``, ``\\D``) that a line break belongs to."""
-_IN_LINE_CATEGORIES = {"CATEGORY_DIGIT", "CATEGORY_WORD", "CATEGORY_NOT_SPACE"}
-_IN_LINE_AT = {"AT_BOUNDARY", "AT_NON_BOUNDARY"}
-"""The zero-width assertions that read the same at a line's end as at the text's: the line
-break after it is not a word character, and neither is the end of the text."""
-
-
-def stays_in_line(pattern: str) -> bool:
-    """Whether no match of ``pattern`` (case-insensitive), lookarounds included, can take in
-    a line break, so that it can be run over one line at a time with the same matches.
-
-    Read off the parsed pattern, as :func:`needed_words` is; anything it does not know
-    (``^``, ``$``, ``.`` under DOTALL, an unknown class) counts as crossing lines.
-    """
-    try:
-        parsed = _PARSER.parse(pattern, re.IGNORECASE)
-        return not parsed.state.flags & re.DOTALL and _in_line(parsed)
-    except Exception:  # a parser of another Python: the whole text is searched
-        return False
-
-
-def _in_line(items: Any) -> bool:
-    for op, av in items:
-        name = str(op)
-        if name == "LITERAL":
-            ok = av != ord("\n")
-        elif name == "ANY":
-            ok = True  # without DOTALL, "." is anything but a line break
-        elif name == "IN":
-            ok = _class_in_line(av)
-        elif name == "AT":
-            ok = str(av) in _IN_LINE_AT
-        elif name == "SUBPATTERN":
-            ok = not av[1] & re.DOTALL and _in_line(av[-1])
-        elif name in {"ASSERT", "ASSERT_NOT"}:
-            ok = _in_line(av[1])
-        elif name == "ATOMIC_GROUP":
-            ok = _in_line(av)
-        elif name in _REPEATS:
-            ok = _in_line(av[2])
-        elif name == "BRANCH":
-            ok = all(_in_line(alternative) for alternative in av[1])
-        else:  # NOT_LITERAL, references, conditionals: assumed to cross
-            ok = False
-        if not ok:
-            return False
-    return True
-
-
-def _class_in_line(items: Any) -> bool:
-    """Whether a character class leaves out the line break."""
-    newline = ord("\n")
-    holds = any(
-        (str(op) == "LITERAL" and av == newline)
-        or (str(op) == "RANGE" and av[0] <= newline <= av[1])
-        or (str(op) == "CATEGORY" and str(av) in _HOLDS_NEWLINE)
-        for op, av in items
-    )
-    if items and str(items[0][0]) == "NEGATE":
-        return holds
-    return all(
-        (str(op) == "LITERAL" and av != newline)
-        or (str(op) == "RANGE" and not av[0] <= newline <= av[1])
-        or (str(op) == "CATEGORY" and str(av) in _IN_LINE_CATEGORIES)
-        for op, av in items
-    )
-
-
-_ZERO_WIDTH = {"AT", "ASSERT", "ASSERT_NOT"}
-_CLASS_ESCAPES = {
-    "CATEGORY_DIGIT": r"\d",
-    "CATEGORY_NOT_DIGIT": r"\D",
-    "CATEGORY_SPACE": r"\s",
-    "CATEGORY_NOT_SPACE": r"\S",
-    "CATEGORY_WORD": r"\w",
-    "CATEGORY_NOT_WORD": r"\W",
-}
-
-
-def guarded(pattern: str) -> str:
-    """``pattern`` behind a lookahead for the characters its matches can start with, or
-    ``pattern`` itself where those are not known.
-
-    The lookahead finds the same matches: it only turns away, in one step, the positions
-    where the pattern would try each of its alternatives and fail. With ``IGNORECASE`` the
-    engine skips no position on its own, and most positions of a text start no match.
-    """
-    try:
-        first = _first(_PARSER.parse(pattern, re.IGNORECASE))
-    except Exception:  # a parser of another Python: the pattern runs as it is
-        return pattern
-    if first is None or first[1]:
-        return pattern
-    parts: list[str] = []
-    for name, av in first[0]:
-        if name == "LITERAL":
-            parts.append(f"\\U{av:08x}")
-        elif name == "RANGE":
-            parts.append(f"\\U{av[0]:08x}-\\U{av[1]:08x}")
-        elif name == "CATEGORY" and str(av) in _CLASS_ESCAPES:
-            parts.append(_CLASS_ESCAPES[str(av)])
-        else:
-            return pattern
-    return f"(?=[{''.join(parts)}])(?:{pattern})"
-
-
-def _first(items: Any) -> tuple[list[tuple[str, Any]], bool] | None:
-    """The characters a match of ``items`` can start with, as class items, and whether it
-    can match nothing at all; None where that is not known (``.``, a negated class)."""
-    found: list[tuple[str, Any]] = []
-    for op, av in items:
-        name = str(op)
-        if name in _ZERO_WIDTH:
-            continue
-        if name == "LITERAL":
-            return [*found, (name, av)], False
-        if name == "IN":
-            if any(str(o) == "NEGATE" for o, _ in av):
-                return None
-            return [*found, *((str(o), a) for o, a in av)], False
-        if name == "SUBPATTERN":
-            inner = _first(av[-1])
-        elif name in _REPEATS:
-            inner = _first(av[2])
-            if inner is not None and av[0] == 0:
-                inner = (inner[0], True)
-        elif name == "BRANCH":
-            alternatives = [_first(alternative) for alternative in av[1]]
-            if any(a is None for a in alternatives):
-                return None
-            inner = (
-                [item for a in alternatives if a for item in a[0]],
-                any(a[1] for a in alternatives if a),
-            )
-        else:  # ".", references, atomic groups, conditionals: anything may come first
-            return None
-        if inner is None:
-            return None
-        found += inner[0]
-        if not inner[1]:
-            return found, False
-    return found, True
-
-
 @dataclass(frozen=True)
 class _Phrase:
     pattern: re.Pattern[str]
@@ -267,6 +64,9 @@ class _Phrase:
     in_line: bool
     """No match takes in a line break (:func:`stays_in_line`): only the lines that hold
     :attr:`needs` are searched, rather than the whole text."""
+    leads: tuple[str, ...] | None
+    """What every match starts with (:func:`rare_leads`): in an ASCII text the pattern is
+    tried only where one of them stands, where there are few such places."""
 
 
 _KEY = 3
@@ -280,8 +80,9 @@ class Phrases:
     entries: tuple[_Phrase, ...]
     words: tuple[str, ...]
     """Every word some phrase needs, each looked for once per text."""
-    by_key: Mapping[str, tuple[tuple[str, int], ...]]
-    """The words at least ``_KEY`` long, with their bits, by their first ``_KEY`` characters."""
+    by_key: Mapping[str, tuple[tuple[str, int, frozenset[str]], ...]]
+    """The words at least ``_KEY`` long, with their bits and their other runs of ``_KEY``
+    characters, by their first ``_KEY`` characters."""
     short: tuple[tuple[str, int], ...]
     """The shorter words, with their bits."""
 
@@ -291,16 +92,18 @@ class Phrases:
         needs = [needed_words(phrase.pattern) for phrase in phrases]
         words = tuple(sorted({word for groups in needs for group in groups for word in group}))
         bit = {word: 1 << index for index, word in enumerate(words)}
-        by_key: dict[str, list[tuple[str, int]]] = {}
+        by_key: dict[str, list[tuple[str, int, frozenset[str]]]] = {}
         for word in words:
             if len(word) >= _KEY:
-                by_key.setdefault(word[:_KEY], []).append((word, bit[word]))
+                rest = frozenset(_keys(word)) - {word[:_KEY]}
+                by_key.setdefault(word[:_KEY], []).append((word, bit[word], rest))
         entries = tuple(
             _Phrase(
                 re.compile(guarded(phrase.pattern), re.IGNORECASE),
                 phrase.sets,
                 tuple(sum(bit[word] for word in group) for group in groups),
                 stays_in_line(phrase.pattern),
+                rare_leads(phrase.pattern),
             )
             for phrase, groups in zip(phrases, needs, strict=True)
         )
@@ -311,81 +114,132 @@ class Phrases:
             short=tuple((word, bit[word]) for word in words if len(word) < _KEY),
         )
 
-    def candidates(self, text: str) -> Iterator[tuple[_Phrase, list[tuple[int, int]]]]:
+    def candidates(
+        self, text: str, folded: str | None = None
+    ) -> Iterator[tuple[_Phrase, list[tuple[int, int]]]]:
         """The phrases that may match ``text``, in order, each with the spans of ``text`` to
-        search: the lines that hold its needs, or the whole text.
+        search: the lines that hold its needs (next ones joined), or the whole text.
+        ``folded`` is :func:`fold` of ``text``, where the caller has it.
 
         Running a pattern costs in proportion to the text it is run over, and a message of
         a few thousand characters has dozens of lines: most patterns can only match in one
         or two of them.
         """
-        folded = text.translate(_CASE_FOLD).lower()
-        found = self._found(folded)
+        folded = fold(text) if folded is None else folded
+        found = {
+            bit: (word, at) for word, bit in self._maybe(folded) if (at := folded.find(word)) >= 0
+        }
         present = 0
-        for _, bit in found:
+        for bit in found:
             present |= bit
-        lines: list[tuple[int, int]] = []
-        start = 0
-        for line in text.split("\n"):
-            lines.append((start, start + len(line)))
-            start += len(line) + 1
-        # which lines hold each word found, as bits (line k, bit k); _CASE_FOLD and lower()
-        # keep every character one character, so ``folded`` lines up with ``text``
-        starts = [a for a, _ in lines]
-        in_lines: dict[int, int] = {}
-        for word, bit in found:
-            held = 0
-            at = folded.find(word)
-            while at >= 0:
-                k = bisect_right(starts, at) - 1
-                held |= 1 << k
-                at = folded.find(word, lines[k][1])  # the next line that holds it
-            in_lines[bit] = held
         whole = [(0, len(text))]
-        everywhere = (1 << len(lines)) - 1
+        lines: _Lines | None = None
         for entry in self.entries:
-            held = everywhere
-            for group in entry.needs:
+            for group in entry.needs:  # a loop, not all(): this runs for every phrase
                 if not present & group:
                     break
-                if entry.in_line:
-                    held &= _lines_of(group, in_lines)
             else:
                 if not entry.in_line:
                     yield entry, whole
-                elif held:
-                    yield entry, [span for k, span in enumerate(lines) if held >> k & 1]
+                    continue
+                lines = lines or _Lines(text, folded, found)
+                held = lines.everywhere
+                for group in entry.needs:
+                    held &= lines.holding(group)
+                    if not held:
+                        break
+                if held:
+                    yield entry, _runs(held, lines.spans)
 
-    def _found(self, folded: str) -> list[tuple[str, int]]:
-        """The needed words that ``folded`` holds, with their bits."""
-        found = [(word, bit) for word, bit in self.short if word in folded]
-        keys = set(map("".join, zip(folded, folded[1:], folded[2:], strict=False)))
+    def _maybe(self, folded: str) -> Iterator[tuple[str, int]]:
+        """The needed words that ``folded`` may hold, with their bits: the short ones, and
+        the others whose every run of ``_KEY`` characters it holds (a set lookup each,
+        where looking for the word would scan the text)."""
+        yield from self.short
+        keys = _keys(folded)
         for key in keys.intersection(self.by_key):
-            found += [(word, bit) for word, bit in self.by_key[key] if word in folded]
-        return found
+            yield from ((word, bit) for word, bit, rest in self.by_key[key] if rest <= keys)
 
 
-def _lines_of(group: int, in_lines: Mapping[int, int]) -> int:
-    """The lines that hold some word of ``group`` (a few bits), as bits."""
-    held = 0
-    while group:
-        bit = group & -group  # the lowest word of the group
-        held |= in_lines.get(bit, 0)
-        group ^= bit
-    return held
+def _keys(text: str) -> set[str]:
+    """Every run of ``_KEY`` characters in ``text``."""
+    return set(map("".join, zip(*(text[at:] for at in range(_KEY)), strict=False)))
+
+
+class _Lines:
+    """A text's lines, and which of them hold each needed word found in it (as bits: line k,
+    bit k), looked up when a phrase first asks: a word no phrase asks about is found once,
+    not in every line. fold() keeps every character one character, so the folded text lines
+    up with the text."""
+
+    def __init__(self, text: str, folded: str, found: Mapping[int, tuple[str, int]]) -> None:
+        self.spans: list[tuple[int, int]] = []
+        start = 0
+        for line in text.split("\n"):
+            self.spans.append((start, start + len(line)))
+            start += len(line) + 1
+        self.everywhere = (1 << len(self.spans)) - 1
+        self._starts = [a for a, _ in self.spans]
+        self._folded = folded
+        self._found = found
+        """For each needed word found, by its bit: the word and where it first stands."""
+        self._held: dict[int, int] = {}
+
+    def holding(self, group: int) -> int:
+        """The lines that hold some word of ``group`` (a few bits), as bits."""
+        held = 0
+        while group:
+            bit = group & -group  # the lowest word of the group
+            group ^= bit
+            if bit in self._found:
+                held |= self._held[bit] if bit in self._held else self._lines_with(bit)
+        return held
+
+    def _lines_with(self, bit: int) -> int:
+        word, at = self._found[bit]
+        held = 0
+        while at >= 0:
+            k = bisect_right(self._starts, at) - 1
+            held |= 1 << k
+            at = self._folded.find(word, self.spans[k][1])  # the next line that holds it
+        self._held[bit] = held
+        return held
+
+
+def _runs(held: int, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The lines whose bits are set in ``held``, next ones joined into one span.
+
+    A phrase that stays in line finds the same in two lines searched as one: no match takes
+    in the line break between them, and a line break reads as the end of a text does to
+    everything such a phrase holds (:func:`stays_in_line`).
+    """
+    spans: list[tuple[int, int]] = []
+    while held:
+        first = (held & -held).bit_length() - 1
+        rest = held >> first
+        count = (~rest & (rest + 1)).bit_length() - 1  # the run of set bits from `first`
+        spans.append((lines[first][0], lines[first + count - 1][1]))
+        held &= ~(((1 << count) - 1) << first)
+    return spans
 
 
 def _matches(
-    pattern: re.Pattern[str], text: str, spans: Iterable[tuple[int, int]]
+    phrase: _Phrase, text: str, folded: str, spans: Iterable[tuple[int, int]]
 ) -> Iterator[re.Match[str]]:
-    """The matches of ``pattern`` in the spans of ``text``, in order: those of
+    """The matches of ``phrase`` in the spans of ``text``, in order: those of
     ``pattern.finditer(text)`` when no match crosses a span's edge.
 
     The text is searched in place (``pos`` and ``endpos``), so lookbehinds and ``\\b`` see
-    the characters before a span as they do in the whole text.
+    the characters before a span as they do in the whole text. In an ASCII text the phrase
+    is tried only where its leads stand, when they stand in few places.
     """
+    ascii_text = text.isascii()
     for start, end in spans:
-        yield from pattern.finditer(text, start, end)
+        places = lead_places(phrase.leads, folded, start, end) if ascii_text else None
+        if places is None:
+            yield from phrase.pattern.finditer(text, start, end)
+        else:
+            yield from matches_at(phrase.pattern, text, places, end)
 
 
 def _cue(match: re.Match[str]) -> tuple[int, int]:
@@ -409,8 +263,9 @@ def match_phrases(phrases: Phrases, text: str) -> PhraseMatch:
     evidence: dict[FactId, str] = {}
     taken: list[tuple[int, int]] = []
     saw_negation = False
-    for phrase, spans in phrases.candidates(text):
-        for match in _matches(phrase.pattern, text, spans):
+    folded = fold(text)
+    for phrase, spans in phrases.candidates(text, folded):
+        for match in _matches(phrase, text, folded, spans):
             start, end = _cue(match)
             if any(start < e and s < end for s, e in taken):
                 continue

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import time
 from pathlib import Path
 
 import pytest
 
-from assistant.core.reading.code import read_code
+from assistant.core.reading.code import PADDED_LINES, _cannot_parse, read_code
+from assistant.core.reading.code_calls import walk
 from assistant.core.reading.numbers import regularisation_level
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import RegularisationLevels
@@ -542,6 +544,27 @@ def test_code_with_a_syntax_error_is_read_where_it_parses() -> None:
     ]
 
 
+@pytest.mark.parametrize("before", [0, 3, PADDED_LINES - 3, PADDED_LINES + 5])
+def test_a_paste_that_does_not_parse_names_the_lines_it_was_read_from(before: int) -> None:
+    # line by line, each line is parsed where it stands: behind blank lines up to
+    # PADDED_LINES, moved there after parsing beyond it; both give the same line numbers
+    reading = read_code(
+        "my model does not learn, here it is:\n" + "x = 1\n" * before + "model = nn.Sequential(\n"
+        "    nn.Linear(10, 32), nn.ReLU(),\n"
+        "    nn.Linear(32, 1), nn.Sigmoid(),\n"
+        ")\n"
+        "criterion = nn.BCEWithLogitsLoss()\n"
+    )
+    start = before + 2
+    assert (
+        reading.evidence["output_activation"]
+        == f"line {start + 2}: nn.Linear(32, 1), nn.Sigmoid(),"
+    )
+    assert (
+        reading.evidence["loss_function"] == f"line {start + 4}: criterion = nn.BCEWithLogitsLoss()"
+    )
+
+
 def test_a_huge_paste_is_bounded_and_says_so() -> None:
     line = "x = layer(x)  # " + "padding " * 5 + "\n"
     text = "criterion = nn.CrossEntropyLoss()\n" + line * 20_000
@@ -719,3 +742,47 @@ def test_regularisation_levels_are_data() -> None:
     assert regularisation_level("weight_decay", 0.005, levels) == "strong"
     assert regularisation_level("dropout", 1.0) is None
     assert regularisation_level("weight_decay", 0.0) is None
+
+
+def test_the_code_readers_walk_a_tree_in_the_order_ast_walk_does() -> None:
+    # the readers take the first node that tells, so the order is part of what they read
+    tree = ast.parse(TORCH_SOFTMAX_INTO_CROSS_ENTROPY + KERAS_SOFTMAX_ON_ONE_UNIT)
+    assert [id(node) for node in walk(tree)] == [id(node) for node in ast.walk(tree)]
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("My classifier does not learn", True),
+        ("around 10%. Here is the model", True),
+        ('File "train.py", line 14, in <module>', True),
+        ("x if y else z", False),
+        ("x not in y", False),
+        ("match command:", False),
+        ("type Vector = list[float]", False),
+        ("import torch", False),
+        ("loss.backward()", False),
+    ],
+)
+def test_prose_is_told_from_python_before_parsing(text: str, refused: bool) -> None:
+    assert _cannot_parse(text) is refused
+    if refused:
+        assert not _parses(text)
+
+
+def test_a_line_taken_for_prose_never_parses() -> None:
+    # every line of this package's sources and of the reading tests' texts, each alone
+    root = Path(__file__).resolve().parents[3]
+    sources = [*(root / "assistant").rglob("*.py"), *(root / "tests" / "assistant").rglob("*.py")]
+    lines = {line.strip() for path in sources for line in path.read_text().splitlines()}
+    refused = [line for line in lines if _cannot_parse(line)]
+    assert len(refused) > 100  # prose in docstrings and strings
+    assert [line for line in refused if _parses(line)] == []

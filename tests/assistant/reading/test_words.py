@@ -11,14 +11,8 @@ import yaml
 
 from assistant.core.reading.bounds import clean
 from assistant.core.reading.model import load_phrasings
-from assistant.core.reading.words import (
-    Phrases,
-    guarded,
-    match_phrases,
-    needed_words,
-    negated,
-    stays_in_line,
-)
+from assistant.core.reading.patterns import guarded, needed_words, stays_in_line
+from assistant.core.reading.words import Phrases, match_phrases, negated
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Phrase
 from tests.assistant.reading.cases import (
@@ -86,7 +80,7 @@ def _texts() -> list[str]:
 
 def test_the_prefilter_never_skips_a_phrase_that_matches(kb: KnowledgeBase) -> None:
     # the reference runs each phrase as written over the whole text: no needed words, no
-    # line by line, no lookahead in front
+    # line by line, no lookahead in front, no leads
     book = Phrases.compile(kb.phrases)
     every = replace(
         book,
@@ -96,6 +90,7 @@ def test_the_prefilter_never_skips_a_phrase_that_matches(kb: KnowledgeBase) -> N
                 pattern=re.compile(phrase.pattern, re.IGNORECASE),
                 needs=(),
                 in_line=False,
+                leads=None,
             )
             for entry, phrase in zip(book.entries, kb.phrases, strict=True)
         ),
