@@ -79,6 +79,18 @@ CLUES = [
         "eval.actually_fine",
         id="validation-better",
     ),
+    pytest.param(
+        "LSTM forecasting tomorrow's bitcoin price: the mse gets really small, yet the "
+        "forecast is basically the previous day's price",
+        {
+            "relation_expected": "no",
+            "baseline_signal": "none",
+            "loss_trend": "decreasing",
+            "modality": "sequence",
+        },
+        "data.no_signal",
+        id="persistence-forecast-of-a-price",
+    ),
 ]
 
 

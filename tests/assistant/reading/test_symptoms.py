@@ -55,7 +55,34 @@ SYMPTOMS = [
         {"metric_follows_loss": "no", "modality": "image"},
         "metric-does-not-reflect",
     ),
-    case("the prediction just copies the last value", {"model_vs_baseline": "similar"}, "copy"),
+    case(
+        "the prediction just copies the last value",
+        {"model_vs_baseline": "similar", "baseline_signal": "none"},
+        "copy",
+    ),
+    case("my training loss is really low", {"loss_trend": "decreasing"}, "low-loss"),
+    case("the rmse got pretty small", {"loss_trend": "decreasing"}, "small-rmse"),
+    case("it never reaches a low training loss", {}, "never-a-low-loss"),
+    case(
+        "predicting share prices from the last 30 days",
+        {"modality": "sequence", "relation_expected": "no", "task": "regression"},
+        "share-prices",
+    ),
+    case(
+        "will the stock price go up tomorrow: the accuracy is at chance",
+        {"relation_expected": "no", "accuracy_level": "chance"},
+        "price-direction-is-no-regression",
+    ),
+    case(
+        "EUR/USD exchange rate with a GRU",
+        {
+            "modality": "sequence",
+            "relation_expected": "no",
+            "task": "regression",
+            "architecture": "recurrent",
+        },
+        "exchange-rate",
+    ),
     case("the loss jumps at the start of each epoch", {"shuffling": "none"}, "epoch-start-jump"),
     case(
         "val loss goes up while train loss goes down",
@@ -115,6 +142,10 @@ SYMPTOMS = [
 @pytest.mark.parametrize(("text", "facts"), SYMPTOMS)
 def test_symptoms_in_words(reader: TextReader, text: str, facts: dict[str, str]) -> None:
     assert reader.read(text) == Reading(facts=facts)
+
+
+def test_a_low_validation_loss_says_nothing_of_the_training_loss(reader: TextReader) -> None:
+    assert "loss_trend" not in reader.read("the val loss is very low, the test loss too").facts
 
 
 def test_each_fact_names_the_words_it_came_from(reader: TextReader) -> None:
