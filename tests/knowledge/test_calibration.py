@@ -294,3 +294,18 @@ def test_labels_fitted_no_faster_than_shuffled_point_at_the_labels(model: Belief
 def test_labels_fitted_faster_than_shuffled_point_at_memorisation(model: BeliefModel) -> None:
     facts = {**MEMORISING_WITHOUT_BASELINE, "real_vs_shuffled_fit": "faster"}
     assert leader(model, facts) in ("model.overfitting", "data.too_small")
+
+
+def test_relu_network_stuck_at_the_blind_guess_loss_points_at_dead_units(
+    model: BeliefModel,
+) -> None:
+    # dead (or never-alive) ReLUs leave only the last bias: the loss sits at ln(classes)
+    facts = {"hidden_activation": "relu", "loss_trend": "flat", "loss_at_chance": "yes"}
+    assert leader(model, facts) == "model.dead_relu"
+
+
+def test_a_loss_that_falls_but_stays_huge_points_at_unscaled_values(model: BeliefModel) -> None:
+    # what the words "the loss goes down but it is 3e9" read as
+    facts = {"loss_trend": "decreasing", "feature_scales": "very_different"}
+    facts |= {"init_loss": "too_high", "task": "regression"}
+    assert leader(model, facts) == "data.unscaled_features"

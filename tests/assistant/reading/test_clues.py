@@ -91,6 +91,19 @@ CLUES = [
         "data.no_signal",
         id="persistence-forecast-of-a-price",
     ),
+    pytest.param(
+        "I changed the activations to relu and now the loss stays at 0.693 on my binary task",
+        {"hidden_activation": "relu", "loss_at_chance": "yes", "loss_trend": "flat"},
+        "model.dead_relu",
+        id="relu-at-the-blind-guess-loss",
+    ),
+    pytest.param(
+        "predicting house prices in dollars with an MLP: the loss goes down but stays in "
+        "the billions",
+        {"feature_scales": "very_different", "task": "regression"},
+        "data.unscaled_features",
+        id="loss-falls-but-stays-huge",
+    ),
 ]
 
 

@@ -132,6 +132,17 @@ SYMPTOMS = [
     case("o is (64, 1) and t is (64,)", {"broadcast_mismatch": "yes"}, "column-against-vector"),
     case("logits (64, 10) and targets (64,)", {}, "scores-against-indices"),
     case(
+        "my mse is in the billions",
+        {"feature_scales": "very_different", "init_loss": "too_high", "loss_function": "mse"},
+        "loss-in-the-billions",
+    ),
+    case(
+        "the loss falls every epoch but stays in the millions",
+        {"feature_scales": "very_different", "init_loss": "too_high", "loss_trend": "decreasing"},
+        "loss-stays-in-the-millions",
+    ),
+    case("the loss is not in the millions", {}, "loss-not-in-the-millions"),
+    case(
         "train loss 4.4e8",
         {"feature_scales": "very_different", "init_loss": "too_high"},
         "huge-loss",
@@ -144,8 +155,11 @@ def test_symptoms_in_words(reader: TextReader, text: str, facts: dict[str, str])
     assert reader.read(text) == Reading(facts=facts)
 
 
-def test_a_low_validation_loss_says_nothing_of_the_training_loss(reader: TextReader) -> None:
+def test_the_validation_loss_in_words_says_nothing_of_the_training_loss(
+    reader: TextReader,
+) -> None:
     assert "loss_trend" not in reader.read("the val loss is very low, the test loss too").facts
+    assert "feature_scales" not in reader.read("the validation loss is in the thousands").facts
 
 
 def test_each_fact_names_the_words_it_came_from(reader: TextReader) -> None:
