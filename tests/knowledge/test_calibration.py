@@ -309,3 +309,14 @@ def test_a_loss_that_falls_but_stays_huge_points_at_unscaled_values(model: Belie
     facts = {"loss_trend": "decreasing", "feature_scales": "very_different"}
     facts |= {"init_loss": "too_high", "task": "regression"}
     assert leader(model, facts) == "data.unscaled_features"
+
+
+def test_a_model_that_trains_in_another_framework_points_at_what_pytorch_leaves_to_the_user(
+    model: BeliefModel,
+) -> None:
+    # the same data trains elsewhere: the port (the loop, the loss, the layers) is suspect
+    facts: dict[FactId, Value] = {"other_framework_trains": "yes"}
+    ranked = sorted(confidences(model, facts).items(), key=lambda item: -item[1])
+    assert [cause for cause, _ in ranked[:2]] == ["train.missing_zero_grad", "model.double_softmax"]
+    facts |= {"zero_grad_called": "yes", "softmax_into_ce": "no"}
+    assert leader(model, facts) in ("train.mode_mismatch", "model.bad_init", "train.shape_broadcast")

@@ -106,3 +106,61 @@ def test_a_run_cut_short_is_read(
     reader: TextReader, text: str, expected: dict[FactId, Value]
 ) -> None:
     assert reader.read(text).facts == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "my PyTorch port is stuck, the Keras version trains fine on the same data",
+            {"other_framework_trains": "yes"},
+            id="keras-version-trains",
+        ),
+        pytest.param(
+            "the TF and JAX implementations converge, mine does not",
+            {"other_framework_trains": "yes"},
+            id="tf-and-jax-implementations",
+        ),
+        pytest.param(
+            "exactly the same network learns well with tensorflow",
+            {"other_framework_trains": "yes"},
+            id="learns-with-tensorflow",
+        ),
+        pytest.param(
+            "I converted a TensorFlow model into pytorch and accuracy dropped",
+            {"other_framework_trains": "yes"},
+            id="converted-to-pytorch",
+        ),
+        pytest.param(
+            "re-implemented the paper's model from the Chainer code",
+            {"other_framework_trains": "yes"},
+            id="reimplemented-from-chainer",
+        ),
+        pytest.param(
+            "the keras version does not converge either",
+            {},
+            id="keras-version-fails-too",
+        ),
+        pytest.param(
+            "I train with keras and the loss is flat",
+            {},
+            id="training-with-keras-is-no-port",
+        ),
+        pytest.param(
+            "it works fine with tf.data pipelines",
+            {},
+            id="tf-data-is-no-framework",
+        ),
+        pytest.param(
+            "I use keras and the model trains fine but val accuracy is low",
+            {},
+            id="a-keras-user-is-no-port",
+        ),
+    ],
+)
+def test_a_working_version_in_another_framework_is_read(
+    reader: TextReader, text: str, expected: dict[FactId, Value]
+) -> None:
+    facts = reader.read(text).facts
+
+    assert {f: v for f, v in facts.items() if f == "other_framework_trains"} == expected

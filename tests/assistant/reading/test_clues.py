@@ -104,6 +104,12 @@ CLUES = [
         "data.unscaled_features",
         id="loss-falls-but-stays-huge",
     ),
+    pytest.param(
+        "a torch port of a small Keras CNN: the original gets 88% and my port of it sits at 40%",
+        {"other_framework_trains": "yes"},
+        "train.missing_zero_grad",
+        id="port-of-a-keras-model",
+    ),
 ]
 
 
