@@ -164,3 +164,46 @@ def test_a_working_version_in_another_framework_is_read(
     facts = reader.read(text).facts
 
     assert {f: v for f, v in facts.items() if f == "other_framework_trains"} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "the model trains on a few of my sensors but on the other ones the loss is flat",
+            {"some_datasets_fail": "yes"},
+            id="some-sensors-not-the-others",
+        ),
+        pytest.param(
+            "accuracy is fine for most patients, for the rest it is at chance",
+            {"some_datasets_fail": "yes"},
+            id="most-patients-not-the-rest",
+        ),
+        pytest.param(
+            "whether it converges depends on which file I load",
+            {"some_datasets_fail": "yes"},
+            id="depends-on-the-file",
+        ),
+        pytest.param(
+            "the results are very subject-dependent",
+            {"some_datasets_fail": "yes"},
+            id="subject-dependent",
+        ),
+        pytest.param(
+            "on some images it is right, on others it is wrong",
+            {},
+            id="single-examples-vary-normally",
+        ),
+        pytest.param(
+            "it does not depend on the dataset, every one of them fails",
+            {},
+            id="negated",
+        ),
+    ],
+)
+def test_a_failure_on_some_datasets_only_is_read(
+    reader: TextReader, text: str, expected: dict[FactId, Value]
+) -> None:
+    facts = reader.read(text).facts
+
+    assert {f: v for f, v in facts.items() if f == "some_datasets_fail"} == expected

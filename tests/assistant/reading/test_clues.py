@@ -110,6 +110,13 @@ CLUES = [
         "train.missing_zero_grad",
         id="port-of-a-keras-model",
     ),
+    pytest.param(
+        "one script for all my EEG sessions: for most sessions the classifier learns, for a "
+        "few of the others the loss never drops",
+        {"some_datasets_fail": "yes"},
+        "data.unscaled_features",
+        id="fails-on-some-sessions",
+    ),
 ]
 
 
