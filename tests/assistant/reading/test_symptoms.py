@@ -131,6 +131,44 @@ SYMPTOMS = [
     ),
     case("o is (64, 1) and t is (64,)", {"broadcast_mismatch": "yes"}, "column-against-vector"),
     case("logits (64, 10) and targets (64,)", {}, "scores-against-indices"),
+    case("tanh throughout the network", {"hidden_activation": "sigmoid_tanh"}, "tanh-throughout"),
+    case(
+        "sigmoid activations everywhere in a 12 layer net",
+        {"hidden_activation": "sigmoid_tanh", "depth": "deep"},
+        "sigmoid-everywhere",
+    ),
+    case(
+        "the grad norm of the first layer is 3e-9",
+        {"gradient_flow": "vanishing"},
+        "tiny-gradient-number",
+    ),
+    case(
+        "gradients around 0.00000001 in the embedding",
+        {"gradient_flow": "vanishing"},
+        "tiny-gradient-decimal",
+    ),
+    case(
+        "gradient norm hits 2.5e6 before the nan",
+        {"gradient_flow": "exploding", "loss_trend": "nan"},
+        "huge-gradient-number",
+    ),
+    case("grad norm 0.5", {}, "ordinary-gradient-number"),
+    case(
+        "predictions in inference are way worse than during training, on the same batch",
+        {"mode_effect": "yes"},
+        "inference-worse-on-the-same-batch",
+    ),
+    case("I trained twice on the same data and got different results", {}, "two-runs-differ"),
+    case(
+        "I calculate the cross entropy by hand and after a while it is nan",
+        {"loss_function": "other", "custom_loss": "yes", "loss_trend": "nan"},
+        "cross-entropy-by-hand",
+    ),
+    case(
+        "loss = -(y * torch.log(torch.sigmoid(z))).mean()",
+        {"loss_function": "other", "custom_loss": "yes"},
+        "log-of-sigmoid-in-code",
+    ),
     case(
         "my mse is in the billions",
         {"feature_scales": "very_different", "init_loss": "too_high", "loss_function": "mse"},
