@@ -117,6 +117,13 @@ CLUES = [
         "data.unscaled_features",
         id="fails-on-some-sessions",
     ),
+    pytest.param(
+        "5-class problem trained with mse on the label ids, the loss decreases but the "
+        "accuracy is poor",
+        {"loss_function": "mse", "task": "multiclass", "loss_trend": "decreasing"},
+        "train.wrong_loss",
+        id="mse-on-class-ids-falls",
+    ),
 ]
 
 

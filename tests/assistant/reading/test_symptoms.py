@@ -169,6 +169,17 @@ SYMPTOMS = [
         {"loss_function": "other", "custom_loss": "yes"},
         "log-of-sigmoid-in-code",
     ),
+    case("we are fine tuning on our own data", {"architecture": "pretrained"}, "fine-tuning-spaced"),
+    case(
+        "unfroze the last block and trained again without recompiling",
+        {"frozen_layers": "yes"},
+        "keras-trainable-without-compile",
+    ),
+    case(
+        "the loss falls but the f1 stays low",
+        {"loss_trend": "decreasing", "metric_follows_loss": "no"},
+        "metric-stays-low",
+    ),
     case(
         "my mse is in the billions",
         {"feature_scales": "very_different", "init_loss": "too_high", "loss_function": "mse"},
