@@ -61,7 +61,11 @@ SYMPTOMS = [
         "copy",
     ),
     case("my training loss is really low", {"loss_trend": "decreasing"}, "low-loss"),
-    case("the rmse got pretty small", {"loss_trend": "decreasing"}, "small-rmse"),
+    case(
+        "the rmse got pretty small",
+        {"loss_trend": "decreasing", "loss_function": "mse"},
+        "small-rmse",
+    ),
     case("it never reaches a low training loss", {}, "never-a-low-loss"),
     case(
         "predicting share prices from the last 30 days",
@@ -70,7 +74,7 @@ SYMPTOMS = [
     ),
     case(
         "will the stock price go up tomorrow: the accuracy is at chance",
-        {"relation_expected": "no", "accuracy_level": "chance"},
+        {"relation_expected": "no", "accuracy_level": "chance", "modality": "sequence"},
         "price-direction-is-no-regression",
     ),
     case(
