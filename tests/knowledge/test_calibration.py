@@ -319,7 +319,11 @@ def test_a_model_that_trains_in_another_framework_points_at_what_pytorch_leaves_
     ranked = sorted(confidences(model, facts).items(), key=lambda item: -item[1])
     assert [cause for cause, _ in ranked[:2]] == ["train.missing_zero_grad", "model.double_softmax"]
     facts |= {"zero_grad_called": "yes", "softmax_into_ce": "no"}
-    assert leader(model, facts) in ("train.mode_mismatch", "model.bad_init", "train.shape_broadcast")
+    assert leader(model, facts) in (
+        "train.mode_mismatch",
+        "model.bad_init",
+        "train.shape_broadcast",
+    )
 
 
 def test_one_code_failing_on_some_datasets_only_points_at_the_data(model: BeliefModel) -> None:

@@ -173,7 +173,9 @@ SYMPTOMS = [
         {"loss_function": "other", "custom_loss": "yes"},
         "log-of-sigmoid-in-code",
     ),
-    case("we are fine tuning on our own data", {"architecture": "pretrained"}, "fine-tuning-spaced"),
+    case(
+        "we are fine tuning on our own data", {"architecture": "pretrained"}, "fine-tuning-spaced"
+    ),
     case(
         "unfroze the last block and trained again without recompiling",
         {"frozen_layers": "yes"},
