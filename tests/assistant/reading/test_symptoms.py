@@ -186,6 +186,27 @@ SYMPTOMS = [
         {"loss_trend": "decreasing", "metric_follows_loss": "no"},
         "metric-stays-low",
     ),
+    case("LogisticRegression on my tabular data", {"modality": "tabular"}, "logistic-camel-case"),
+    case(
+        "my xgboost regressor beats the net",
+        {"task": "regression", "modality": "tabular"},
+        "regressor",
+    ),
+    case(
+        "in eval mode the outputs are complete garbage",
+        {"mode_effect": "yes"},
+        "eval-outputs-garbage",
+    ),
+    case(
+        "after model.eval() my predictions are totally different",
+        {"mode_effect": "yes"},
+        "eval-predictions-different",
+    ),
+    case(
+        "the net memorised its training images within 5 epochs",
+        {"train_valid_gap": "large"},
+        "memorised-training-images",
+    ),
     case(
         "my mse is in the billions",
         {"feature_scales": "very_different", "init_loss": "too_high", "loss_function": "mse"},
