@@ -335,3 +335,10 @@ def test_one_code_failing_on_some_datasets_only_points_at_the_data(model: Belief
         "data.missing_values",
         "data.class_imbalance",
     }
+
+
+def test_a_multiclass_task_alone_is_no_label_fault(model: BeliefModel) -> None:
+    # most classifiers have several classes: the task says little about how labels are coded
+    assert leader(model, {"task": "multiclass"}) != "data.label_encoding"
+    facts: dict[FactId, Value] = {"task": "multiclass", "label_format": "one_based"}
+    assert leader(model, facts) == "data.label_encoding"
