@@ -208,6 +208,12 @@ SYMPTOMS = [
         "memorised-training-images",
     ),
     case(
+        "the decoder generates the same word over and over",
+        {"constant_predictions": "yes"},
+        "same-word-over-and-over",
+    ),
+    case("it never repeats the same word over and over", {}, "never-repeats"),
+    case(
         "my mse is in the billions",
         {"feature_scales": "very_different", "init_loss": "too_high", "loss_function": "mse"},
         "loss-in-the-billions",
