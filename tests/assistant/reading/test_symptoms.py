@@ -204,7 +204,7 @@ SYMPTOMS = [
     ),
     case(
         "the net memorised its training images within 5 epochs",
-        {"train_valid_gap": "large"},
+        {"train_valid_gap": "large", "modality": "image"},
         "memorised-training-images",
     ),
     case(
