@@ -294,3 +294,51 @@ def test_labels_fitted_no_faster_than_shuffled_point_at_the_labels(model: Belief
 def test_labels_fitted_faster_than_shuffled_point_at_memorisation(model: BeliefModel) -> None:
     facts = {**MEMORISING_WITHOUT_BASELINE, "real_vs_shuffled_fit": "faster"}
     assert leader(model, facts) in ("model.overfitting", "data.too_small")
+
+
+def test_relu_network_stuck_at_the_blind_guess_loss_points_at_dead_units(
+    model: BeliefModel,
+) -> None:
+    # dead (or never-alive) ReLUs leave only the last bias: the loss sits at ln(classes)
+    facts = {"hidden_activation": "relu", "loss_trend": "flat", "loss_at_chance": "yes"}
+    assert leader(model, facts) == "model.dead_relu"
+
+
+def test_a_loss_that_falls_but_stays_huge_points_at_unscaled_values(model: BeliefModel) -> None:
+    # what the words "the loss goes down but it is 3e9" read as
+    facts = {"loss_trend": "decreasing", "feature_scales": "very_different"}
+    facts |= {"init_loss": "too_high", "task": "regression"}
+    assert leader(model, facts) == "data.unscaled_features"
+
+
+def test_a_model_that_trains_in_another_framework_points_at_what_pytorch_leaves_to_the_user(
+    model: BeliefModel,
+) -> None:
+    # the same data trains elsewhere: the port (the loop, the loss, the layers) is suspect
+    facts: dict[FactId, Value] = {"other_framework_trains": "yes"}
+    ranked = sorted(confidences(model, facts).items(), key=lambda item: -item[1])
+    assert [cause for cause, _ in ranked[:2]] == ["train.missing_zero_grad", "model.double_softmax"]
+    facts |= {"zero_grad_called": "yes", "softmax_into_ce": "no"}
+    assert leader(model, facts) in (
+        "train.mode_mismatch",
+        "model.bad_init",
+        "train.shape_broadcast",
+    )
+
+
+def test_one_code_failing_on_some_datasets_only_points_at_the_data(model: BeliefModel) -> None:
+    facts: dict[FactId, Value] = {"some_datasets_fail": "yes"}
+    ranked = sorted(confidences(model, facts).items(), key=lambda item: -item[1])
+    assert {cause for cause, _ in ranked[:4]} == {
+        "data.unscaled_features",
+        "data.outliers",
+        "data.missing_values",
+        "data.class_imbalance",
+    }
+
+
+def test_a_multiclass_task_alone_is_no_label_fault(model: BeliefModel) -> None:
+    # most classifiers have several classes: the task says little about how labels are coded
+    assert leader(model, {"task": "multiclass"}) != "data.label_encoding"
+    facts: dict[FactId, Value] = {"task": "multiclass", "label_format": "one_based"}
+    assert leader(model, facts) == "data.label_encoding"

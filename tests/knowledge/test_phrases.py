@@ -106,3 +106,104 @@ def test_a_run_cut_short_is_read(
     reader: TextReader, text: str, expected: dict[FactId, Value]
 ) -> None:
     assert reader.read(text).facts == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "my PyTorch port is stuck, the Keras version trains fine on the same data",
+            {"other_framework_trains": "yes"},
+            id="keras-version-trains",
+        ),
+        pytest.param(
+            "the TF and JAX implementations converge, mine does not",
+            {"other_framework_trains": "yes"},
+            id="tf-and-jax-implementations",
+        ),
+        pytest.param(
+            "exactly the same network learns well with tensorflow",
+            {"other_framework_trains": "yes"},
+            id="learns-with-tensorflow",
+        ),
+        pytest.param(
+            "I converted a TensorFlow model into pytorch and accuracy dropped",
+            {"other_framework_trains": "yes"},
+            id="converted-to-pytorch",
+        ),
+        pytest.param(
+            "re-implemented the paper's model from the Chainer code",
+            {"other_framework_trains": "yes"},
+            id="reimplemented-from-chainer",
+        ),
+        pytest.param(
+            "the keras version does not converge either",
+            {},
+            id="keras-version-fails-too",
+        ),
+        pytest.param(
+            "I train with keras and the loss is flat",
+            {},
+            id="training-with-keras-is-no-port",
+        ),
+        pytest.param(
+            "it works fine with tf.data pipelines",
+            {},
+            id="tf-data-is-no-framework",
+        ),
+        pytest.param(
+            "I use keras and the model trains fine but val accuracy is low",
+            {},
+            id="a-keras-user-is-no-port",
+        ),
+    ],
+)
+def test_a_working_version_in_another_framework_is_read(
+    reader: TextReader, text: str, expected: dict[FactId, Value]
+) -> None:
+    facts = reader.read(text).facts
+
+    assert {f: v for f, v in facts.items() if f == "other_framework_trains"} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "the model trains on a few of my sensors but on the other ones the loss is flat",
+            {"some_datasets_fail": "yes"},
+            id="some-sensors-not-the-others",
+        ),
+        pytest.param(
+            "accuracy is fine for most patients, for the rest it is at chance",
+            {"some_datasets_fail": "yes"},
+            id="most-patients-not-the-rest",
+        ),
+        pytest.param(
+            "whether it converges depends on which file I load",
+            {"some_datasets_fail": "yes"},
+            id="depends-on-the-file",
+        ),
+        pytest.param(
+            "the results are very subject-dependent",
+            {"some_datasets_fail": "yes"},
+            id="subject-dependent",
+        ),
+        pytest.param(
+            "on some images it is right, on others it is wrong",
+            {},
+            id="single-examples-vary-normally",
+        ),
+        pytest.param(
+            "it does not depend on the dataset, every one of them fails",
+            {},
+            id="negated",
+        ),
+    ],
+)
+def test_a_failure_on_some_datasets_only_is_read(
+    reader: TextReader, text: str, expected: dict[FactId, Value]
+) -> None:
+    facts = reader.read(text).facts
+
+    assert {f: v for f, v in facts.items() if f == "some_datasets_fail"} == expected

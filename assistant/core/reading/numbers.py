@@ -20,8 +20,12 @@ from knowledge.types import FactId, Value
 # A number is read from its first digit only (``(?<!\d)``), its runs of digits are never
 # given back (``(?>...)``: a shorter run is followed by a digit, which END refuses anyway)
 # and END only walks the dots after it. Without these, a line of digits took time in the
-# cube of its length: every start, every length, and a scan to the end for each.
-NUM = r"[-+]?+(?<!\d)(?:(?>\d+)(?:\.(?>\d*))?|\.(?>\d+))(?:e[-+]?+(?>\d+))?"
+# cube of its length: every start, every length, and a scan to the end for each. A number
+# glued to a word is part of a name ("CIFAR-10", "ResNet-18", "fp16", "top-5"), never a value.
+NUM = (
+    r"(?<![A-Za-z])(?<![A-Za-z]-)"
+    r"[-+]?+(?<!\d)(?:(?>\d+)(?:\.(?>\d*))?|\.(?>\d+))(?:e[-+]?+(?>\d+))?"
+)
 END = r"(?!\.*+\d)"  # the whole number, not a prefix of it ("1.2.3" is no number)
 _WORD_NUMBERS = {
     "two": 2,

@@ -79,6 +79,51 @@ CLUES = [
         "eval.actually_fine",
         id="validation-better",
     ),
+    pytest.param(
+        "LSTM forecasting tomorrow's bitcoin price: the mse gets really small, yet the "
+        "forecast is basically the previous day's price",
+        {
+            "relation_expected": "no",
+            "baseline_signal": "none",
+            "loss_trend": "decreasing",
+            "modality": "sequence",
+        },
+        "data.no_signal",
+        id="persistence-forecast-of-a-price",
+    ),
+    pytest.param(
+        "I changed the activations to relu and now the loss stays at 0.693 on my binary task",
+        {"hidden_activation": "relu", "loss_at_chance": "yes", "loss_trend": "flat"},
+        "model.dead_relu",
+        id="relu-at-the-blind-guess-loss",
+    ),
+    pytest.param(
+        "predicting house prices in dollars with an MLP: the loss goes down but stays in "
+        "the billions",
+        {"feature_scales": "very_different", "task": "regression"},
+        "data.unscaled_features",
+        id="loss-falls-but-stays-huge",
+    ),
+    pytest.param(
+        "a torch port of a small Keras CNN: the original gets 88% and my port of it sits at 40%",
+        {"other_framework_trains": "yes"},
+        "train.missing_zero_grad",
+        id="port-of-a-keras-model",
+    ),
+    pytest.param(
+        "one script for all my EEG sessions: for most sessions the classifier learns, for a "
+        "few of the others the loss never drops",
+        {"some_datasets_fail": "yes"},
+        "data.unscaled_features",
+        id="fails-on-some-sessions",
+    ),
+    pytest.param(
+        "5-class problem trained with mse on the label ids, the loss decreases but the "
+        "accuracy is poor",
+        {"loss_function": "mse", "task": "multiclass", "loss_trend": "decreasing"},
+        "train.wrong_loss",
+        id="mse-on-class-ids-falls",
+    ),
 ]
 
 

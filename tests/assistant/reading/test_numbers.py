@@ -91,3 +91,18 @@ def test_chance_class_count_is_the_first_k_within_two_percent(stuck: bool) -> No
     ]
     context = Context(stuck=stuck)
     assert [chance_class_count(x, context) for x in losses] == [plain(x) for x in losses]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "val accuracy on CIFAR-10 is 87% and train is 95%",
+        "ResNet-18 on my photos, train 99% and val-60 is not it",
+        "fp16 training, top-5 accuracy is fine",
+    ],
+    ids=["cifar-10", "resnet-18", "fp16-top-5"],
+)
+def test_a_number_glued_to_a_word_is_a_name_not_a_value(reader: TextReader, text: str) -> None:
+    facts = reader.read(text).facts
+    assert "train_valid_gap" not in facts
+    assert "accuracy_level" not in facts

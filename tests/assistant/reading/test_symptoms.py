@@ -55,7 +55,38 @@ SYMPTOMS = [
         {"metric_follows_loss": "no", "modality": "image"},
         "metric-does-not-reflect",
     ),
-    case("the prediction just copies the last value", {"model_vs_baseline": "similar"}, "copy"),
+    case(
+        "the prediction just copies the last value",
+        {"model_vs_baseline": "similar", "baseline_signal": "none"},
+        "copy",
+    ),
+    case("my training loss is really low", {"loss_trend": "decreasing"}, "low-loss"),
+    case(
+        "the rmse got pretty small",
+        {"loss_trend": "decreasing", "loss_function": "mse"},
+        "small-rmse",
+    ),
+    case("it never reaches a low training loss", {}, "never-a-low-loss"),
+    case(
+        "predicting share prices from the last 30 days",
+        {"modality": "sequence", "relation_expected": "no", "task": "regression"},
+        "share-prices",
+    ),
+    case(
+        "will the stock price go up tomorrow: the accuracy is at chance",
+        {"relation_expected": "no", "accuracy_level": "chance", "modality": "sequence"},
+        "price-direction-is-no-regression",
+    ),
+    case(
+        "EUR/USD exchange rate with a GRU",
+        {
+            "modality": "sequence",
+            "relation_expected": "no",
+            "task": "regression",
+            "architecture": "recurrent",
+        },
+        "exchange-rate",
+    ),
     case("the loss jumps at the start of each epoch", {"shuffling": "none"}, "epoch-start-jump"),
     case(
         "val loss goes up while train loss goes down",
@@ -104,6 +135,95 @@ SYMPTOMS = [
     ),
     case("o is (64, 1) and t is (64,)", {"broadcast_mismatch": "yes"}, "column-against-vector"),
     case("logits (64, 10) and targets (64,)", {}, "scores-against-indices"),
+    case("tanh throughout the network", {"hidden_activation": "sigmoid_tanh"}, "tanh-throughout"),
+    case(
+        "sigmoid activations everywhere in a 12 layer net",
+        {"hidden_activation": "sigmoid_tanh", "depth": "deep"},
+        "sigmoid-everywhere",
+    ),
+    case(
+        "the grad norm of the first layer is 3e-9",
+        {"gradient_flow": "vanishing"},
+        "tiny-gradient-number",
+    ),
+    case(
+        "gradients around 0.00000001 in the embedding",
+        {"gradient_flow": "vanishing"},
+        "tiny-gradient-decimal",
+    ),
+    case(
+        "gradient norm hits 2.5e6 before the nan",
+        {"gradient_flow": "exploding", "loss_trend": "nan"},
+        "huge-gradient-number",
+    ),
+    case("grad norm 0.5", {}, "ordinary-gradient-number"),
+    case(
+        "predictions in inference are way worse than during training, on the same batch",
+        {"mode_effect": "yes"},
+        "inference-worse-on-the-same-batch",
+    ),
+    case("I trained twice on the same data and got different results", {}, "two-runs-differ"),
+    case(
+        "I calculate the cross entropy by hand and after a while it is nan",
+        {"loss_function": "other", "custom_loss": "yes", "loss_trend": "nan"},
+        "cross-entropy-by-hand",
+    ),
+    case(
+        "loss = -(y * torch.log(torch.sigmoid(z))).mean()",
+        {"loss_function": "other", "custom_loss": "yes"},
+        "log-of-sigmoid-in-code",
+    ),
+    case(
+        "we are fine tuning on our own data", {"architecture": "pretrained"}, "fine-tuning-spaced"
+    ),
+    case(
+        "unfroze the last block and trained again without recompiling",
+        {"frozen_layers": "yes"},
+        "keras-trainable-without-compile",
+    ),
+    case(
+        "the loss falls but the f1 stays low",
+        {"loss_trend": "decreasing", "metric_follows_loss": "no"},
+        "metric-stays-low",
+    ),
+    case("LogisticRegression on my tabular data", {"modality": "tabular"}, "logistic-camel-case"),
+    case(
+        "my xgboost regressor beats the net",
+        {"task": "regression", "modality": "tabular"},
+        "regressor",
+    ),
+    case(
+        "in eval mode the outputs are complete garbage",
+        {"mode_effect": "yes"},
+        "eval-outputs-garbage",
+    ),
+    case(
+        "after model.eval() my predictions are totally different",
+        {"mode_effect": "yes"},
+        "eval-predictions-different",
+    ),
+    case(
+        "the net memorised its training images within 5 epochs",
+        {"train_valid_gap": "large", "modality": "image"},
+        "memorised-training-images",
+    ),
+    case(
+        "the decoder generates the same word over and over",
+        {"constant_predictions": "yes"},
+        "same-word-over-and-over",
+    ),
+    case("it never repeats the same word over and over", {}, "never-repeats"),
+    case(
+        "my mse is in the billions",
+        {"feature_scales": "very_different", "init_loss": "too_high", "loss_function": "mse"},
+        "loss-in-the-billions",
+    ),
+    case(
+        "the loss falls every epoch but stays in the millions",
+        {"feature_scales": "very_different", "init_loss": "too_high", "loss_trend": "decreasing"},
+        "loss-stays-in-the-millions",
+    ),
+    case("the loss is not in the millions", {}, "loss-not-in-the-millions"),
     case(
         "train loss 4.4e8",
         {"feature_scales": "very_different", "init_loss": "too_high"},
@@ -115,6 +235,13 @@ SYMPTOMS = [
 @pytest.mark.parametrize(("text", "facts"), SYMPTOMS)
 def test_symptoms_in_words(reader: TextReader, text: str, facts: dict[str, str]) -> None:
     assert reader.read(text) == Reading(facts=facts)
+
+
+def test_the_validation_loss_in_words_says_nothing_of_the_training_loss(
+    reader: TextReader,
+) -> None:
+    assert "loss_trend" not in reader.read("the val loss is very low, the test loss too").facts
+    assert "feature_scales" not in reader.read("the validation loss is in the thousands").facts
 
 
 def test_each_fact_names_the_words_it_came_from(reader: TextReader) -> None:
