@@ -16,6 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from serverharness import REPO, Server, server_env
 
+from server.storage import Database, open_database
+
 MakeServer = Callable[..., Server]
 
 
@@ -77,3 +79,16 @@ def postgres_url(services: Services) -> Iterator[str]:
     yield services.postgres_url.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(services.postgres_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty store with its schema, once in SQLite and once in PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    store = open_database(url)
+    store.create_schema()
+    yield store
+    store.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,18 +10,13 @@ from server.errors import StorageUnavailable
 from server.storage import Database, KeyRecord, SessionRecord, StreamItem, open_database
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 's.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    db = open_database(url)
-    db.create_schema()
+@pytest.fixture
+def database(empty_store: Database) -> Database:
+    """A store (each kind) holding a key and a session."""
+    db = empty_store
     db.add_key("k1", "team", "digest", [])
     db.create_session("s1", "k1", [('{"n": 1}', "[1]")], [StreamItem("event", "e1")])
-    yield db
-    db.close()
+    return db
 
 
 def test_a_turn_commits_its_events_and_stream_items_after_those_stored(database: Database) -> None:

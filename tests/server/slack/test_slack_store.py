@@ -4,24 +4,15 @@ threads per workspace, Grid workspaces, pruning; in SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from server.storage import Claim, Database, TeamRecord, ThreadRecord, open_database
+from server.storage import Claim, Database, TeamRecord, ThreadRecord
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 's.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    database = open_database(url)
-    database.create_schema()
-    yield database
-    database.close()
+@pytest.fixture
+def db(empty_store: Database) -> Database:
+    return empty_store
 
 
 def test_claims_threads_and_pruning(db: Database) -> None:
