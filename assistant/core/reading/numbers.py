@@ -209,7 +209,7 @@ _PER_CLASS = re.compile(r"\s*+(?:per|each|for each|in each|of each)\s++(?:class|
 _PER_BATCH = re.compile(r"\s*+(?:per|each|a|in each|in a)\s++(?:batch|step|epoch|second)", re.I)
 _SHARE = Sifted(rf"(?P<value>{NUM}){END}\s*+%", re.IGNORECASE)
 _CLASS_WORDS = Sifted(
-    r"\b(?:class\w*|labels?|positives?|negatives?|minority|majority|zeros|ones|fraud\w*|spam|"
+    r"\b(?:class(?:es)?|labels?|positives?|negatives?|minority|majority|zeros|ones|fraud\w*|spam|"
     r"defaults?|anomal\w*|samples are|examples are|"
     r"of (?:the |my )?(?:data|dataset|samples|rows))\b",
     re.IGNORECASE,

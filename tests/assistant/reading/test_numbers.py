@@ -106,3 +106,19 @@ def test_a_number_glued_to_a_word_is_a_name_not_a_value(reader: TextReader, text
     facts = reader.read(text).facts
     assert "train_valid_gap" not in facts
     assert "accuracy_level" not in facts
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("my text classifier is right 70% of the time and stops there", None),
+        ("a classification model that plateaus at 90%", None),
+        ("90% of the labels are class 0", "imbalanced"),
+        ("two classes, 95% of them negatives", "severe"),
+    ],
+    ids=["classifier", "classification", "labels", "classes"],
+)
+def test_a_share_is_a_class_balance_only_beside_classes_not_a_classifier(
+    text: str, level: str | None
+) -> None:
+    assert read_class_balance(text, Context()) == level
