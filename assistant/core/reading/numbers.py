@@ -27,6 +27,9 @@ NUM = (
     r"[-+]?+(?<!\d)(?:(?>\d+)(?:\.(?>\d*))?|\.(?>\d+))(?:e[-+]?+(?>\d+))?"
 )
 END = r"(?!\.*+\d)"  # the whole number, not a prefix of it ("1.2.3" is no number)
+#: Between a metric's name and its value: anything but a number, a line's end or a table bar;
+#: digits glued to a word are a name ("CIFAR-10", "ResNet50") and may stand there too.
+_NOT_A_VALUE = r"(?:[^\d\n|]|(?<=[A-Za-z])-?+\d++)"
 _WORD_NUMBERS = {
     "two": 2,
     "three": 3,
@@ -237,7 +240,7 @@ _STUCK_VALUE = Sifted(
 )
 _ACCURACY = Sifted(
     rf"\b(?P<role>(?:val\w*|validation|test|dev|train\w*)\s*+(?:set\s*+)?)?(?:acc|accuracy)\b"
-    rf"[^\d\n|]{{0,30}}?(?P<value>{NUM}){END}(?:\s*+(?:-|to)\s*+(?P<upper>{NUM}){END})?"
+    rf"{_NOT_A_VALUE}{{0,30}}?(?P<value>{NUM}){END}(?:\s*+(?:-|to)\s*+(?P<upper>{NUM}){END})?"
     r"\s*+(?P<pct>%)?(?!\s*+(?:epochs?|steps|iterations|iters|classes|samples|layers|hours|minutes|days)\b)",
     re.IGNORECASE,
 )

@@ -122,3 +122,15 @@ def test_a_share_is_a_class_balance_only_beside_classes_not_a_classifier(
     text: str, level: str | None
 ) -> None:
     assert read_class_balance(text, Context()) == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "test accuracy on CIFAR-10 is 93% after 40 epochs",
+        "the accuracy with my ResNet50 reaches 93%",
+    ],
+    ids=["cifar-10", "resnet50"],
+)
+def test_a_name_with_digits_between_accuracy_and_its_value_is_read_past(text: str) -> None:
+    assert read_accuracy_level(text, Context()) == "high"
