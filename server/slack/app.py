@@ -85,6 +85,10 @@ def build_bolt(front: SlackFrontEnd) -> AsyncApp:
         installation_store_bot_only=True if oauth is not None else None,
         request_verification_enabled=not config.socket_mode,
     )
+    if oauth is not None:
+        # Uninstalling the app, or revoking its bot token, deletes the workspace's installation
+        # (Bolt's listeners call the store's delete methods): no token is kept past its life.
+        bolt.enable_token_revocation_listeners()
     _listen(bolt, front)
     return bolt
 

@@ -101,6 +101,8 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> None:
+        if user_id is not None:
+            return  # a person's own token was revoked: only bot tokens are kept, so none is ours
         await self.call(self.db.delete_installation, *_ids(enterprise_id, team_id))
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:

@@ -24,6 +24,7 @@ def test_the_manifest_asks_for_the_scopes_the_install_flow_asks_for() -> None:
 def test_the_manifest_subscribes_to_every_event_unstuck_listens_to() -> None:
     events = manifest()["settings"]["event_subscriptions"]["bot_events"]
     assert set(events) >= {"app_mention", "message.channels", "message.im", "file_shared"}
+    assert set(events) >= {"app_uninstalled", "tokens_revoked"}  # the installation is deleted
 
 
 def test_events_commands_and_clicks_all_go_to_slack_events() -> None:

@@ -149,3 +149,29 @@ def test_an_org_wide_install_serves_each_workspace_with_its_own_sessions_after_a
     joined = fresh_fake.wait_for(lambda: fresh_fake.posts(threads[TEAM_B]), 3)[2]
     assert message_text(joined).startswith("New results joined this conversation.")
     assert joined.headers["Authorization"] == f"Bearer xoxb-installed-{ORG}"
+
+
+def test_uninstalling_deletes_the_installation_and_a_persons_revoked_token_does_not(
+    oauth_server: Server, fresh_fake: FakeSlack, database_url: str
+) -> None:
+    assert install(oauth_server, fresh_fake, TEAM_A).status_code == 200
+    db = open_database(database_url)
+    try:
+        # A person revoking their own token leaves the bot's installation alone.
+        revoked = {"type": "tokens_revoked", "tokens": {"oauth": ["U0PERSON"], "bot": []}}
+        assert post_signed(oauth_server.url, event_body(TEAM_A, revoked)).status_code == 200
+        time.sleep(0.5)
+        assert db.installation("", TEAM_A) is not None
+
+        gone = {"type": "app_uninstalled"}
+        assert post_signed(oauth_server.url, event_body(TEAM_A, gone)).status_code == 200
+        deadline = time.monotonic() + 10
+        while db.installation("", TEAM_A) is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert db.installation("", TEAM_A) is None
+    finally:
+        db.close()
+    # The workspace is answered no more: its token went with the installation.
+    thread_ts = mention(oauth_server, TEAM_A)
+    time.sleep(0.8)
+    assert fresh_fake.posts(thread_ts) == []
