@@ -198,7 +198,6 @@ def _params(known: dict[str, str]) -> list[Any]:
 #: shows that training fails, not that its labelled fault is why. Strict, so a twin that starts
 #: learning is noticed and taken off.
 KNOWN_UNPROVEN: dict[str, str] = {
-    "model_vanishing_sigmoid": "the ReLU twin stays at chance with SGD at lr 0.01 (skill 0.00)",
     "model_exp_activation": "the softplus twin does not fit the counts (skill -8)",
 }
 
