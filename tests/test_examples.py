@@ -197,9 +197,7 @@ def _params(known: dict[str, str]) -> list[Any]:
 #: Broken cases whose repaired twin does not learn in verify.py's budget: until it does, the case
 #: shows that training fails, not that its labelled fault is why. Strict, so a twin that starts
 #: learning is noticed and taken off.
-KNOWN_UNPROVEN: dict[str, str] = {
-    "model_exp_activation": "the softplus twin does not fit the counts (skill -8)",
-}
+KNOWN_UNPROVEN: dict[str, str] = {}
 
 
 @pytest.mark.slow
