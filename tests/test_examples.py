@@ -276,8 +276,6 @@ KNOWN_UNTOLD: dict[str, str] = {
     "data_unencoded_categoricals": "ranked first, below the confidence to report it",
     "model_too_small": "ranked first, below the confidence to report it",
     "train_over_regularized": "ranked first, below the confidence to report it",
-    "intent_ignore_index_majority": "ranked first (train.wrong_loss 0.39), below the "
-    "confidence to report it",
 }
 
 
