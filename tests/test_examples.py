@@ -275,7 +275,6 @@ KNOWN_MISSES: dict[str, str] = {}
 KNOWN_UNTOLD: dict[str, str] = {
     "data_unencoded_categoricals": "ranked first, below the confidence to report it",
     "model_too_small": "ranked first, below the confidence to report it",
-    "train_over_regularized": "ranked first, below the confidence to report it",
 }
 
 
