@@ -274,7 +274,6 @@ KNOWN_MISSES: dict[str, str] = {}
 #: told that no cause stands out clearly. Strict, like KNOWN_MISSES.
 KNOWN_UNTOLD: dict[str, str] = {
     "data_unencoded_categoricals": "ranked first, below the confidence to report it",
-    "model_too_small": "ranked first, below the confidence to report it",
 }
 
 
