@@ -272,9 +272,7 @@ KNOWN_MISSES: dict[str, str] = {}
 
 #: Broken cases whose expected cause tops the ranking but is not in ``found``: the user is
 #: told that no cause stands out clearly. Strict, like KNOWN_MISSES.
-KNOWN_UNTOLD: dict[str, str] = {
-    "data_unencoded_categoricals": "ranked first, below the confidence to report it",
-}
+KNOWN_UNTOLD: dict[str, str] = {}
 
 
 def test_known_misses_are_broken_cases() -> None:

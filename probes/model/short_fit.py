@@ -47,6 +47,11 @@ EVAL_SAMPLES = 512
 #: Relative drop of the training loss below which the curve counts as flat; below SLOW, slow.
 FLAT = 0.02
 SLOW = 0.10
+#: A loss still above this share of a blind guess's has learnt little ...
+NEAR_CHANCE = 0.7
+#: ... and has stalled there when the last third of the epochs took less than this share off
+#: it: at that pace it would need many times the budget to get anywhere.
+STALLED = 0.05
 #: A validation loss this many times the training loss is a large gap, provided that the
 #: difference is also a sizeable share (GAP_SHARE) of what a blind guess loses: a ratio alone
 #: calls 0.066 against 0.035 on a regression with R² 0.94 a gap.
@@ -221,7 +226,7 @@ def classify_trend(curve: list[float], steps: list[float], reference: float | No
         return "flat"
     if drop < SLOW:
         return "slow"
-    if _plateaued(curve) and reference is not None and end > 0.7 * reference:
+    if _plateaued(curve) and reference is not None and end > NEAR_CHANCE * reference:
         return "plateau_high"
     return "decreasing"
 
@@ -242,7 +247,7 @@ def _plateaued(curve: list[float]) -> bool:
     if len(curve) < 4:
         return False
     third = curve[-max(len(curve) // 3, 2) :]
-    return (third[0] - third[-1]) / (abs(third[0]) or 1.0) < 0.01
+    return (third[0] - third[-1]) / (abs(third[0]) or 1.0) < STALLED
 
 
 #: The cases ``judge`` names besides the loss trend (a key of ``_TRENDS``), in the order the

@@ -329,6 +329,11 @@ def test_short_fit_sees_dropout_split_train_and_eval_mode(cases: Any) -> None:
         ([1.0, 1.0, 0.999, 1.0, 0.999, 1.0], "flat"),
         ([1.0, 0.98, 0.96, 0.95, 0.94, 0.93], "slow"),
         ([1.1, 0.8, 0.75, 0.75, 0.75, 0.75, 0.75], "plateau_high"),
+        # near a blind guess and creeping (3% off in the last third): stalled all the same
+        ([1.1, 0.84, 0.83, 0.82, 0.81, 0.805, 0.8, 0.796, 0.789], "plateau_high"),
+        # still falling fast near a blind guess, or creeping far below it: learning
+        ([1.0, 0.97, 0.94, 0.91, 0.88, 0.85, 0.82, 0.78, 0.74], "decreasing"),
+        ([1.0, 0.33, 0.27, 0.22, 0.21, 0.207, 0.204, 0.202, 0.2], "decreasing"),
         ([1.0, 1.5, 2.5, 4.0], "diverging"),
         ([1.0, 0.6, 0.9, 0.5, 0.95, 0.55, 0.9], "oscillating"),
         ([1.0, 0.5, float("nan")], "nan"),
