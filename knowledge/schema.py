@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from knowledge.types import CauseId, FactId, Family, Library, ProbeId, QuestionId, Value
+from knowledge.types import (
+    CauseId,
+    FactId,
+    Family,
+    Library,
+    ProbeId,
+    QuestionId,
+    Regulariser,
+    Value,
+)
 
 
 class _Strict(BaseModel):
@@ -188,6 +197,20 @@ class RegularisationLevels(_Strict):
     AdamW's default is 0.01."""
     l2_penalty_strong_from: float = Field(gt=0)
     """A Keras kernel penalty (``l2(...)``) from which it is strong; 1e-4 to 1e-3 is usual."""
+
+    def level(self, kind: Regulariser, value: float) -> Value | None:
+        """``strong`` or ``moderate`` for a positive setting; None for zero, or for a dropout
+        that is no probability. One judgement for settings read from code or words and for
+        settings measured on a live model and optimizer."""
+        if value <= 0 or (kind == "dropout" and value >= 1):
+            return None
+        strong = {
+            "dropout": value > self.dropout_strong_above,
+            "weight_decay": value >= self.weight_decay_strong_from,
+            "decoupled_weight_decay": value >= self.decoupled_weight_decay_strong_from,
+            "l2_penalty": value >= self.l2_penalty_strong_from,
+        }[kind]
+        return "strong" if strong else "moderate"
 
 
 class Thresholds(_Strict):

@@ -13,5 +13,8 @@ QuestionId = str
 ProbeId = str
 Value = str
 
+Regulariser = Literal["dropout", "weight_decay", "decoupled_weight_decay", "l2_penalty"]
+"""A regularisation setting whose size ``RegularisationLevels.level`` judges."""
+
 #: The value a question takes when the user does not know or skips it.
 UNKNOWN: Value = "unknown"

@@ -36,6 +36,7 @@ from probes.model.loss_target_check import loss_target_check
 from probes.model.lr_range import lr_range
 from probes.model.output_check import output_check
 from probes.model.overfit_one_batch import overfit_one_batch
+from probes.model.regularisation import regularisation
 from probes.model.short_fit import short_fit
 from probes.model.shuffled_labels_fit import shuffled_labels_fit
 from probes.model.train_step_check import train_step_check
@@ -53,6 +54,7 @@ FUNCTIONS: dict[ProbeId, ProbeFn] = {
     "init_loss": init_loss,
     "activations": activations,
     "batch_independence": batch_independence,
+    "regularisation": regularisation,
     "gradients": gradients,
     "overfit_one_batch": overfit_one_batch,
     "lr_range": lr_range,

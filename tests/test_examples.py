@@ -197,11 +197,7 @@ def _params(known: dict[str, str]) -> list[Any]:
 #: Broken cases whose repaired twin does not learn in verify.py's budget: until it does, the case
 #: shows that training fails, not that its labelled fault is why. Strict, so a twin that starts
 #: learning is noticed and taken off.
-KNOWN_UNPROVEN: dict[str, str] = {
-    "data_label_encoding_one_based": "the twin coded 0 to 4 stays at chance (skill 0.00)",
-    "model_vanishing_sigmoid": "the ReLU twin stays at chance with SGD at lr 0.01 (skill 0.00)",
-    "model_exp_activation": "the softplus twin does not fit the counts (skill -8)",
-}
+KNOWN_UNPROVEN: dict[str, str] = {}
 
 
 @pytest.mark.slow
@@ -276,13 +272,7 @@ KNOWN_MISSES: dict[str, str] = {}
 
 #: Broken cases whose expected cause tops the ranking but is not in ``found``: the user is
 #: told that no cause stands out clearly. Strict, like KNOWN_MISSES.
-KNOWN_UNTOLD: dict[str, str] = {
-    "data_unencoded_categoricals": "ranked first, below the confidence to report it",
-    "model_too_small": "ranked first, below the confidence to report it",
-    "train_over_regularized": "ranked first, below the confidence to report it",
-    "intent_ignore_index_majority": "ranked first (train.wrong_loss 0.39), below the "
-    "confidence to report it",
-}
+KNOWN_UNTOLD: dict[str, str] = {}
 
 
 def test_known_misses_are_broken_cases() -> None:

@@ -2,6 +2,9 @@
 
 The activation is read from the last module that runs, and confirmed from the outputs
 themselves on real inputs and on the same inputs scaled up (a bounded output stays bounded).
+The fully connected layers before the output are measured too: a hidden layer with fewer units
+than a classifier's classes less one confines the class scores to too few directions to tell
+the classes apart freely (the softmax bottleneck, Yang et al., ICLR 2018).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from torch import Tensor, nn
 from probes.inputs import Inputs, scaled
 from probes.model.common import Reporter, forward, fresh_model, sample
 from probes.progress import ProgressFn
-from probes.result import ProbeResult
+from probes.result import Measured, ProbeResult
 from probes.target import BINARY_LOSSES, CLASSIFICATION_LOSSES, Target, loss_kind
 
 PROBE_ID = "output_check"
@@ -57,11 +60,45 @@ def output_check(target: Target, progress: ProgressFn) -> ProbeResult:
     with torch.no_grad():
         activation = detect_activation(model, inputs)
         output = forward(model, inputs)
+        widths = hidden_widths(model, inputs)
     targets = target.train_tensors()[1]
     units = output.shape[1] if output.ndim > 1 else 1
     checks = _checks(target, activation, units, targets)
+    narrowest = bottleneck(target.task, units, widths)
+    if narrowest is not None:
+        checks["model_capacity"] = "tiny"
     report(1.0, "done")
-    return _result(target, activation, units, checks)
+    return _result(target, activation, units, checks, narrowest)
+
+
+def hidden_widths(model: nn.Module, inputs: Inputs) -> list[int]:
+    """The units of every fully connected layer that runs before the last one, which makes
+    the output; empty for a model with one fully connected layer or none."""
+    widths: list[int] = []
+
+    def remember(module: nn.Module, args: tuple[object, ...], output: object) -> None:
+        widths.append(int(module.out_features))  # type: ignore[arg-type]
+
+    handles = [m.register_forward_hook(remember) for m in model.modules() if _dense(m)]
+    try:
+        forward(model, inputs)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return widths[:-1]
+
+
+def _dense(module: nn.Module) -> bool:
+    return isinstance(module, (nn.Linear, nn.Bilinear, nn.LazyLinear))
+
+
+def bottleneck(task: str | None, units: int, widths: list[int]) -> int | None:
+    """The narrowest hidden width when it is below the classes less one: the affine class
+    scores of a layer that narrow span too few directions for the classes. None otherwise,
+    which says nothing about capacity: a wide enough layer can still be too small."""
+    if task != "multiclass" or not widths or min(widths) >= units - 1:
+        return None
+    return min(widths)
 
 
 def detect_activation(model: nn.Module, inputs: Inputs) -> str:
@@ -223,12 +260,30 @@ def _labels_in_range(task: str, kind: str | None, units: int, targets: Tensor) -
 
 
 # --- the result ----------------------------------------------------------------------------
-def _result(target: Target, activation: str, units: int, checks: dict[str, str]) -> ProbeResult:
+def _result(
+    target: Target,
+    activation: str,
+    units: int,
+    checks: dict[str, str],
+    narrowest: int | None = None,
+) -> ProbeResult:
     problems = _problems(target, activation, units, checks)
-    values = {"output_units": units, "activation": activation, "loss": loss_kind(target.loss)}
-    if problems:
+    # a narrow layer limits the model without breaking it: a warning unless something fails
+    concerns = [*problems, _bottleneck_problem(narrowest, units)] if narrowest else problems
+    values: dict[str, Measured] = {
+        "output_units": units,
+        "activation": activation,
+        "loss": loss_kind(target.loss),
+    }
+    if narrowest is not None:
+        values["narrowest_hidden_units"] = narrowest
+    if concerns:
         return ProbeResult(
-            id=PROBE_ID, status="fail", facts=checks, values=values, finding=" ".join(problems)
+            id=PROBE_ID,
+            status="fail" if problems else "warn",
+            facts=checks,
+            values=values,
+            finding=" ".join(concerns),
         )
     task = target.task or "an unknown task"
     return ProbeResult(
@@ -260,6 +315,15 @@ def _problems(target: Target, activation: str, units: int, checks: dict[str, str
             f"unit{'s' if units != 1 else ''}, so those labels can never be predicted."
         )
     return problems
+
+
+def _bottleneck_problem(narrowest: int, classes: int) -> str:
+    return (
+        f"A hidden layer has only {narrowest} unit{'s' if narrowest != 1 else ''} for "
+        f"{classes} classes: the class scores it feeds can vary in only {narrowest} "
+        f"direction{'s' if narrowest != 1 else ''}, too few to tell the classes apart freely. "
+        "Widen it to at least the number of classes."
+    )
 
 
 def _range_problem(target: Target, activation: str, units: int) -> str:

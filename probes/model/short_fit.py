@@ -5,6 +5,8 @@ MAX_TRAIN examples, until TIME_BUDGET or MAX_EPOCHS. After each epoch the loss i
 eval mode on fixed training and validation samples. The curve is then classified (flat, slow,
 plateau_high, decreasing, diverging, nan, oscillating, negative), the gap between training and
 validation judged, train and eval mode compared, and the predictions checked for variety.
+A classifier's training accuracy is set against its loss: a loss that falls far while the
+accuracy stays at the most common class's share measures something other than the task.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from probes.model.common import (
 from probes.model.train_step_check import EVAL_MODE_PROBLEM
 from probes.progress import ProgressFn
 from probes.result import Measured, ProbeResult, Series
-from probes.target import Target, loss_kind
+from probes.target import BINARY_LOSSES, CLASSIFICATION_LOSSES, Target, loss_kind
 from probes.verdict import Verdict
 
 PROBE_ID = "short_fit"
@@ -46,6 +48,11 @@ EVAL_SAMPLES = 512
 #: Relative drop of the training loss below which the curve counts as flat; below SLOW, slow.
 FLAT = 0.02
 SLOW = 0.10
+#: A loss still above this share of a blind guess's has learnt little ...
+NEAR_CHANCE = 0.7
+#: ... and has stalled there when the last third of the epochs took less than this share off
+#: it: at that pace it would need many times the budget to get anywhere.
+STALLED = 0.05
 #: A validation loss this many times the training loss is a large gap, provided that the
 #: difference is also a sizeable share (GAP_SHARE) of what a blind guess loses: a ratio alone
 #: calls 0.066 against 0.035 on a regression with R² 0.94 a gap.
@@ -59,6 +66,9 @@ ACCURACY_GAP = 0.15
 ORDINARY_ACCURACY_GAP = 0.08
 #: Train-mode and eval-mode losses this many times apart are a mode effect.
 MODE = 1.5
+#: A classifier's loss below this share of what predicting the class shares gives (their
+#: entropy) has learnt something: its accuracy should then beat the most common class's share.
+LOSS_LEARNT = 0.5
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,16 @@ class FitRun:
     """Whether the trained model predicts the same output for every input (finite curves only)."""
     single_class: str | None
     """The one label every training example has, for a classifier that has only one."""
+    uncounted_steps: int = 0
+    """Steps whose every target the loss leaves out (its ``ignore_index``): their loss is a
+    mean over nothing, NaN by definition, and says nothing about the training."""
+    accuracy: float | None = None
+    """Training accuracy after the fit, for single-label classifiers with a classification
+    loss (finite curves only)."""
+    majority_share: float | None = None
+    """The most common class's share of the training sample: always answering it scores this."""
+    label_entropy: float | None = None
+    """The loss (in nats) of predicting the class shares of the training sample."""
 
     @property
     def finite(self) -> bool:
@@ -105,7 +125,7 @@ def measure(target: Target, report: Reporter) -> FitRun:
     check = train_x[:EVAL_SAMPLES], train_y[:EVAL_SAMPLES]
     valid = target.valid_tensors()
     held_out = _subset(*valid, EVAL_SAMPLES, device) if valid else None
-    curves, steps, eval_steps = _train(
+    curves, steps, eval_steps, uncounted = _train(
         target, model, optimizer, loss, (train_x, train_y), check, held_out, report
     )
     sample = held_out or check
@@ -123,6 +143,10 @@ def measure(target: Target, report: Reporter) -> FitRun:
         mode_ratio=_mode_ratio(model, loss, *sample) if finite else None,
         constant=_constant(target, model, sample[0]) if finite else False,
         single_class=_single_class(target, check[1]),
+        uncounted_steps=uncounted,
+        accuracy=_accuracy(target, model, *check) if finite and _classifies(target) else None,
+        majority_share=_majority_share(check[1]) if _classifies(target) else None,
+        label_entropy=_label_entropy(check[1]) if _classifies(target) else None,
     )
 
 
@@ -135,20 +159,23 @@ def _train(
     check: tuple[Inputs, Tensor],
     held_out: tuple[Inputs, Tensor] | None,
     report: Reporter,
-) -> tuple[dict[str, list[float]], list[float], int]:
-    """Epochs until TIME_BUDGET or MAX_EPOCHS: the curves, every step's loss, and how many
-    steps ran in eval mode."""
+) -> tuple[dict[str, list[float]], list[float], int, int]:
+    """Epochs until TIME_BUDGET or MAX_EPOCHS: the curves, every step's loss, how many
+    steps ran in eval mode, and how many counted no target (``_counts_no_target``)."""
     curves: dict[str, list[float]] = {"train": [_safe_eval(model, loss, *check)]}
     if held_out is not None:
         curves["valid"] = [_safe_eval(model, loss, *held_out)]
     steps: list[float] = []
-    eval_steps = 0
+    eval_steps = uncounted = 0
     deadline = Deadline(TIME_BUDGET)
     generator = torch.Generator().manual_seed(0)
     for epoch in range(MAX_EPOCHS):
         for inputs, targets in epoch_batches(*train, target.batch_size, generator):
             value, in_eval = step_in_eval_mode(target, model, optimizer, inputs, targets)
             eval_steps += in_eval
+            if _counts_no_target(loss, targets):
+                uncounted += 1
+                continue
             if target.train_step is None:
                 # a user's step may return nothing; the eval-mode curve covers it then
                 steps.append(value)
@@ -162,7 +189,17 @@ def _train(
         report((epoch + 1) / MAX_EPOCHS, f"epoch {epoch + 1}: loss {curves['train'][-1]:.4g}")
         if deadline.passed or not math.isfinite(curves["train"][-1]):
             break
-    return curves, steps, eval_steps
+    return curves, steps, eval_steps, uncounted
+
+
+def _counts_no_target(loss: object, targets: Tensor) -> bool:
+    """Whether the loss leaves out every target of the batch: all equal its ``ignore_index``.
+    PyTorch's mean over no targets is NaN, which is no overflow; a loss that ignores a common
+    class meets such batches often (a short last batch of that class alone)."""
+    ignored = getattr(loss, "ignore_index", None)
+    if not isinstance(ignored, int) or targets.is_floating_point() or targets.numel() == 0:
+        return False
+    return bool((targets == ignored).all())
 
 
 def _subset(
@@ -194,7 +231,7 @@ def classify_trend(curve: list[float], steps: list[float], reference: float | No
         return "flat"
     if drop < SLOW:
         return "slow"
-    if _plateaued(curve) and reference is not None and end > 0.7 * reference:
+    if _plateaued(curve) and reference is not None and end > NEAR_CHANCE * reference:
         return "plateau_high"
     return "decreasing"
 
@@ -215,7 +252,7 @@ def _plateaued(curve: list[float]) -> bool:
     if len(curve) < 4:
         return False
     third = curve[-max(len(curve) // 3, 2) :]
-    return (third[0] - third[-1]) / (abs(third[0]) or 1.0) < 0.01
+    return (third[0] - third[-1]) / (abs(third[0]) or 1.0) < STALLED
 
 
 #: The cases ``judge`` names besides the loss trend (a key of ``_TRENDS``), in the order the
@@ -227,6 +264,7 @@ GAP_LARGE, VALID_BETTER, EVAL_MODE, MODE_EFFECT = (
     "mode_effect",
 )
 CONSTANT, SINGLE_CLASS = "constant_predictions", "single_class"
+ACCURACY_BEHIND = "accuracy_behind"
 #: Trends that make a short fit fail rather than warn (so do constant predictions).
 SERIOUS_TRENDS = ("flat", "diverging", "nan", "oscillating", "negative")
 
@@ -246,6 +284,9 @@ def judge(run: FitRun) -> Verdict:
         facts["constant_predictions"] = "yes" if run.constant else "no"
     if run.steps_in_eval_mode:
         facts["mode_effect"] = "yes"
+    follows = accuracy_follows_loss(run)
+    if follows is not None:
+        facts["accuracy_follows_loss"] = follows
     cases = [trend] if trend in _TRENDS else []
     gap = facts.get("train_valid_gap")
     cases += [GAP_LARGE] if gap == "large" else [VALID_BETTER] if gap == "valid_better" else []
@@ -257,10 +298,52 @@ def judge(run: FitRun) -> Verdict:
         cases.append(CONSTANT)
     if run.single_class is not None:
         cases.append(SINGLE_CLASS)
+    if follows == "no":
+        cases.append(ACCURACY_BEHIND)
     if not cases:
         return Verdict("pass", facts)
     serious = trend in SERIOUS_TRENDS or facts.get("constant_predictions") == "yes"
     return Verdict("fail" if serious else "warn", facts, tuple(cases))
+
+
+def accuracy_follows_loss(run: FitRun) -> str | None:
+    """``no`` when the training loss fell far below what predicting the class shares gives
+    (LOSS_LEARNT) while the training accuracy stayed at or below always answering the most
+    common class; ``yes`` when it rose above that; None when the loss did not fall that far,
+    or for no single-label classifier."""
+    if run.accuracy is None or run.majority_share is None or not run.label_entropy:
+        return None
+    end = run.curves["train"][-1]
+    if not (math.isfinite(end) and end < LOSS_LEARNT * run.label_entropy):
+        return None
+    return "yes" if run.accuracy > run.majority_share else "no"
+
+
+def _classifies(target: Target) -> bool:
+    """A single-label classifier trained with a classification loss: its loss and its
+    accuracy measure the same thing, so they must move together."""
+    kind = loss_kind(target.loss)
+    return target.task in ("binary", "multiclass") and kind in (
+        *CLASSIFICATION_LOSSES,
+        *BINARY_LOSSES,
+    )
+
+
+def _label_shares(labels: Tensor) -> Tensor | None:
+    if (labels.ndim > 1 and labels.shape[-1] > 1) or len(labels) == 0:
+        return None
+    counts: Tensor = torch.unique(labels.reshape(-1).long(), return_counts=True)[1]
+    return counts.double() / counts.sum()
+
+
+def _majority_share(labels: Tensor) -> float | None:
+    shares = _label_shares(labels)
+    return None if shares is None else float(shares.max())
+
+
+def _label_entropy(labels: Tensor) -> float | None:
+    shares = _label_shares(labels)
+    return None if shares is None else float(-(shares * shares.log()).sum())
 
 
 def _gap(
@@ -368,6 +451,11 @@ def _values(run: FitRun) -> dict[str, Measured]:
     if run.finite:
         values["mode_ratio"] = run.mode_ratio
     values["steps_in_eval_mode"] = run.steps_in_eval_mode
+    if run.uncounted_steps:
+        values["uncounted_steps"] = run.uncounted_steps
+    if run.accuracy is not None:
+        values["train_accuracy"] = run.accuracy
+        values["majority_share"] = run.majority_share
     return values
 
 
@@ -414,6 +502,16 @@ _TRENDS = {
 
 
 def word(run: FitRun, verdict: Verdict, values: dict[str, Measured]) -> str:
+    found = _word_cases(run, verdict, values)
+    if not run.uncounted_steps:
+        return found
+    return (
+        f"{found} {run.uncounted_steps} training steps had every target left out by the "
+        "loss's ignore_index, which makes their loss NaN (a mean over nothing)."
+    )
+
+
+def _word_cases(run: FitRun, verdict: Verdict, values: dict[str, Measured]) -> str:
     words = {
         "start": _text(values["start_loss"]),
         "end": _text(values["end_loss"]),
@@ -438,9 +536,17 @@ def word(run: FitRun, verdict: Verdict, values: dict[str, Measured]) -> str:
         CONSTANT: "After training the model predicts the same output for every input.",
         SINGLE_CLASS: f"Every training label is {run.single_class}: there is only one class to "
         "predict, so a constant prediction is right and nothing else can be learnt.",
+        ACCURACY_BEHIND: f"The training loss fell to {words['end']}, yet the training accuracy "
+        f"({_share(run.accuracy)}) is no better than always answering the most common class "
+        f"({_share(run.majority_share)}): the loss measures something other than the task "
+        "(a class it ignores, targets of the wrong kind).",
         **{trend: text.format(**words) for trend, text in _TRENDS.items()},
     }
     return " ".join(sentences[case] for case in verdict.cases)
+
+
+def _share(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.0%}"
 
 
 def _text(value: object) -> str:

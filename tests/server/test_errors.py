@@ -161,9 +161,9 @@ def test_a_probe_report_that_does_not_validate(shared_server: Server, session_id
     assert error_of(unknown_response)[2] == (
         "The probe report does not fit this service: results[0].facts: unknown fact 'nope'; "
         "results[1].id: unknown probe 'mystery' (one of: output_check, loss_target_check, "
-        "init_loss, activations, batch_independence, gradients, overfit_one_batch, lr_range, "
-        "train_step_check, short_fit, shuffled_labels_fit, data_checks, baselines, watch, "
-        "curve); "
+        "init_loss, activations, batch_independence, regularisation, gradients, "
+        "overfit_one_batch, lr_range, train_step_check, short_fit, shuffled_labels_fit, "
+        "data_checks, baselines, watch, curve); "
         "results[2].facts.label_noise: 'x' is not one of its values (low, high)"
     )
     assert events_in(shared_server, session_id) == before

@@ -23,12 +23,8 @@ from assistant.core.reading.code_calls import (
     short_name,
     string_constants,
 )
-from assistant.core.reading.numbers import (
-    Regulariser,
-    learning_rate_level,
-    regularisation_level,
-)
-from knowledge.types import Value
+from assistant.core.reading.numbers import learning_rate_level, regularisation_level
+from knowledge.types import Regulariser, Value
 
 DEEP_AT = 10
 """From this many weight layers in one model, the network counts as deep."""

@@ -9,13 +9,12 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from itertools import accumulate
-from typing import Literal
 
 from assistant.core.reading.patterns import Sifted
 from assistant.core.reading.words import LOOK_BACK_CHARS
 from knowledge.loader import bundled
 from knowledge.schema import RegularisationLevels
-from knowledge.types import FactId, Value
+from knowledge.types import FactId, Regulariser, Value
 
 # A number is read from its first digit only (``(?<!\d)``), its runs of digits are never
 # given back (``(?>...)``: a shorter run is followed by a digit, which END refuses anyway)
@@ -464,25 +463,13 @@ def read_accuracy_level(text: str, context: Context) -> Value | None:
     return accuracy_level(held_out[0], context) if held_out else None
 
 
-Regulariser = Literal["dropout", "weight_decay", "decoupled_weight_decay", "l2_penalty"]
-
-
 def regularisation_level(
     kind: Regulariser, value: float, levels: RegularisationLevels | None = None
 ) -> Value | None:
     """``strong`` or ``moderate`` for a positive setting, by the levels in
     ``knowledge/thresholds.yaml`` (the bundled ones unless given); None for zero, or for a
     dropout that is no probability."""
-    if value <= 0 or (kind == "dropout" and value >= 1):
-        return None
-    levels = levels or bundled().thresholds.regularisation
-    strong = {
-        "dropout": value > levels.dropout_strong_above,
-        "weight_decay": value >= levels.weight_decay_strong_from,
-        "decoupled_weight_decay": value >= levels.decoupled_weight_decay_strong_from,
-        "l2_penalty": value >= levels.l2_penalty_strong_from,
-    }[kind]
-    return "strong" if strong else "moderate"
+    return (levels or bundled().thresholds.regularisation).level(kind, value)
 
 
 def read_regularisation(text: str, context: Context) -> Value | None:

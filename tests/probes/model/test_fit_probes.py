@@ -253,6 +253,43 @@ def test_short_fit_sees_a_healthy_model_learn(cases: Any) -> None:
     assert [s.name for s in result.series] == ["train loss", "valid loss"]
 
 
+def _mostly_class_zero(rows: int = 400) -> tuple[torch.Tensor, torch.Tensor]:
+    """Three learnable classes, class 0 about 70% of them."""
+    x = torch.randn(rows, 10, generator=torch.Generator().manual_seed(0))
+    y = torch.where(x[:, 0] > -0.5, 0, 1 + (x[:, 1] > 0).long())
+    return x, y
+
+
+def test_short_fit_sees_a_loss_that_ignores_the_most_common_class(cases: Any) -> None:
+    experiment = cases.classification(
+        train=_mostly_class_zero(),
+        valid=None,
+        loss=nn.CrossEntropyLoss(ignore_index=0),
+        batch_size=4,
+    )
+    result = run("short_fit", experiment)
+
+    assert result.status == "warn"
+    assert result.facts["accuracy_follows_loss"] == "no"
+    # batches of class 0 alone give NaN (a mean over nothing), which is no overflow
+    assert result.facts["loss_trend"] == "decreasing"
+    assert result.values["uncounted_steps"] > 0
+    assert result.values["train_accuracy"] <= result.values["majority_share"]
+    assert "yet the training accuracy" in result.finding
+    assert result.finding.endswith(
+        "training steps had every target left out by the loss's ignore_index, which makes "
+        "their loss NaN (a mean over nothing)."
+    )
+
+
+def test_short_fit_sees_the_accuracy_follow_once_no_class_is_ignored(cases: Any) -> None:
+    experiment = cases.classification(train=_mostly_class_zero(), valid=None, batch_size=4)
+    result = run("short_fit", experiment)
+
+    assert result.facts["accuracy_follows_loss"] == "yes"
+    assert "uncounted_steps" not in result.values
+
+
 def test_short_fit_sees_nan_at_a_huge_rate(cases: Any) -> None:
     result = run("short_fit", cases.classification(optimizer=lambda p: torch.optim.SGD(p, lr=50.0)))
     assert result.status == "fail"
@@ -292,6 +329,11 @@ def test_short_fit_sees_dropout_split_train_and_eval_mode(cases: Any) -> None:
         ([1.0, 1.0, 0.999, 1.0, 0.999, 1.0], "flat"),
         ([1.0, 0.98, 0.96, 0.95, 0.94, 0.93], "slow"),
         ([1.1, 0.8, 0.75, 0.75, 0.75, 0.75, 0.75], "plateau_high"),
+        # near a blind guess and creeping (3% off in the last third): stalled all the same
+        ([1.1, 0.84, 0.83, 0.82, 0.81, 0.805, 0.8, 0.796, 0.789], "plateau_high"),
+        # still falling fast near a blind guess, or creeping far below it: learning
+        ([1.0, 0.97, 0.94, 0.91, 0.88, 0.85, 0.82, 0.78, 0.74], "decreasing"),
+        ([1.0, 0.33, 0.27, 0.22, 0.21, 0.207, 0.204, 0.202, 0.2], "decreasing"),
         ([1.0, 1.5, 2.5, 4.0], "diverging"),
         ([1.0, 0.6, 0.9, 0.5, 0.95, 0.55, 0.9], "oscillating"),
         ([1.0, 0.5, float("nan")], "nan"),

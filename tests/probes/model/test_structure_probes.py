@@ -11,8 +11,8 @@ from torch import nn
 from probes.api import run
 
 
-def mlp(inputs: int, outputs: int, *tail: nn.Module) -> nn.Module:
-    return nn.Sequential(nn.Linear(inputs, 32), nn.ReLU(), nn.Linear(32, outputs), *tail)
+def mlp(inputs: int, outputs: int, *tail: nn.Module, hidden: int = 32) -> nn.Module:
+    return nn.Sequential(nn.Linear(inputs, hidden), nn.ReLU(), nn.Linear(hidden, outputs), *tail)
 
 
 def test_output_check_passes_raw_scores_into_cross_entropy(cases: Any) -> None:
@@ -30,6 +30,36 @@ def test_output_check_passes_raw_scores_into_cross_entropy(cases: Any) -> None:
         "The model ends in no output activation with 3 output units, which suits multiclass "
         "with this loss."
     )
+
+
+def test_output_check_sees_a_hidden_layer_narrower_than_the_classes(cases: Any) -> None:
+    result = run(
+        "output_check", cases.classification(classes=6, model=lambda: mlp(10, 6, hidden=3))
+    )
+
+    assert result.status == "warn"
+    assert result.facts["model_capacity"] == "tiny"
+    assert result.values["narrowest_hidden_units"] == 3
+    assert result.finding == (
+        "A hidden layer has only 3 units for 6 classes: the class scores it feeds can vary in "
+        "only 3 directions, too few to tell the classes apart freely. Widen it to at least the "
+        "number of classes."
+    )
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        lambda: mlp(10, 6, hidden=5),  # classes less one: the scores span every direction
+        lambda: nn.Linear(10, 6),  # no hidden layer to narrow them
+    ],
+    ids=["five-units", "no-hidden-layer"],
+)
+def test_output_check_says_nothing_of_capacity_without_a_bottleneck(cases: Any, model: Any) -> None:
+    result = run("output_check", cases.classification(classes=6, model=model))
+
+    assert result.status == "pass"
+    assert "model_capacity" not in result.facts
 
 
 def test_output_check_flags_a_softmax_feeding_cross_entropy(cases: Any) -> None:
