@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
 from probes.errors import TargetError
+from probes.inputs import Inputs, InputsError, ModelInputs, concat
 from probes.target import Target
 from probes.watch.recording import ModelInfo, OptimizerInfo, Recording
 
@@ -52,7 +53,7 @@ def build_target(recording: Recording, main: ModelInfo | None, source: str) -> T
     if optimizer is not None:
         experiment["optimizer"] = optimizer_factory(optimizer)
     if recording.valid_batches:
-        experiment["valid"] = _stacked(recording.valid_batches)
+        experiment["valid"] = _as_data(*_stacked(recording.valid_batches))
     if recording.train_batches:
         experiment["batch_size"] = len(recording.train_batches[0][0])
     return Target.from_experiment(experiment, source=source)
@@ -106,7 +107,7 @@ def _train_data(recording: Recording) -> object | None:
         return dataset
     if not batches:
         return None
-    return _stacked(batches)
+    return _as_data(*_stacked(batches))
 
 
 def _loader_dataset(loader: object) -> Dataset[Any] | None:
@@ -115,7 +116,7 @@ def _loader_dataset(loader: object) -> Dataset[Any] | None:
     return None
 
 
-def _items_match(dataset: Dataset[Any], batch: tuple[Tensor, Tensor]) -> bool:
+def _items_match(dataset: Dataset[Any], batch: tuple[Inputs, Tensor]) -> bool:
     """Whether the dataset's items are (input, target) pairs shaped like one example of the
     batches that reached the model: if the loop reshapes or moves them, the batches are
     what the model takes."""
@@ -127,12 +128,42 @@ def _items_match(dataset: Dataset[Any], batch: tuple[Tensor, Tensor]) -> bool:
         item = tuple(item.values())
     if not isinstance(item, (tuple, list)) or len(item) < 2:
         return False
-    x, y = (torch.as_tensor(item[0]), torch.as_tensor(item[1]))
     inputs, targets = batch
-    return tuple(x.shape) == tuple(inputs.shape[1:]) and tuple(y.shape) == tuple(targets.shape[1:])
+    if isinstance(inputs, ModelInputs):
+        # (x1, x2, y) items for model(x1, x2); a bag's items differ in length from its batches
+        parts = [value for _, value in inputs.parts()]
+        if inputs.bag is not None or len(item) != len(parts) + 1:
+            return False
+        pairs = [*zip(item[:-1], parts, strict=True), (item[-1], targets)]
+    else:
+        pairs = [(item[0], inputs), (item[1], targets)]
+    try:
+        return all(
+            tuple(torch.as_tensor(entry).shape) == tuple(seen.shape[1:]) for entry, seen in pairs
+        )
+    except (TypeError, ValueError, RuntimeError):
+        return False
 
 
-def _stacked(batches: list[tuple[Tensor, Tensor]]) -> tuple[Tensor, Tensor]:
-    shape_x, shape_y = batches[0][0].shape[1:], batches[0][1].shape[1:]
-    same = [(x, y) for x, y in batches if x.shape[1:] == shape_x and y.shape[1:] == shape_y]
+def _as_data(inputs: Inputs, targets: Tensor) -> tuple[object, Tensor]:
+    """Captured batches as a target file gives them: ``(X, y)``, or ``((x1, x2), y)`` for a
+    model called with several tensors."""
+    if isinstance(inputs, ModelInputs):
+        return tuple(inputs.args), targets
+    return inputs, targets
+
+
+def _stacked(batches: list[tuple[Inputs, Tensor]]) -> tuple[Inputs, Tensor]:
+    first_x, first_y = batches[0]
+    if isinstance(first_x, ModelInputs):
+        try:  # sequences padded per batch are padded again; bag offsets are shifted
+            return concat([x for x, _ in batches]), torch.cat([y for _, y in batches])
+        except (InputsError, RuntimeError):
+            return first_x, first_y
+    shape_x, shape_y = first_x.shape[1:], first_y.shape[1:]
+    same = [
+        (x, y)
+        for x, y in batches
+        if isinstance(x, Tensor) and x.shape[1:] == shape_x and y.shape[1:] == shape_y
+    ]
     return torch.cat([x for x, _ in same]), torch.cat([y for _, y in same])

@@ -28,6 +28,7 @@ from torch.nn.modules import module as module_hooks
 from torch.optim import optimizer as optimizer_hooks
 from torch.utils.data import DataLoader
 
+from probes.inputs import Inputs, InputsError, ModelInputs, several
 from probes.target import loss_kind
 from probes.watch.recording import (
     DETAILED_CALLS,
@@ -102,7 +103,8 @@ class Watcher:
         """Parameter id -> "model.layer.weight", for gradient norms."""
         self._optimizers: dict[int, _OptimizerState] = {}
         self._outputs: dict[int, ModelInfo] = {}
-        self._last_input: Tensor | None = None
+        self._last_input: Inputs | None = None
+        """What the model was last called with: its one tensor, or all its tensors."""
         self._in_loss = False
         self._current_loader: object | None = None
         self._exits = contextlib.ExitStack()
@@ -244,7 +246,7 @@ class Watcher:
             info.forwards_in_training += 1
         else:
             recording.validation_forwards += 1
-        self._last_input = first
+        self._last_input = _model_inputs(args, first)
         if first is not None:
             self._check_finite(first, f"the input of {info.name}")
 
@@ -313,12 +315,20 @@ class Watcher:
 
     def _keep_batch(self, target: Tensor, training: bool) -> None:
         inputs = self._last_input
-        if inputs is None or inputs.ndim == 0 or target.ndim == 0:
-            return
-        if inputs.shape[0] != target.shape[0]:
+        if inputs is None or target.ndim == 0:
             return
         kept = self.recording.train_batches if training else self.recording.valid_batches
-        if len(kept) < self.keep_batches:
+        if len(kept) >= self.keep_batches:
+            return
+        if isinstance(inputs, ModelInputs):
+            try:  # one row per example in each, or EmbeddingBag tokens with their offsets
+                inputs = several(inputs.args, {}, target.shape[0])
+            except InputsError:
+                return
+            kept.append(
+                (inputs.with_parts({k: _copy(v) for k, v in inputs.parts()}), _copy(target))
+            )
+        elif inputs.ndim and inputs.shape[0] == target.shape[0]:
             kept.append((_copy(inputs), _copy(target)))
 
     # --- backward and clearing -----------------------------------------------------------
@@ -545,6 +555,15 @@ _LIBRARY_ROOTS = (
 
 def _has_closure(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     return (bool(args) and args[0] is not None) or kwargs.get("closure") is not None
+
+
+def _model_inputs(args: tuple[Any, ...], first: Tensor | None) -> Inputs | None:
+    """The model's inputs as the probes take them: its one tensor, or every argument when it
+    was called with several tensors (``model(tokens, offsets)``). Keyword inputs do not reach a
+    global forward hook, so they are not captured."""
+    if len(args) > 1 and all(isinstance(arg, Tensor) for arg in args):
+        return ModelInputs(tuple(args))
+    return first
 
 
 def _first_tensor(args: tuple[Any, ...]) -> Tensor | None:

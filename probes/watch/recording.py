@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from torch import Tensor, nn
 
+from probes.inputs import Inputs
+
 #: Batches kept for the probes: enough for a one-batch overfit and a short fit.
 KEEP_BATCHES = 16
 #: Shapes and ranges are recorded for this many loss calls and forwards; later ones repeat.
@@ -102,8 +104,10 @@ class Recording:
     warnings: list[str] = field(default_factory=list)
     optimizers: list[OptimizerInfo] = field(default_factory=list)
     models: list[ModelInfo] = field(default_factory=list)
-    train_batches: list[tuple[Tensor, Tensor]] = field(default_factory=list)
-    valid_batches: list[tuple[Tensor, Tensor]] = field(default_factory=list)
+    train_batches: list[tuple[Inputs, Tensor]] = field(default_factory=list)
+    """Batches that reached the model and its loss: the inputs (one tensor, or several that the
+    model was called with positionally) and the loss's target."""
+    valid_batches: list[tuple[Inputs, Tensor]] = field(default_factory=list)
     loaders: list[object] = field(default_factory=list)
     """Every DataLoader iterated, in order."""
     train_loader: object | None = None

@@ -39,6 +39,7 @@ def report(capsys: pytest.CaptureFixture[str], script: str, *extra: str) -> dict
         ("main_function_broadcast.py", "train.shape_broadcast"),
         ("train_in_eval_mode.py", "train.mode_mismatch"),
         ("labels_out_of_range.py", "data.label_encoding"),
+        ("embbag_double_softmax.py", "model.double_softmax"),  # model(tokens, offsets)
     ],
 )
 def test_a_script_with_a_known_bug_gets_its_cause_first(

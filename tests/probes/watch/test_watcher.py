@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from probes.inputs import ModelInputs
 from probes.watch.capture import build_target, main_model
 from probes.watch.hooks import StopWatching, Watcher
 from probes.watch.judge import judge as judge_loop
@@ -285,6 +286,37 @@ def test_the_captured_target_starts_from_the_model_before_its_first_update() -> 
     x, y = target.train_tensors()
     assert x.shape == (256, 6) and y.shape == (256,)
     assert target.batch_size == 32
+
+
+class _Bag(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.bag, self.head = nn.EmbeddingBag(50, 8), nn.Linear(8, 3)
+
+    def forward(self, tokens: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+        return self.head(self.bag(tokens, offsets))
+
+
+def test_a_model_called_with_tokens_and_offsets_is_captured_with_both() -> None:
+    model = _Bag()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    generator = torch.Generator().manual_seed(0)
+
+    def loop() -> None:
+        for _ in range(3):  # 8 documents of 2-5 tokens a batch
+            lengths = torch.randint(2, 6, (8,), generator=generator)
+            tokens = torch.randint(50, (int(lengths.sum()),), generator=generator)
+            offsets = torch.cat([torch.zeros(1, dtype=torch.long), lengths[:-1].cumsum(0)])
+            optimizer.zero_grad()
+            F.cross_entropy(model(tokens, offsets), torch.randint(3, (8,))).backward()
+            optimizer.step()
+
+    recording = _watch(loop).recording
+    x, y = build_target(recording, main_model(recording), "test").train_tensors()
+
+    assert isinstance(x, ModelInputs) and x.bag is not None  # the offsets were seen as such
+    assert len(x) == 24 and y.shape == (24,)
+    assert int(x.args[1][-1]) < len(x.args[0])  # offsets shifted as the batches were joined
 
 
 def test_a_step_with_a_closure_is_recorded_after_its_closure_ran() -> None:
