@@ -130,9 +130,10 @@ def _items_match(dataset: Dataset[Any], batch: tuple[Inputs, Tensor]) -> bool:
         return False
     inputs, targets = batch
     if isinstance(inputs, ModelInputs):
-        # (x1, x2, y) items for model(x1, x2); a bag's items differ in length from its batches
+        # (x1, x2, y) items for model(x1, x2); a bag's items differ in length from its batches,
+        # and inputs taken by name are handed over as the batches that reached the model
         parts = [value for _, value in inputs.parts()]
-        if inputs.bag is not None or len(item) != len(parts) + 1:
+        if inputs.kwargs or inputs.bag is not None or len(item) != len(parts) + 1:
             return False
         pairs = [*zip(item[:-1], parts, strict=True), (item[-1], targets)]
     else:
@@ -146,24 +147,25 @@ def _items_match(dataset: Dataset[Any], batch: tuple[Inputs, Tensor]) -> bool:
 
 
 def _as_data(inputs: Inputs, targets: Tensor) -> tuple[object, Tensor]:
-    """Captured batches as a target file gives them: ``(X, y)``, or ``((x1, x2), y)`` for a
-    model called with several tensors."""
+    """Captured batches as a target file gives them: ``(X, y)``, ``((x1, x2), y)`` for a model
+    called with several tensors, ``({"x": ..., "lengths": ...}, y)`` for one called by name."""
+    if isinstance(inputs, ModelInputs) and inputs.kwargs:
+        return dict(inputs.kwargs), targets
     if isinstance(inputs, ModelInputs):
         return tuple(inputs.args), targets
     return inputs, targets
 
 
 def _stacked(batches: list[tuple[Inputs, Tensor]]) -> tuple[Inputs, Tensor]:
-    first_x, first_y = batches[0]
-    if isinstance(first_x, ModelInputs):
+    # A model taken by keyword is registered at its first call, so its keywords are seen from
+    # the second batch on: the batches with all the inputs win over those with the first alone.
+    several = [(x, y) for x, y in batches if isinstance(x, ModelInputs)]
+    if several:
         try:  # sequences padded per batch are padded again; bag offsets are shifted
-            return concat([x for x, _ in batches]), torch.cat([y for _, y in batches])
+            return concat([x for x, _ in several]), torch.cat([y for _, y in several])
         except (InputsError, RuntimeError):
-            return first_x, first_y
-    shape_x, shape_y = first_x.shape[1:], first_y.shape[1:]
-    same = [
-        (x, y)
-        for x, y in batches
-        if isinstance(x, Tensor) and x.shape[1:] == shape_x and y.shape[1:] == shape_y
-    ]
+            return several[0]
+    single = [(x, y) for x, y in batches if isinstance(x, Tensor)]
+    shape_x, shape_y = single[0][0].shape[1:], single[0][1].shape[1:]
+    same = [(x, y) for x, y in single if x.shape[1:] == shape_x and y.shape[1:] == shape_y]
     return torch.cat([x for x, _ in same]), torch.cat([y for _, y in same])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import inspect
 import math
 import os
 import sys
@@ -133,6 +134,8 @@ class Watcher:
             self._global_hooks.enter_context(
                 module_hooks.register_module_forward_hook(self._after_forward, always_call=True)
             )
+            for info in self.recording.models:
+                self._hook_keywords(info.module)
         exits.enter_context(optimizer_hooks.register_optimizer_step_pre_hook(self._before_step))
         exits.enter_context(optimizer_hooks.register_optimizer_step_post_hook(self._after_step))
         for name in FUNCTIONAL_LOSSES:
@@ -169,15 +172,29 @@ class Watcher:
         # there before the call, and the models that feed the loss are known by now.
         for info in self.recording.models:
             self._exits.enter_context(
-                info.module.register_forward_pre_hook(self._known_model_called)
+                info.module.register_forward_pre_hook(self._known_model_called, with_kwargs=True)
             )
         for loss in self._loss_modules.values():
             # torch.nn's own losses call the functional ones, which are wrapped already
             if loss_kind(loss) == "other":
                 self._exits.enter_context(loss.register_forward_pre_hook(self._known_loss_called))
 
-    def _known_model_called(self, module: nn.Module, args: tuple[Any, ...]) -> None:
-        self._model_called(module, args)
+    def _known_model_called(
+        self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        self._model_called(module, args, kwargs)
+
+    def _hook_keywords(self, module: nn.Module) -> None:
+        """A model's own pre-hook for its keyword inputs, which global hooks never see."""
+        self._exits.enter_context(
+            module.register_forward_pre_hook(self._keywords_seen, with_kwargs=True)
+        )
+
+    def _keywords_seen(
+        self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        if kwargs and self._stack and self._stack[0] is module:  # the model's own call
+            self._last_input = _model_inputs(module, args, kwargs, _first_tensor(args))
 
     def _known_loss_called(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         self._loss_called(module, args, {})
@@ -215,12 +232,14 @@ class Watcher:
             self._with_parameters[key] = _has_parameters(module)
         return self._with_parameters[key]
 
-    def _model_called(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+    def _model_called(
+        self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None
+    ) -> None:
         info = self._models.get(id(module))
         if info is None:
             info = self._register_model(module)
         grad = torch.is_grad_enabled()
-        first = _first_tensor(args)
+        first = _first_tensor((*args, *(kwargs or {}).values()))
         recording = self.recording
         detailed = len(recording.forwards) < DETAILED_CALLS * 4
         if detailed:
@@ -246,7 +265,7 @@ class Watcher:
             info.forwards_in_training += 1
         else:
             recording.validation_forwards += 1
-        self._last_input = _model_inputs(args, first)
+        self._last_input = _model_inputs(module, args, kwargs or {}, first)
         if first is not None:
             self._check_finite(first, f"the input of {info.name}")
 
@@ -263,6 +282,8 @@ class Watcher:
             initial = None
         info = ModelInfo(name=name, module=module, initial=initial)
         self._models[id(module)] = info
+        if not self._narrowed:
+            self._hook_keywords(module)  # from its next call on
         self.recording.models.append(info)
         for parameter_name, parameter in module.named_parameters():
             self._names.setdefault(id(parameter), f"{name}.{parameter_name}")
@@ -322,7 +343,7 @@ class Watcher:
             return
         if isinstance(inputs, ModelInputs):
             try:  # one row per example in each, or EmbeddingBag tokens with their offsets
-                inputs = several(inputs.args, {}, target.shape[0])
+                inputs = several(inputs.args, inputs.kwargs, target.shape[0])
             except InputsError:
                 return
             kept.append(
@@ -557,10 +578,23 @@ def _has_closure(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     return (bool(args) and args[0] is not None) or kwargs.get("closure") is not None
 
 
-def _model_inputs(args: tuple[Any, ...], first: Tensor | None) -> Inputs | None:
-    """The model's inputs as the probes take them: its one tensor, or every argument when it
-    was called with several tensors (``model(tokens, offsets)``). Keyword inputs do not reach a
-    global forward hook, so they are not captured."""
+def _model_inputs(
+    module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], first: Tensor | None
+) -> Inputs | None:
+    """The model's inputs as the probes take them: its one tensor; every argument when it was
+    called with several tensors (``model(tokens, offsets)``); all of them by name when some came
+    as keywords (``model(x, lengths=n)``, ``model(**batch)``), named by its ``forward``'s
+    parameters. Keywords set to None are left out (the call without them is the same); a call
+    with other values than tensors is captured by its first tensor alone."""
+    given = {name: value for name, value in kwargs.items() if value is not None}
+    if given:
+        try:
+            bound = inspect.signature(module.forward).bind(*args, **given).arguments
+        except (TypeError, ValueError):
+            return first
+        if bound and all(isinstance(value, Tensor) for value in bound.values()):
+            return ModelInputs(kwargs=dict(bound))
+        return first
     if len(args) > 1 and all(isinstance(arg, Tensor) for arg in args):
         return ModelInputs(tuple(args))
     return first

@@ -319,6 +319,46 @@ def test_a_model_called_with_tokens_and_offsets_is_captured_with_both() -> None:
     assert int(x.args[1][-1]) < len(x.args[0])  # offsets shifted as the batches were joined
 
 
+class _Masked(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = nn.Linear(6, 3)
+
+    def forward(self, features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        return self.layer(features if mask is None else features * mask)
+
+
+@pytest.mark.parametrize("call", ["positional_and_keyword", "all_keywords", "keyword_none"])
+def test_a_model_called_by_keyword_is_captured_with_its_inputs_named(call: str) -> None:
+    inputs, targets = _data()
+    model = _Masked()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    mask = torch.ones_like(inputs)
+
+    def loop() -> None:
+        for start in range(0, 96, 32):
+            x, m = inputs[start : start + 32], mask[start : start + 32]
+            if call == "positional_and_keyword":
+                output = model(x, mask=m)
+            elif call == "all_keywords":
+                output = model(**{"features": x, "mask": m})
+            else:
+                output = model(x, mask=None)
+            optimizer.zero_grad()
+            F.cross_entropy(output, targets[start : start + 32]).backward()
+            optimizer.step()
+
+    recording = _watch(loop).recording
+    x, y = build_target(recording, main_model(recording), "test").train_tensors()
+
+    # The first call registers the model, so its keywords are seen from the second batch on.
+    assert y.shape == ((64,) if call != "keyword_none" else (96,))
+    if call == "keyword_none":
+        assert isinstance(x, torch.Tensor) and x.shape == (96, 6)
+    else:
+        assert isinstance(x, ModelInputs) and set(x.kwargs) == {"features", "mask"}
+
+
 def test_a_step_with_a_closure_is_recorded_after_its_closure_ran() -> None:
     """Lightning and LBFGS clear, forward and backward inside optimizer.step(closure)."""
     inputs, targets = _data()
