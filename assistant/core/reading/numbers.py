@@ -260,7 +260,8 @@ _SCORE_AFTER_ROLE = Sifted(
     re.IGNORECASE,
 )
 _SCORE_BEFORE_ROLE = Sifted(
-    rf"(?P<value>{NUM}){END}\s*+(?P<pct>%)?\s*+(?:acc\w*\s++|accuracy\s++)?(?:(?:on|in)\s++(?:the\s++)?)?"
+    rf"(?P<value>{NUM}){END}\s*+(?P<pct>%)?\s*+(?:acc\w*\s++|accuracy\s++)?"
+    r"(?:(?:on|in)\s++(?:(?:the|my|our)\s++)?)?"
     r"(?P<role>train(?:ing)?|val(?:id|idation)?|test|dev)\b",
     re.IGNORECASE,
 )
@@ -389,6 +390,8 @@ class _Score:
     kind: str
     """"loss" or "accuracy"."""
     value: float
+    percent: bool = False
+    """Written as a percentage ("91%"), which a loss never is."""
 
 
 def _scores(text: str) -> list[_Score]:
@@ -405,12 +408,18 @@ def _scores(text: str) -> list[_Score]:
     return scores + before
 
 
+def quotes_scores(text: str) -> bool:
+    """Whether the text gives a training and a validation score ("train 95%, val 87%"): what
+    their gap says is the numbers' to read, even when it falls between the levels."""
+    return {score.role for score in _scores(text)} >= {"train", "valid"}
+
+
 def _score(match: re.Match[str], kind: str) -> _Score:
     role = "train" if match.group("role").lower().startswith("train") else "valid"
     value = to_number(match.group("value"))
     if kind == "accuracy":
         value = to_percent(value, match.group("pct"))
-    return _Score(role=role, kind=kind, value=value)
+    return _Score(role=role, kind=kind, value=value, percent=bool(match.group("pct")))
 
 
 def read_train_valid_gap(text: str) -> Value | None:
@@ -460,6 +469,14 @@ def read_accuracy_level(text: str, context: Context) -> Value | None:
         if auc_percent >= 90.0:
             return "high"
     held_out = [value for role, value in found if not role.startswith("train")]
+    if not held_out:
+        # "91% on my validation set": a percentage named by its split and no metric is the
+        # accuracy people quote by default
+        held_out = [
+            s.value
+            for s in _scores(text)
+            if s.role == "valid" and s.kind == "accuracy" and s.percent
+        ]
     return accuracy_level(held_out[0], context) if held_out else None
 
 

@@ -33,6 +33,7 @@ from assistant.core.reading.numbers import (
     chance_class_count,
     context_of,
     number_evidence,
+    quotes_scores,
     read_numbers,
 )
 from assistant.core.reading.words import Phrases, match_phrases, quoted
@@ -147,9 +148,9 @@ class TextReader:
         if not facts and _BARE_NUMBER.fullmatch(lone) and chance_class_count(float(lone), context):
             facts["loss_at_chance"] = "yes"
         facts = self._valid(facts)
-        if facts or phrases.negated or LOSS_VALUE.search(cleaned):
-            # understood, just not worth a fact ("the loss is not nan", "the loss is 3.1"):
-            # the text model would miss the "not" or the number
+        if facts or phrases.negated or LOSS_VALUE.search(cleaned) or quotes_scores(cleaned):
+            # understood, just not worth a fact ("the loss is not nan", "the loss is 3.1",
+            # "train 95%, val 87%"): the text model would miss the "not" or the numbers
             evidence = {
                 fact: self._evidence(cleaned, fact, precise, phrases.evidence) for fact in facts
             }

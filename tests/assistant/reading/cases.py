@@ -188,7 +188,12 @@ NUMBERS = [
         {"train_valid_gap": "none", "accuracy_level": "high"},
         "no-gap",
     ),
-    case("99% on train and 55% on test", {"train_valid_gap": "large"}, "on-train-on-test"),
+    # a percentage named by its split is read as the accuracy (55%, near a coin flip)
+    case(
+        "99% on train and 55% on test",
+        {"train_valid_gap": "large", "accuracy_level": "chance"},
+        "on-train-on-test",
+    ),
     case(
         "AdamW with weight decay 0.01",
         {"optimizer": "adam", "regularisation": "moderate"},

@@ -134,3 +134,19 @@ def test_a_share_is_a_class_balance_only_beside_classes_not_a_classifier(
 )
 def test_a_name_with_digits_between_accuracy_and_its_value_is_read_past(text: str) -> None:
     assert read_accuracy_level(text, Context()) == "high"
+
+
+def test_a_percentage_named_by_its_split_is_read_as_the_accuracy(reader: TextReader) -> None:
+    reading = reader.read("got 91% on my validation set and 94% on train, is that normal?")
+
+    assert reading.facts["accuracy_level"] == "high"
+    assert reading.facts["train_valid_gap"] == "none"
+
+
+def test_scores_of_both_splits_are_left_to_the_numbers_not_the_text_model(
+    reader: TextReader,
+) -> None:
+    # an 8-point gap falls between the levels: nothing is read, and nothing is guessed either
+    reading = reader.read("train accuracy 95%, val accuracy 87%")
+
+    assert "train_valid_gap" not in reading.facts and reading.unsure == []
