@@ -102,6 +102,11 @@ REAL = [
         {"crash": "shape_mismatch"},
         id="mat1-mat2",
     ),
+    pytest.param(
+        lambda: nn.CrossEntropyLoss()(torch.randn(4, 3), torch.eye(3)[[0, 1, 2, 0]].long()),
+        {"crash": "dtype_mismatch", "label_format": "one_hot"},
+        id="one-hot-long-target",
+    ),
     pytest.param(lambda: torch.randn(4, 3).view(5, -1), {"crash": "shape_mismatch"}, id="bad-view"),
     pytest.param(
         lambda: nn.Conv2d(3, 8, 3)(torch.randn(2, 1, 8, 8)),
