@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +23,25 @@ class Series(BaseModel):
     x: list[float]
     y: list[float]
     log_x: bool = False
+
+    @classmethod
+    def finite(
+        cls,
+        name: str,
+        values: Sequence[float],
+        x_label: str = "step",
+        y_label: str = "loss",
+        first: int = 0,
+    ) -> Series:
+        """One value per step (counted from ``first``), the NaN and infinite ones left out."""
+        points = [(float(i), v) for i, v in enumerate(values, first) if math.isfinite(v)]
+        return cls(
+            name=name,
+            x_label=x_label,
+            y_label=y_label,
+            x=[x for x, _ in points],
+            y=[y for _, y in points],
+        )
 
 
 class ProbeResult(BaseModel):

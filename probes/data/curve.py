@@ -90,7 +90,10 @@ def analyse(curves: dict[str, list[float]]) -> ProbeResult:
         facts=facts,
         values=values,
         finding=sentence(notes),
-        series=[_series(name, points) for name, points in curves.items()],
+        series=[
+            Series.finite(name, points, x_label="point", y_label=name)
+            for name, points in curves.items()
+        ],
     )
 
 
@@ -251,14 +254,3 @@ def _too_good(curves: dict[str, list[float]]) -> tuple[str, str] | None:
             "look for a leak between training and validation"
         )
     return "no", ""
-
-
-def _series(name: str, points: list[float]) -> Series:
-    finite = [(float(i), point) for i, point in enumerate(points) if math.isfinite(point)]
-    return Series(
-        name=name,
-        x_label="point",
-        y_label=name,
-        x=[x for x, _ in finite],
-        y=[y for _, y in finite],
-    )

@@ -196,17 +196,6 @@ def _last(losses: list[float]) -> str:
     return f"{value:.4g}" if math.isfinite(value) else "NaN"
 
 
-def _series(name: str, losses: list[float]) -> Series:
-    points = [(float(i), v) for i, v in enumerate(losses) if math.isfinite(v)]
-    return Series(
-        name=name,
-        x_label="step",
-        y_label="loss",
-        x=[x for x, _ in points],
-        y=[y for _, y in points],
-    )
-
-
 def _result(fit: BatchFit, verdict: Verdict) -> ProbeResult:
     mine = fit.mine
     values: dict[str, Measured] = {
@@ -215,9 +204,9 @@ def _result(fit: BatchFit, verdict: Verdict) -> ProbeResult:
         "start_loss": _finite(mine[0]) if mine else None,
         "end_loss": _finite(min(mine[-5:])) if mine else None,
     }
-    series = [_series("your optimizer", mine)]
+    series = [Series.finite("your optimizer", mine)]
     if fit.adam is not None:
-        series.append(_series("Adam 1e-3", fit.adam))
+        series.append(Series.finite("Adam 1e-3", fit.adam))
         values["fits_with_adam"] = fit.adam_memorised
     return ProbeResult(
         id=PROBE_ID,

@@ -110,7 +110,10 @@ def shuffled_labels_fit(target: Target, progress: ProgressFn) -> ProbeResult:
         facts=verdict.facts,
         values=_values(fits),
         finding=word(fits, verdict),
-        series=[_series("real labels", fits.real), _series("shuffled labels", fits.shuffled)],
+        series=[
+            Series.finite("real labels", fits.real),
+            Series.finite("shuffled labels", fits.shuffled),
+        ],
     )
 
 
@@ -201,14 +204,3 @@ def _values(fits: LabelFits) -> dict[str, Measured]:
 
 def _finite(value: float) -> float | None:
     return round(value, 4) if math.isfinite(value) else None
-
-
-def _series(name: str, losses: list[float]) -> Series:
-    points = [(float(i), v) for i, v in enumerate(losses) if math.isfinite(v)]
-    return Series(
-        name=name,
-        x_label="step",
-        y_label="loss",
-        x=[x for x, _ in points],
-        y=[y for _, y in points],
-    )

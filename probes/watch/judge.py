@@ -254,17 +254,9 @@ def result(seen: Observations, verdict: Verdict) -> ProbeResult:
         **seen.extra,
     }
     series = []
-    finite = [(float(i + 1), v) for i, v in enumerate(seen.losses) if math.isfinite(v)]
-    if finite:
-        series.append(
-            Series(
-                name="training loss per step",
-                x_label="step",
-                y_label="loss",
-                x=[x for x, _ in finite],
-                y=[y for _, y in finite],
-            )
-        )
+    losses = Series.finite("training loss per step", seen.losses, first=1)
+    if losses.x:
+        series.append(losses)
     if seen.lrs:
         series.append(
             Series(
