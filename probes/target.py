@@ -9,6 +9,7 @@ when a key is wrong.
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib.util
 import sys
 import traceback
@@ -233,9 +234,11 @@ class Target:
         return "; ".join(parts)
 
     # --- internals ----------------------------------------------------------------------
+    @functools.cached_property
     def _positional(self) -> int | None:
         """How many positional inputs the model takes, to read ``(x, y, weight)`` items right;
-        None without a model or when its factory fails (the probes that need it say why)."""
+        None without a model or when its factory fails (the probes that need it say why). Read
+        once: the training and the validation data both ask."""
         if self._model_factory is None:
             return None
         # Building the model draws from torch's random state; the data read next (a shuffling
@@ -251,7 +254,7 @@ class Target:
             data = self._train if which == "train" else self._valid
             unreadable = self.unreadable.setdefault(which, Unreadable())
             inputs, targets, form = _to_tensors(
-                data, which, self.label_column, self.loss, unreadable, self._positional()
+                data, which, self.label_column, self.loss, unreadable, self._positional
             )
             self._tensors[which], self.forms[which] = (inputs, targets), form
         inputs, targets = self._tensors[which]

@@ -578,6 +578,13 @@ def _has_closure(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     return (bool(args) and args[0] is not None) or kwargs.get("closure") is not None
 
 
+@functools.lru_cache(maxsize=64)
+def _forward_signature(forward: Callable[..., object]) -> inspect.Signature:
+    """The signature of a model class's ``forward``, self included: read once per class, not on
+    every call of the watched loop."""
+    return inspect.signature(forward)
+
+
 def _model_inputs(
     module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], first: Tensor | None
 ) -> Inputs | None:
@@ -589,11 +596,12 @@ def _model_inputs(
     given = {name: value for name, value in kwargs.items() if value is not None}
     if given:
         try:
-            bound = inspect.signature(module.forward).bind(*args, **given).arguments
+            named = _forward_signature(type(module).forward).bind(module, *args, **given).arguments
         except (TypeError, ValueError):
             return first
+        bound = dict(list(named.items())[1:])  # without self
         if bound and all(isinstance(value, Tensor) for value in bound.values()):
-            return ModelInputs(kwargs=dict(bound))
+            return ModelInputs(kwargs=bound)
         return first
     if len(args) > 1 and all(isinstance(arg, Tensor) for arg in args):
         return ModelInputs(tuple(args))
